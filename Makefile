@@ -1,0 +1,34 @@
+# Học Số: `make run` serves the app, `make test` runs every test. Both install what they need first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages: Chromium for the browser tests, espeak-ng and ffmpeg for narration.
+DEB_PACKAGES := chromium espeak-ng ffmpeg
+HOST ?= 0.0.0.0
+PORT ?= 8501
+
+.PHONY: install run test lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh $(DEB_PACKAGES)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/learn demo init
+	$(VENV)/bin/learn serve --host $(HOST) --port $(PORT)
+
+test: install lint
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check learn progress_db tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

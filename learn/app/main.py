@@ -1,0 +1,33 @@
+"""Entry point: ``streamlit run learn/app/main.py`` (what ``learn serve`` starts)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from learn.app import resources
+from learn.app.strings_vi import t
+from learn.app.ui import PAGES, apply_style, message
+from learn.errors import LearnError
+from progress_db.db import DatabaseError
+
+st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered",
+                   initial_sidebar_state="collapsed")
+apply_style()
+resources.database()
+
+page = st.navigation(
+    [
+        st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
+        st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
+        st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
+        st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
+    ],
+    position="hidden",
+)
+try:
+    page.run()
+except LearnError as exc:
+    st.error(message(exc))
+except DatabaseError:
+    # Locked, full disk or a lost server: say so plainly; what was saved before stays saved.
+    st.error(t("error.database"))

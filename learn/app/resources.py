@@ -1,0 +1,32 @@
+"""Things made once per server process and shared by every session: settings, database, lesson catalog."""
+
+from __future__ import annotations
+
+import sys
+
+import streamlit as st
+
+from learn.lessons.catalog import Catalog
+from learn.settings import Settings
+from progress_db.db import open_db
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    """The settings, read from the environment once."""
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def database() -> object:
+    """The progress database, opened and migrated once."""
+    return open_db(settings().database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def catalog() -> Catalog:
+    """Every valid lesson; broken lessons are left out and reported once on the server's console."""
+    loaded = Catalog.load(settings().content_dir)
+    for problem in loaded.problems:
+        print(f"lesson problem: {problem}", file=sys.stderr)
+    return loaded

@@ -1,0 +1,99 @@
+"""Second screen: the learner taps their own name (PIN if they set one) or adds themselves."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from learn import services
+from learn.app.strings_vi import t
+from learn.app.ui import ICONS, go, message, plain
+from learn.errors import InvalidInput, NotFound, WrongPin
+from learn.text import fold
+
+MAX_PIN_TRIES = 5
+SEARCH_FROM = 8  # a search box only when the list no longer fits a phone screen
+
+village_id = st.session_state.get("village_id")
+if village_id is None:
+    go("village")
+try:
+    village = services.village(village_id)
+except NotFound as exc:
+    st.session_state.pop("village_id", None)
+    st.warning(message(exc))
+    if st.button(t("nav.change_village"), icon=ICONS["village"], width="stretch"):
+        go("village")
+    st.stop()
+
+
+def enter(learner_id: int, pin: str | None = None) -> None:
+    services.sign_in(learner_id, pin)
+    st.session_state["learner_id"] = learner_id
+    st.session_state.pop("pin_for", None)
+    pending = st.session_state.pop("pending_lesson", None)
+    if pending:
+        go("lesson", lesson=pending)
+    go("lessons")
+
+
+st.caption(f"{ICONS['village']} {plain(village.name)}")
+st.header(t("learner.heading"))
+
+pin_for = st.session_state.get("pin_for")
+people = services.learners(village.id)
+chosen = next((p for p in people if p.id == pin_for), None)
+if chosen is not None:
+    st.subheader(t("learner.pin_ask", name=plain(chosen.name)))
+    tries = st.session_state.get("pin_tries", 0)
+    if tries >= MAX_PIN_TRIES:
+        st.error(t("learner.pin_locked"))
+    else:
+        with st.form("pin"):
+            pin = st.text_input(t("learner.pin"), type="password", max_chars=4, key="pin_value")
+            if st.form_submit_button(t("learner.pin_enter"), type="primary", width="stretch"):
+                try:
+                    enter(chosen.id, pin)
+                except WrongPin as exc:
+                    st.session_state["pin_tries"] = tries + 1
+                    st.error(message(exc))
+    if st.button(t("learner.cancel"), width="stretch"):
+        st.session_state.pop("pin_for", None)
+        st.rerun()
+    st.stop()
+
+st.write(t("learner.hint") if people else t("learner.none"))
+shown = people
+if len(people) >= SEARCH_FROM:
+    query = st.text_input(t("learner.search"), key="learner_search", icon=ICONS["search"])
+    if query.strip():
+        shown = [p for p in people if fold(query) in fold(p.name)]
+for person in shown:
+    label = plain(person.name)
+    if person.birth_year:
+        label += f" · {t('learner.year_badge', year=person.birth_year)}"
+    if st.button(label, key=f"learner-{person.id}", icon=ICONS["lock" if person.has_pin else "learner"],
+                 width="stretch"):
+        if person.has_pin:
+            st.session_state["pin_for"] = person.id
+            st.session_state["pin_tries"] = 0
+            st.rerun()
+        enter(person.id)
+
+with st.expander(t("learner.add"), icon=ICONS["add"], expanded=not people):
+    with st.form("add_learner"):
+        name = st.text_input(t("learner.name"), placeholder=t("learner.name_help"), max_chars=services.MAX_NAME,
+                             key="new_name")
+        year = st.text_input(t("learner.birth_year"), max_chars=4, key="new_year")
+        pin = st.text_input(t("learner.pin"), type="password", max_chars=4, help=t("learner.pin_help"),
+                            key="new_pin")
+        if st.form_submit_button(t("learner.save"), type="primary", width="stretch"):
+            try:
+                added = services.add_learner(village.id, name, year, pin)
+            except InvalidInput as exc:
+                st.error(message(exc))  # the form keeps what was typed
+            else:
+                st.toast(t("learner.added", name=plain(added.name)))
+                enter(added.id, pin)
+
+if st.button(t("nav.change_village"), icon=ICONS["village"], width="stretch"):
+    go("village")

@@ -1,0 +1,105 @@
+"""The lesson player: one step or one question per screen, big buttons, immediate feedback, saved at every tap."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from learn import services
+from learn.app import resources
+from learn.app.strings_vi import t
+from learn.app.ui import ICONS, go, message, plain
+from learn.errors import NotFound
+
+lesson_id = st.query_params.get("lesson", "")
+learner_id = st.session_state.get("learner_id")
+if learner_id is None:
+    st.warning(t("lesson.sign_in_first"))
+    st.session_state["pending_lesson"] = lesson_id
+    if st.button(t("nav.change_village"), width="stretch", type="primary"):
+        go("learner" if "village_id" in st.session_state else "village")
+    st.stop()
+
+try:
+    lesson = services.lesson(resources.catalog(), lesson_id)
+except NotFound as exc:
+    st.error(message(exc))
+    if st.button(t("nav.lessons"), width="stretch", type="primary"):
+        go("lessons")
+    st.stop()
+
+view = services.player(learner_id, lesson)
+
+
+def move(position: int) -> None:
+    services.go_to(learner_id, lesson, position)
+    st.rerun()
+
+
+if view.finished:
+    st.balloons()
+    st.header(f"{ICONS['done']} {t('lesson.done_heading')}")
+    st.markdown(f"**{plain(lesson.title)}**")
+    if view.asked:
+        st.success(t("lesson.done_score", score=view.score, asked=view.asked))
+    st.write(t("lesson.done_praise"))
+    if st.button(t("lesson.done_more"), type="primary", icon=ICONS["lesson"], width="stretch", key="done-more"):
+        go("lessons")
+    if st.button(t("lesson.restart"), icon=ICONS["restart"], width="stretch", key="restart"):
+        services.restart(learner_id, lesson)
+        st.rerun()
+    st.stop()
+
+screen = view.screen
+assert screen is not None
+top = st.container(horizontal=True, vertical_alignment="center")
+top.caption(f"{plain(lesson.title)} · {t('lesson.progress', current=view.position + 1, total=view.total)}")
+if top.button(t("nav.lessons"), key="to-lessons", icon=ICONS["lesson"], type="tertiary"):
+    go("lessons")
+st.progress((view.position + 1) / view.total)
+
+question = screen.question
+if question is None:
+    st.header(plain(screen.step.title))
+    st.markdown(screen.step.body)
+    picture = screen.step.picture
+    if picture is not None:
+        path = resources.catalog().picture_path(lesson, picture.path)
+        if path is not None:
+            st.image(str(path), caption=picture.alt, width="stretch")
+        else:
+            st.caption(t("lesson.picture", alt=picture.alt))
+else:
+    st.subheader(f"{ICONS['question']} {t('lesson.question')}")
+    st.markdown(f"### {plain(question.prompt)}")
+    given = view.answer
+    for i, option in enumerate(question.options):
+        label = f"{i + 1}. {plain(option.text)}"
+        kind, icon = "secondary", None
+        if given is not None:
+            if i == question.answer:
+                kind, icon = "primary", ICONS["right"]
+            elif i == given.option_index:
+                icon = ICONS["wrong"]
+        if st.button(label, key=f"option-{view.position}-{i}", type=kind, icon=icon, width="stretch",
+                     disabled=given is not None):
+            services.answer(learner_id, lesson, view.position, i)
+            st.rerun()
+    if given is None:
+        st.caption(t("lesson.answer_first"))
+    elif given.correct:
+        st.success(plain(question.right), icon=ICONS["right"])
+    else:
+        correct = question.options[question.answer].text
+        st.error(f"{plain(question.wrong)}\n\n"
+                 f"{t('lesson.correct_was', answer=plain(correct))}", icon=ICONS["wrong"])
+
+# Back and Next side by side on every screen size, Next the larger, where the right thumb is.
+row = st.container(horizontal=True, gap="medium")
+if row.button(t("lesson.back"), key=f"back-{view.position}", icon=ICONS["back"], width="stretch",
+              disabled=view.position == 0):
+    move(view.position - 1)
+last = view.position == view.total - 1
+if row.button(t("lesson.finish") if last else t("lesson.next"), key=f"next-{view.position}", type="primary",
+              icon=ICONS["done" if last else "next"], icon_position="right", width="stretch",
+              disabled=not view.can_go_on):
+    move(view.position + 1)

@@ -1,0 +1,52 @@
+"""Domain errors. Each carries a message key for the UI catalog and English text for logs and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LearnError(Exception):
+    """Base class of every error the app and CLI map to a user-facing message."""
+
+    #: key in ``learn.app.strings_vi`` for the message a resident or trainer reads
+    key = "error.generic"
+
+    def __init__(self, message: str, *, key: str | None = None, **values: Any) -> None:
+        super().__init__(message)
+        if key is not None:
+            self.key = key
+        self.values = values
+
+
+class LessonError(LearnError):
+    """A lesson file cannot be read; ``line`` is 1-based, or None for the whole file."""
+
+    key = "error.lesson"
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class NotFound(LearnError):
+    """A village, learner or lesson that does not exist (or no longer exists)."""
+
+    key = "error.not_found"
+
+
+class InvalidInput(LearnError):
+    """Input a person typed that cannot be accepted; the key names the reason."""
+
+    key = "error.invalid"
+
+
+class WrongPin(LearnError):
+    """The PIN typed does not match the learner's PIN."""
+
+    key = "learner.pin_wrong"
+
+
+class VoiceUnavailable(LearnError):
+    """No speech engine or model can serve this request; the lesson continues as text."""
+
+    key = "voice.unavailable"

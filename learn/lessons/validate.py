@@ -1,0 +1,96 @@
+"""Check a whole content folder: every file parsed, then the rules that span files (ids, prerequisites, pictures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from learn.lessons.model import Lesson
+from learn.lessons.parse import Problem, parse_lesson
+
+
+def lesson_files(root: Path) -> list[Path]:
+    """Lesson files under ``root``: Markdown files in topic folders (top-level files such as SOURCES.md are notes)."""
+    return sorted(p for p in root.glob("*/**/*.md") if p.is_file() and "pictures" not in p.parts)
+
+
+def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
+    """Parse one file and check what only the file system can tell (name, encoding, pictures)."""
+    problems: list[Problem] = []
+    if not path.name.isascii():
+        problems.append(Problem(path, 1, "file name must be ASCII, e.g. 01-turn-on.md"))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [*problems, Problem(path, line, "file is not UTF-8 text: save it as UTF-8")]
+    result = parse_lesson(text, path)
+    problems.extend(result.problems)
+    lesson = result.lesson
+    if lesson is not None:
+        base, top = path.parent.resolve(), root.resolve()
+        for step in lesson.steps:
+            if step.picture is None:
+                continue
+            target = (base / step.picture.path).resolve()
+            if not target.is_relative_to(top):
+                problems.append(Problem(path, step.line, f"picture {step.picture.path!r} is outside the content folder"))
+            elif not target.is_file():
+                problems.append(Problem(path, step.line, f"picture {step.picture.path!r} does not exist"))
+    return (None if problems else lesson), problems
+
+
+def cross_check(lessons: list[Lesson]) -> list[Problem]:
+    """Rules between lessons: unique ids, prerequisites that exist and do not go round in a circle."""
+    problems: list[Problem] = []
+    by_id: dict[str, Lesson] = {}
+    for lesson in lessons:
+        assert lesson.source is not None
+        first = by_id.setdefault(lesson.id, lesson)
+        if first is not lesson:
+            problems.append(Problem(lesson.source, lesson.lines.get("id", 1),
+                                    f"id {lesson.id!r} is already used by {first.source}"))
+    for lesson in lessons:
+        assert lesson.source is not None
+        line = lesson.lines.get("prerequisites", 1)
+        for pre in lesson.prerequisites:
+            if pre == lesson.id:
+                problems.append(Problem(lesson.source, line, "a lesson cannot be its own prerequisite"))
+            elif pre not in by_id:
+                problems.append(Problem(lesson.source, line, f"prerequisite {pre!r} is not a lesson id"))
+    for lesson in lessons:
+        if _in_cycle(lesson.id, by_id):
+            assert lesson.source is not None
+            problems.append(Problem(lesson.source, lesson.lines.get("prerequisites", 1),
+                                    "prerequisites go round in a circle back to this lesson"))
+    return problems
+
+
+def _in_cycle(start: str, by_id: dict[str, Lesson]) -> bool:
+    seen: set[str] = set()
+    todo = [p for p in by_id[start].prerequisites if p != start]
+    while todo:
+        current = todo.pop()
+        if current == start:
+            return True
+        if current in seen or current not in by_id:
+            continue
+        seen.add(current)
+        todo.extend(by_id[current].prerequisites)
+    return False
+
+
+def check_tree(root: Path) -> tuple[list[Lesson], list[Problem]]:
+    """Every valid lesson under ``root`` and every problem found, sorted by file and line."""
+    lessons: list[Lesson] = []
+    problems: list[Problem] = []
+    files = lesson_files(root)
+    if not files:
+        problems.append(Problem(root, 1, "no lessons found: put lessons in topic folders, e.g. smartphone/01-x.md"))
+    for path in files:
+        lesson, found = read_lesson(path, root)
+        problems.extend(found)
+        if lesson is not None:
+            lessons.append(lesson)
+    problems.extend(cross_check(lessons))
+    return lessons, sorted(set(problems))

@@ -1,0 +1,1 @@
+"""Learner progress, stored with peewee in SQLite (one laptop) or PostgreSQL (a province server)."""

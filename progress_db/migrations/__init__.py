@@ -1,0 +1,65 @@
+"""Numbered schema migrations. Each module ``NNNN_name.py`` has ``up(db)``; applied ones are recorded.
+
+A migration must never import the live models: it freezes the schema of its own time, so an old database
+upgrades the same way whatever the current code looks like.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from peewee import Database
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.py$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A migration file: its number, name and module."""
+
+    version: int
+    name: str
+    module: ModuleType
+
+
+def available() -> list[Migration]:
+    """Every migration in this package, in order."""
+    found = []
+    for path in sorted(Path(__file__).parent.glob("[0-9]*.py")):
+        match = _NAME.match(path.name)
+        if match:
+            module = importlib.import_module(f"{__name__}.{path.stem}")
+            found.append(Migration(int(match[1]), match[2], module))
+    return found
+
+
+def applied(db: Database) -> set[int]:
+    """Versions already applied to ``db``."""
+    from progress_db.models import SchemaVersion
+
+    with db.bind_ctx([SchemaVersion]), db.connection_context():
+        if not SchemaVersion.table_exists():
+            return set()
+        return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
+
+
+def migrate(db: Database) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction; return what was applied."""
+    from progress_db.models import SchemaVersion
+
+    done = applied(db)
+    ran = []
+    with db.bind_ctx([SchemaVersion]), db.connection_context():
+        db.create_tables([SchemaVersion], safe=True)
+        for migration in available():
+            if migration.version in done:
+                continue
+            with db.atomic():
+                migration.module.up(db)
+                SchemaVersion.create(version=migration.version, name=migration.name)
+            ran.append(migration)
+    return ran

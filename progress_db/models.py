@@ -1,0 +1,99 @@
+"""Tables. Learners hold only a display name, an optional birth year and an optional PIN hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model
+
+from progress_db.db import database
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, without tzinfo (stored the same way in SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_uid() -> str:
+    """A globally unique id, so records from different laptops can later be merged without clashes."""
+    return uuid.uuid4().hex
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Commune(BaseModel):
+    """A commune (xã/phường) running its own digital technology teams."""
+
+    name = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Village(BaseModel):
+    """A village (thôn/bản/tổ dân phố) of a commune."""
+
+    commune = ForeignKeyField(Commune, backref="villages", on_delete="CASCADE")
+    name = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("commune", "name"), True),)
+
+
+class Learner(BaseModel):
+    """A resident who takes lessons; ``name_key`` is the name without diacritics, for search."""
+
+    uid = CharField(unique=True, default=new_uid)
+    village = ForeignKeyField(Village, backref="learners", on_delete="CASCADE")
+    display_name = CharField()
+    name_key = CharField(index=True)
+    birth_year = IntegerField(null=True)
+    pin_hash = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class LessonProgress(BaseModel):
+    """Where a learner is in one lesson: the screen to resume at, and when it was completed."""
+
+    uid = CharField(unique=True, default=new_uid)
+    learner = ForeignKeyField(Learner, backref="progress", on_delete="CASCADE")
+    lesson_id = CharField()
+    position = IntegerField(default=0)
+    screens = IntegerField(default=0)
+    started_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    completed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("learner", "lesson_id"), True),)
+
+
+class Attempt(BaseModel):
+    """One answer to one question: which option, whether it was right, tapped or spoken, and when."""
+
+    uid = CharField(unique=True, default=new_uid)
+    learner = ForeignKeyField(Learner, backref="attempts", on_delete="CASCADE")
+    lesson_id = CharField()
+    question_id = CharField()
+    option_index = IntegerField()
+    correct = BooleanField()
+    mode = CharField(default="tap")  # "tap" or "voice"
+    answered_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("learner", "lesson_id", "question_id"), False),)
+
+
+class SchemaVersion(BaseModel):
+    """One row per migration applied to this database."""
+
+    version = IntegerField(primary_key=True)
+    name = CharField()
+    applied_at = DateTimeField(default=utcnow)
+
+
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt]

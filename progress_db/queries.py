@@ -1,0 +1,193 @@
+"""Reads and writes of progress. Every function opens its own connection (from the pool) and returns plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, IntegrityError, fn
+
+from progress_db.db import database
+from progress_db.models import Attempt, Commune, Learner, LessonProgress, Village, utcnow
+
+
+@dataclass(frozen=True)
+class VillageInfo:
+    """A village as the learner's first screen shows it."""
+
+    id: int
+    name: str
+    commune: str
+    learners: int
+
+
+@dataclass(frozen=True)
+class LearnerInfo:
+    """A learner as the app shows them; the PIN hash never leaves ``learner_pin_hash``."""
+
+    id: int
+    village_id: int
+    name: str
+    birth_year: int | None
+    has_pin: bool
+
+
+@dataclass(frozen=True)
+class ProgressInfo:
+    """A learner's place in one lesson."""
+
+    lesson_id: str
+    position: int
+    screens: int
+    completed: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerInfo:
+    """The latest answer a learner gave to one question."""
+
+    question_id: str
+    option_index: int
+    correct: bool
+    mode: str
+
+
+def _learner_info(row: Learner) -> LearnerInfo:
+    return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash))
+
+
+def get_or_create_commune(name: str) -> int:
+    """The id of the commune called ``name``, created if needed."""
+    with database.connection_context():
+        commune, _ = Commune.get_or_create(name=name)
+        return commune.id
+
+
+def get_or_create_village(commune_id: int, name: str) -> int:
+    """The id of the village ``name`` in the commune, created if needed."""
+    with database.connection_context():
+        village, _ = Village.get_or_create(commune=commune_id, name=name)
+        return village.id
+
+
+def list_villages() -> list[VillageInfo]:
+    """Every village with its commune and number of learners, ordered by commune then name (one query)."""
+    with database.connection_context():
+        rows = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
+                               fn.COUNT(Learner.id).alias("n"))
+                .join(Commune).switch(Village).join(Learner, JOIN.LEFT_OUTER)
+                .group_by(Village.id, Village.name, Commune.name)
+                .order_by(Commune.name, Village.name))
+        return [VillageInfo(r.id, r.name, r.commune_name, r.n) for r in rows.objects()]
+
+
+def get_village(village_id: int) -> VillageInfo | None:
+    """One village, or None."""
+    return next((v for v in list_villages() if v.id == village_id), None)
+
+
+def list_learners(village_id: int) -> list[LearnerInfo]:
+    """The village's learners, by name."""
+    with database.connection_context():
+        rows = Learner.select().where(Learner.village == village_id).order_by(Learner.name_key, Learner.id)
+        return [_learner_info(r) for r in rows]
+
+
+def find_learner(village_id: int, name_key: str, birth_year: int | None) -> LearnerInfo | None:
+    """A learner of the village with the same folded name and birth year, or None."""
+    with database.connection_context():
+        row = (Learner.select()
+               .where((Learner.village == village_id) & (Learner.name_key == name_key)
+                      & (Learner.birth_year.is_null() if birth_year is None else Learner.birth_year == birth_year))
+               .first())
+        return _learner_info(row) if row else None
+
+
+def add_learner(village_id: int, name: str, name_key: str, birth_year: int | None, pin_hash: str | None) -> LearnerInfo:
+    """Create a learner in the village."""
+    with database.connection_context():
+        row = Learner.create(village=village_id, display_name=name, name_key=name_key,
+                             birth_year=birth_year, pin_hash=pin_hash)
+        return _learner_info(row)
+
+
+def get_learner(learner_id: int) -> LearnerInfo | None:
+    """One learner, or None."""
+    with database.connection_context():
+        row = Learner.get_or_none(Learner.id == learner_id)
+        return _learner_info(row) if row else None
+
+
+def learner_pin_hash(learner_id: int) -> str | None:
+    """The stored PIN hash of a learner (None: no PIN)."""
+    with database.connection_context():
+        row = Learner.select(Learner.pin_hash).where(Learner.id == learner_id).first()
+        return row.pin_hash if row else None
+
+
+def progress_for(learner_id: int) -> dict[str, ProgressInfo]:
+    """The learner's progress in every lesson they opened, by lesson id."""
+    with database.connection_context():
+        rows = LessonProgress.select().where(LessonProgress.learner == learner_id)
+        return {r.lesson_id: ProgressInfo(r.lesson_id, r.position, r.screens, r.completed_at is not None,
+                                          r.updated_at) for r in rows}
+
+
+def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool) -> None:
+    now = utcnow()
+    row = LessonProgress.get_or_none((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id))
+    if row is None:
+        try:
+            with database.atomic():
+                row = LessonProgress.create(learner=learner_id, lesson_id=lesson_id, position=position,
+                                            screens=screens, started_at=now, updated_at=now,
+                                            completed_at=now if completed else None)
+            return
+        except IntegrityError:  # another tab of the same learner created it a moment ago
+            row = LessonProgress.get((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id))
+    row.position, row.screens, row.updated_at = position, screens, now
+    if completed and row.completed_at is None:
+        row.completed_at = now
+    row.save()
+
+
+def save_position(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool = False) -> None:
+    """Remember the screen the learner is on (and, once, when the lesson was completed)."""
+    with database.connection_context(), database.atomic():
+        _upsert_progress(learner_id, lesson_id, position, screens, completed)
+
+
+def record_answer(learner_id: int, lesson_id: str, question_id: str, option_index: int, correct: bool,
+                  mode: str, position: int, screens: int) -> None:
+    """Store one answer and the learner's place, in one transaction: both are saved or neither."""
+    with database.connection_context(), database.atomic():
+        Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id,
+                       option_index=option_index, correct=correct, mode=mode)
+        _upsert_progress(learner_id, lesson_id, position, screens, False)
+
+
+def restart_lesson(learner_id: int, lesson_id: str, screens: int) -> None:
+    """Start a lesson again from its first screen; earlier answers and the first completion are kept."""
+    with database.connection_context(), database.atomic():
+        _upsert_progress(learner_id, lesson_id, 0, screens, False)
+        (LessonProgress.update(started_at=utcnow())
+         .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)).execute())
+
+
+def latest_answers(learner_id: int, lesson_id: str) -> dict[str, AnswerInfo]:
+    """The latest answer to each question of a lesson since the learner last (re)started it, by question id."""
+    with database.connection_context():
+        started = (LessonProgress.select(LessonProgress.started_at)
+                   .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)))
+        rows = (Attempt.select()
+                .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
+                       & (Attempt.answered_at >= fn.COALESCE(started, Attempt.answered_at)))
+                .order_by(Attempt.answered_at, Attempt.id))
+        return {r.question_id: AnswerInfo(r.question_id, r.option_index, r.correct, r.mode) for r in rows}
+
+
+def answer_count(learner_id: int) -> int:
+    """How many answers the learner has given in all."""
+    with database.connection_context():
+        return Attempt.select().where(Attempt.learner == learner_id).count()
