@@ -87,8 +87,8 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 
 def villages() -> list[VillageInfo]:
-    """Every village a learner can choose."""
-    return queries.list_villages()
+    """Every village a learner can choose, in Vietnamese alphabetical order (Đông before Tây)."""
+    return sorted(queries.list_villages(), key=lambda v: (fold(v.commune), fold(v.name), v.name))
 
 
 def village(village_id: int) -> VillageInfo:

@@ -57,8 +57,12 @@ class _Collector:
         self.problems.append(Problem(self.path, max(line, 1), message))
 
 
-def _yaml_mapping(text: str, first_line: int, what: str, out: _Collector) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """Load a YAML mapping; return it with the 1-based file line of each key, or None after reporting."""
+def _yaml_mapping(text: str, first_line: int, what: str, out: _Collector, block_line: int | None = None
+                  ) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """Load a YAML mapping; return it with the 1-based file line of each key, or None after reporting.
+
+    ``first_line`` is the file line of the text's first line; ``block_line`` the line that opens the block.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -69,7 +73,7 @@ def _yaml_mapping(text: str, first_line: int, what: str, out: _Collector) -> tup
         out.add(line, f"{what} is not valid YAML: {reason}")
         return None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        out.add(first_line, f"{what} must be a set of 'key: value' lines")
+        out.add(block_line or first_line, f"{what} must be a set of 'key: value' lines")
         return None
     lines = {str(k.value): first_line + k.start_mark.line for k, _ in node.value}
     item_lines: dict[str, list[int]] = {}
@@ -138,7 +142,7 @@ def _option(raw: Any, line: int, out: _Collector) -> Option | None:
 
 
 def _question(block: str, first_line: int, number: int, out: _Collector) -> Question | None:
-    loaded = _yaml_mapping(block, first_line, "question", out)
+    loaded = _yaml_mapping(block, first_line, "question", out, block_line=first_line - 1)
     if loaded is None:
         return None
     data, lines = loaded

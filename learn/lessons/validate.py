@@ -14,7 +14,11 @@ def lesson_files(root: Path) -> list[Path]:
 
 
 def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
-    """Parse one file and check what only the file system can tell (name, encoding, pictures)."""
+    """Parse one file and check what only the file system can tell (name, encoding, pictures).
+
+    The lesson is returned whenever it parsed, even with file-level problems, so that other lessons'
+    prerequisites can still be checked against it; the catalog leaves out any file with a problem.
+    """
     problems: list[Problem] = []
     if not path.name.isascii():
         problems.append(Problem(path, 1, "file name must be ASCII, e.g. 01-turn-on.md"))
@@ -37,7 +41,7 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
                 problems.append(Problem(path, step.line, f"picture {step.picture.path!r} is outside the content folder"))
             elif not target.is_file():
                 problems.append(Problem(path, step.line, f"picture {step.picture.path!r} does not exist"))
-    return (None if problems else lesson), problems
+    return lesson, problems  # parsed lessons still take part in cross-file checks
 
 
 def cross_check(lessons: list[Lesson]) -> list[Problem]:

@@ -1,0 +1,95 @@
+"""The `learn` command as a trainer or content author runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from learn import services
+from learn.cli import cli
+from progress_db.db import open_db
+from tests.conftest import BROKEN, CONTENT, ROOT
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"LEARN_HOME": str(tmp_path / "home"), "LEARN_CONTENT_DIR": str(CONTENT)}
+
+
+def run(env: dict[str, str], *args: str):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_content_check_passes_on_good_lessons(env: dict[str, str]) -> None:
+    result = run(env, "content", "check")
+    assert result.exit_code == 0 and result.stdout.strip() == "2 lessons OK"
+
+
+def test_content_check_prints_every_problem_with_file_and_line(env: dict[str, str]) -> None:
+    result = run(env, "content", "check", str(BROKEN))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    bad = BROKEN / "smartphone" / "bad-topic.md"
+    assert lines[:7] == [
+        f"{bad}:2: id 'Bad Id' must be an ASCII slug: lowercase letters, digits and hyphens",
+        f"{bad}:4: topic must be one of smartphone, payments, scams, vneid, zalo, selling-online, public-services "
+        "(got 'farming')",
+        f"{bad}:5: minutes must be a whole number from 3 to 5 (got 12)",
+        f"{bad}:6: summary is empty",
+        f"{bad}:14: feedback 'wrong' is missing",
+        f"{bad}:16: a choice question needs 2 to 4 options (has 1)",
+        f"{bad}:18: answer must be the number of the correct option, 1 to 1 (got 3)",
+    ]
+    assert lines[7].startswith(f"{BROKEN / 'smartphone' / 'no-front-matter.md'}:1: the file must start with")
+    assert lines[8] == "Error: 8 problem(s) in 2 file(s)"
+
+
+def test_content_check_on_a_missing_folder_is_a_usage_error(env: dict[str, str]) -> None:
+    result = run(env, "content", "check", "/no/such/folder")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_content_list_json_has_one_object_per_lesson(env: dict[str, str]) -> None:
+    result = run(env, "content", "list", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows == [
+        {"id": "test-unlock", "title": "Mở khóa máy", "topic": "smartphone", "minutes": 3, "steps": 2,
+         "questions": 2, "prerequisites": [], "path": "smartphone/01-unlock.md"},
+        {"id": "test-sms", "title": "Tin nhắn lạ", "topic": "scams", "minutes": 4, "steps": 1, "questions": 1,
+         "prerequisites": ["test-unlock"], "path": "scams/01-sms.md"},
+    ]
+
+
+def test_content_list_of_the_repository_lessons(tmp_path: Path) -> None:
+    result = run({"LEARN_HOME": str(tmp_path)}, "content", "list", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"phone-unlock", "pay-electricity-bill", "scam-fake-police", "vneid-intro"} <= {r["id"] for r in rows}
+    assert all(r["questions"] >= 3 and 3 <= r["minutes"] <= 5 for r in rows)
+
+
+def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) -> None:
+    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "pending"]
+    assert run(env, "db", "migrate").stdout.strip() == "applied 1 migration(s): initial"
+    assert run(env, "db", "migrate").stdout.strip() == "applied 0 migration(s)"
+    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "applied"]
+    env = {**env, "LEARN_CONTENT_DIR": str(ROOT / "content" / "vi")}
+    for _ in range(2):  # running it twice creates nothing twice
+        result = run(env, "demo", "init")
+        assert result.exit_code == 0
+    open_db(f"sqlite:///{tmp_path / 'home' / 'progress.sqlite3'}")
+    villages = services.villages()
+    assert [v.name for v in villages] == ["Bản Mường", "Bản Suối Lìn", "Thôn Đông", "Thôn Tây"]
+    assert {v.commune for v in villages} == {"Xã Hòa Bình"}
+
+
+def test_demo_init_without_a_demo_file_explains(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["demo", "init"], env=env)
+    assert result.exit_code == 1 and "no demo commune file at" in result.stderr
+
+
+def test_serve_rejects_a_bad_port(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "99999"], env=env)
+    assert result.exit_code == 2 and "99999 is not in the range 1<=x<=65535" in result.stderr

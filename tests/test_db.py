@@ -1,0 +1,104 @@
+"""The progress database on a real SQLite file: schema, migrations and every query the app relies on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from progress_db import queries
+from progress_db.db import sqlite_path
+from progress_db.migrations import applied, available, migrate
+from progress_db.models import TABLES
+
+
+def columns(path: Path) -> dict[str, set[str]]:
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: {r[1] for r in con.execute(f"PRAGMA table_info({t})")} for t in tables}
+    finally:
+        con.close()
+
+
+def test_migrations_build_exactly_the_models_schema(db: Path, tmp_path: Path) -> None:
+    migrated = columns(db)
+    fresh = SqliteDatabase(str(tmp_path / "fresh.sqlite3"))
+    with fresh.bind_ctx(TABLES):
+        fresh.create_tables(TABLES)
+    expected = columns(tmp_path / "fresh.sqlite3")
+    assert {t: c for t, c in migrated.items() if t != "schema_version"} == expected
+
+
+def test_migrate_is_idempotent_and_recorded(db: Path) -> None:
+    handle = SqliteDatabase(str(db))
+    assert applied(handle) == {m.version for m in available()} == {1}
+    assert migrate(handle) == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path) -> None:
+    from progress_db.db import database
+
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_sqlite_url_forms() -> None:
+    assert sqlite_path("sqlite:////var/lib/hoc-so/p.sqlite3") == Path("/var/lib/hoc-so/p.sqlite3")
+    assert sqlite_path("sqlite:///data/p.sqlite3") == Path("data/p.sqlite3")
+    assert sqlite_path("postgresql://u@h/db") is None
+
+
+def test_villages_with_learner_counts(village: int) -> None:
+    other = queries.get_or_create_village(queries.get_or_create_commune("Xã Thử"), "Bản Hai")
+    assert queries.get_or_create_village(queries.get_or_create_commune("Xã Thử"), "Bản Hai") == other
+    queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    queries.add_learner(village, "Ông Hai", "ong hai", 1950, "hash")
+    got = {v.name: v.learners for v in queries.list_villages()}
+    assert got == {"Thôn Một": 2, "Bản Hai": 0}
+    assert queries.get_village(other) is not None and queries.get_village(9999) is None
+
+
+def test_learners_are_listed_by_name_and_pin_hash_stays_private(village: int) -> None:
+    b = queries.add_learner(village, "Ông Bảy", "ong bay", 1948, "scrypt$aa$bb")
+    a = queries.add_learner(village, "Bà Ánh", "ba anh", None, None)
+    assert [x.name for x in queries.list_learners(village)] == ["Bà Ánh", "Ông Bảy"]
+    assert (b.has_pin, a.has_pin, b.birth_year) == (True, False, 1948)
+    assert not hasattr(b, "pin_hash")
+    assert queries.learner_pin_hash(b.id) == "scrypt$aa$bb" and queries.learner_pin_hash(a.id) is None
+    assert queries.find_learner(village, "ong bay", 1948) == b
+    assert queries.find_learner(village, "ong bay", None) is None
+
+
+def test_progress_is_saved_and_completed_once(village: int) -> None:
+    learner = queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    queries.save_position(learner.id, "lesson-a", 2, 5)
+    queries.save_position(learner.id, "lesson-a", 3, 5)
+    p = queries.progress_for(learner.id)["lesson-a"]
+    assert (p.position, p.screens, p.completed) == (3, 5, False)
+    queries.save_position(learner.id, "lesson-a", 5, 5, completed=True)
+    assert queries.progress_for(learner.id)["lesson-a"].completed
+
+
+def test_an_answer_and_the_position_are_saved_together(village: int) -> None:
+    learner = queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    queries.record_answer(learner.id, "lesson-a", "q1", 1, False, "tap", 1, 4)
+    queries.record_answer(learner.id, "lesson-a", "q1", 0, True, "voice", 1, 4)
+    assert queries.answer_count(learner.id) == 2
+    latest = queries.latest_answers(learner.id, "lesson-a")
+    assert latest == {"q1": queries.AnswerInfo("q1", 0, True, "voice")}
+    assert queries.progress_for(learner.id)["lesson-a"].position == 1
+
+
+def test_restart_forgets_answers_of_the_earlier_run_but_keeps_them_stored(village: int) -> None:
+    learner = queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    queries.record_answer(learner.id, "lesson-a", "q1", 1, True, "tap", 1, 4)
+    queries.save_position(learner.id, "lesson-a", 4, 4, completed=True)
+    queries.restart_lesson(learner.id, "lesson-a", 4)
+    p = queries.progress_for(learner.id)["lesson-a"]
+    assert (p.position, p.completed) == (0, True)
+    assert queries.latest_answers(learner.id, "lesson-a") == {}
+    assert queries.answer_count(learner.id) == 1
