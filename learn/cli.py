@@ -31,7 +31,10 @@ def content() -> None:
 @click.argument("root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.pass_obj
 def content_check(settings: Settings, root: Path | None) -> None:
-    """Parse and validate every lesson in ROOT (default: LEARN_CONTENT_DIR); print each problem as path:line: message."""
+    """Parse and validate every lesson in ROOT (default: LEARN_CONTENT_DIR).
+
+    Prints each problem as path:line: message and exits 1 if there is any.
+    """
     from learn.lessons.validate import check_tree
 
     lessons, problems = check_tree(root or settings.content_dir)
@@ -114,7 +117,8 @@ def demo_init(settings: Settings) -> None:
 
 
 @cli.command()
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on (127.0.0.1: this laptop only).")
+@click.option("--host", default="0.0.0.0", show_default=True,
+              help="Address to listen on (127.0.0.1: this laptop only).")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model
 
@@ -12,7 +12,7 @@ from progress_db.db import database
 
 def utcnow() -> datetime:
     """The current time in UTC, without tzinfo (stored the same way in SQLite and PostgreSQL)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_uid() -> str:

@@ -76,6 +76,7 @@ STRINGS: dict[str, str] = {
     "lesson.done_more": "Học bài khác",
     "lesson.restart": "Học lại bài này",
     "lesson.picture": "Hình: {alt}",
+    "voice.unavailable": "Chưa phát được tiếng. Bác đọc chữ trên màn hình nhé.",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal, NoReturn
 
 import streamlit as st
 
@@ -54,9 +55,12 @@ def message(error: LearnError) -> str:
     return t(error.key, **error.values)
 
 
-def go(page: str, **query: str) -> None:
+def go(page: str, **query: str) -> NoReturn:
     """Switch to one of the app's pages."""
     st.switch_page(PAGES[page], query_params=query or None)
+
+
+ButtonKind = Literal["primary", "secondary", "tertiary"]
 
 
 def apply_style() -> None:

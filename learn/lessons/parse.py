@@ -299,6 +299,7 @@ def parse_lesson(text: str, source: Path) -> ParseResult:
 
     if out.problems:
         return ParseResult(None, sorted(out.problems))
-    lesson = Lesson(str(lesson_id), title, str(topic), int(minutes), summary, tuple(steps),
+    assert isinstance(minutes, int)
+    lesson = Lesson(str(lesson_id), title, str(topic), minutes, summary, tuple(steps),
                     tuple(prerequisites), source, {k: v for k, v in lines.items()})
     return ParseResult(lesson, [])

@@ -38,7 +38,8 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
                 continue
             target = (base / step.picture.path).resolve()
             if not target.is_relative_to(top):
-                problems.append(Problem(path, step.line, f"picture {step.picture.path!r} is outside the content folder"))
+                problems.append(Problem(path, step.line,
+                                        f"picture {step.picture.path!r} is outside the content folder"))
             elif not target.is_file():
                 problems.append(Problem(path, step.line, f"picture {step.picture.path!r} does not exist"))
     return lesson, problems  # parsed lessons still take part in cross-file checks

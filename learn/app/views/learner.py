@@ -55,6 +55,8 @@ if chosen is not None:
                     enter(chosen.id, pin)
                 except WrongPin as exc:
                     st.session_state["pin_tries"] = tries + 1
+                    if tries + 1 >= MAX_PIN_TRIES:
+                        st.rerun()  # show the lock, not the form
                     st.error(message(exc))
     if st.button(t("learner.cancel"), width="stretch"):
         st.session_state.pop("pin_for", None)

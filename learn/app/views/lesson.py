@@ -7,7 +7,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.app.strings_vi import t
-from learn.app.ui import ICONS, go, message, plain
+from learn.app.ui import ICONS, ButtonKind, go, message, plain
 from learn.errors import NotFound
 
 lesson_id = st.query_params.get("lesson", "")
@@ -30,8 +30,8 @@ except NotFound as exc:
 view = services.player(learner_id, lesson)
 
 
-def move(position: int) -> None:
-    services.go_to(learner_id, lesson, position)
+def move(position: int, learner: int = learner_id) -> None:
+    services.go_to(learner, lesson, position)
     st.rerun()
 
 
@@ -74,7 +74,8 @@ else:
     given = view.answer
     for i, option in enumerate(question.options):
         label = f"{i + 1}. {plain(option.text)}"
-        kind, icon = "secondary", None
+        kind: ButtonKind = "secondary"
+        icon: str | None = None
         if given is not None:
             if i == question.answer:
                 kind, icon = "primary", ICONS["right"]

@@ -7,7 +7,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.app.strings_vi import t
-from learn.app.ui import ICONS, go, plain
+from learn.app.ui import ICONS, ButtonKind, go, plain
 from learn.errors import NotFound
 
 learner_id = st.session_state.get("learner_id")
@@ -35,7 +35,7 @@ for topic, cards in groups:
             if card.status == "started":
                 st.progress(card.percent / 100)
             label = t("lessons." + card.status, percent=card.percent)
-            kind = "secondary" if card.status == "done" else "primary"
+            kind: ButtonKind = "secondary" if card.status == "done" else "primary"
             icon = ICONS["restart" if card.status == "done" else "next"]
             if st.button(label, key=f"open-{lesson.id}", type=kind, icon=icon, width="stretch"):
                 if card.status == "done":

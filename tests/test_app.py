@@ -1,0 +1,220 @@
+"""Every page of the learner's path, driven through Streamlit's AppTest against a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from learn import services
+from learn.app.strings_vi import t
+from learn.app.ui import plain
+from progress_db import queries
+from tests.conftest import CONTENT, ROOT
+
+MAIN = str(ROOT / "learn" / "app" / "main.py")
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, db: Path, village: int) -> Callable[..., AppTest]:
+    """A factory of AppTests on the app's entry point, using the test database and fixture lessons."""
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.delenv("LEARN_DATABASE_URL", raising=False)
+    st.cache_resource.clear()
+
+    def make(page: str | None = None, query: dict[str, str] | None = None, **state: object) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=20)
+        for key, value in state.items():
+            at.session_state[key] = value
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        if page:
+            at.switch_page(f"views/{page}.py")
+        return at.run()
+
+    yield make
+    st.cache_resource.clear()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [h.value for h in at.header] + [h.value for h in at.subheader]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [c.value for c in at.caption] + [x.value for x in at.title]
+    return "\n".join(str(p) for p in parts)
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
+    return found[0]
+
+
+def test_village_page_lists_villages_and_choosing_one_asks_who_you_are(app, village: int) -> None:
+    at = app()
+    assert not at.exception
+    assert t("village.heading") in texts(at)
+    at.button(key=f"village-{village}").click().run()
+    assert at.session_state["village_id"] == village
+    assert t("learner.heading") in texts(at)
+    assert t("learner.none") in texts(at)  # an empty village invites the first learner
+
+
+def test_village_page_without_villages_says_so(app, db: Path) -> None:
+    from progress_db.db import database
+    from progress_db.models import Commune
+    with database.connection_context():
+        Commune.delete().execute()
+    at = app()
+    assert t("village.none") in texts(at)
+
+
+def test_adding_yourself_signs_you_in(app, village: int) -> None:
+    at = app("learner", village_id=village)
+    at.text_input(key="new_name").input("  Bà Lò Thị   Xuân ")
+    at.text_input(key="new_year").input("1956")
+    button(at, t("learner.save")).click().run()
+    assert not at.exception
+    [learner] = queries.list_learners(village)
+    assert (learner.name, learner.birth_year, learner.has_pin) == ("Bà Lò Thị Xuân", 1956, False)
+    assert at.session_state["learner_id"] == learner.id
+    assert t("lessons.heading", name="Bà Lò Thị Xuân") in texts(at)
+
+
+@pytest.mark.parametrize(("name", "year", "pin", "key", "values"), [
+    ("", "", "", "learner.name_empty", {}),
+    ("<b>Bà Tư</b>", "", "", "learner.name_invalid", {"char": "<"}),
+    ("Bà Tư", "56", "", "learner.year_invalid", {"last": __import__("datetime").date.today().year}),
+    ("Bà Tư", "", "12", "learner.pin_invalid", {}),
+])
+def test_bad_input_is_explained_and_what_was_typed_is_kept(app, village: int, name, year, pin, key, values) -> None:
+    at = app("learner", village_id=village)
+    at.text_input(key="new_name").input(name)
+    at.text_input(key="new_year").input(year)
+    at.text_input(key="new_pin").input(pin)
+    button(at, t("learner.save")).click().run()
+    assert [e.value for e in at.error] == [t(key, **values)]
+    assert at.text_input(key="new_name").value == name and at.text_input(key="new_year").value == year
+    assert queries.list_learners(village) == [] and "learner_id" not in at.session_state
+
+
+def test_an_html_name_is_never_rendered_as_html(app, village: int) -> None:
+    queries.add_learner(village, "Bà *Tư* [x](y) <i>", "ba tu", None, None)  # e.g. imported from elsewhere
+    at = app("learner", village_id=village)
+    [label] = [b.label for b in at.button if b.key and b.key.startswith("learner-")]
+    assert label == r"Bà \*Tư\* \[x\]\(y\) \<i\>"
+
+
+def test_a_learner_with_a_pin_must_type_it(app, village: int) -> None:
+    person = services.add_learner(village, "Ông Hai", pin="2468")
+    at = app("learner", village_id=village)
+    at.button(key=f"learner-{person.id}").click().run()
+    assert t("learner.pin_ask", name="Ông Hai") in texts(at)
+    at.text_input(key="pin_value").input("1111")
+    button(at, t("learner.pin_enter")).click().run()
+    assert [e.value for e in at.error] == [t("learner.pin_wrong")]
+    assert "learner_id" not in at.session_state
+    at.text_input(key="pin_value").input("2468")
+    button(at, t("learner.pin_enter")).click().run()
+    assert at.session_state["learner_id"] == person.id
+    assert t("lessons.heading", name="Ông Hai") in texts(at)
+
+
+def test_too_many_wrong_pins_lock_the_session(app, village: int) -> None:
+    person = services.add_learner(village, "Ông Hai", pin="2468")
+    at = app("learner", village_id=village)
+    at.button(key=f"learner-{person.id}").click().run()
+    for _ in range(5):
+        at.text_input(key="pin_value").input("0000")
+        button(at, t("learner.pin_enter")).click().run()
+    assert t("learner.pin_locked") in texts(at)
+    assert not [b for b in at.button if b.label == t("learner.pin_enter")]
+
+
+def test_search_finds_names_without_diacritics(app, village: int) -> None:
+    for i, name in enumerate(["Bà Lò Thị Xuân", "Ông Đào Văn An", "Chị Hà", "Anh Tú", "Bà Năm", "Ông Sáu",
+                              "Chị Bảy", "Anh Tám"]):
+        services.add_learner(village, name, str(1950 + i))
+    at = app("learner", village_id=village)
+    at.text_input(key="learner_search").input("dao van").run()
+    shown = [b.label for b in at.button if b.key and b.key.startswith("learner-")]
+    assert shown == [r"Ông Đào Văn An · " + t("learner.year_badge", year=1951)]
+
+
+def test_lessons_page_groups_by_topic_and_shows_progress(app, village: int, catalog) -> None:
+    person = services.add_learner(village, "Bà Một")
+    services.go_to(person.id, catalog.get("test-unlock"), 2)
+    at = app("lessons", village_id=village, learner_id=person.id)
+    assert not at.exception
+    assert [s.value for s in at.subheader] == [":material/smartphone: " + t("topic.smartphone"),
+                                               ":material/gpp_maybe: " + t("topic.scams")]
+    assert at.button(key="open-test-unlock").label == t("lessons.started", percent=50)
+    assert at.button(key="open-test-sms").label == t("lessons.new")
+    at.button(key="open-test-sms").click().run()
+    assert at.query_params["lesson"] == ["test-sms"] or at.query_params["lesson"] == "test-sms"
+    assert "Tin nhắn có đường link" in texts(at)
+
+
+def test_lesson_page_needs_a_learner(app) -> None:
+    at = app("lesson", query={"lesson": "test-unlock"})
+    assert [w.value for w in at.warning] == [t("lesson.sign_in_first")]
+    assert at.session_state["pending_lesson"] == "test-unlock"
+
+
+def test_unknown_lesson_id_in_the_url_is_explained(app, village: int) -> None:
+    person = services.add_learner(village, "Bà Một")
+    at = app("lesson", query={"lesson": "<script>x</script>"}, village_id=village, learner_id=person.id)
+    assert [e.value for e in at.error] == [t("lesson.not_found")]
+
+
+def test_taking_a_whole_lesson(app, village: int, catalog) -> None:
+    person = services.add_learner(village, "Bà Một")
+    lesson = catalog.get("test-unlock")
+    at = app("lesson", query={"lesson": "test-unlock"}, village_id=village, learner_id=person.id)
+    assert not at.exception
+    assert "Nút nguồn" in [h.value for h in at.header]
+    assert any("Giữ nút nguồn ba giây." in m.value for m in at.markdown)
+    assert at.button(key="back-0").disabled
+    at.button(key="next-0").click().run()
+    # question: Next waits for an answer
+    assert at.button(key="next-1").disabled
+    at.button(key="option-1-1").click().run()  # wrong on purpose
+    assert [e.value for e in at.error] == [
+        f"{plain(lesson.questions[0].wrong)}\n\n{t('lesson.correct_was', answer='Nút nguồn')}"]
+    assert at.button(key="option-1-0").disabled
+    at.button(key="next-1").click().run()
+    at.button(key="next-2").click().run()
+    at.button(key="option-3-0").click().run()
+    assert [s.value for s in at.success] == [plain(lesson.questions[1].right)]
+    assert at.button(key="next-3").label == t("lesson.finish")
+    at.button(key="next-3").click().run()
+    assert t("lesson.done_heading") in texts(at)
+    assert t("lesson.done_score", score=1, asked=2) in texts(at)
+    progress = queries.progress_for(person.id)["test-unlock"]
+    assert progress.completed and queries.answer_count(person.id) == 2
+
+
+def test_back_goes_to_the_previous_screen_and_a_reload_resumes(app, village: int) -> None:
+    person = services.add_learner(village, "Bà Một")
+    state = {"village_id": village, "learner_id": person.id}
+    at = app("lesson", query={"lesson": "test-unlock"}, **state)
+    at.button(key="next-0").click().run()
+    at.button(key="option-1-0").click().run()
+    at.button(key="next-1").click().run()
+    at.button(key="back-2").click().run()
+    assert at.button(key="option-1-0").disabled  # the answer given is still shown
+    # a new browser session (the phone was switched off) opens where she left off
+    again = app("lesson", query={"lesson": "test-unlock"}, **state)
+    assert [s.value for s in again.success] and again.button(key="next-1")
+
+
+def test_main_script_runs_with_real_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LEARN_HOME", str(tmp_path))
+    monkeypatch.delenv("LEARN_CONTENT_DIR", raising=False)
+    st.cache_resource.clear()
+    at = AppTest.from_file(MAIN, default_timeout=20).run()
+    assert not at.exception and t("village.none") in texts(at)
+    st.cache_resource.clear()
