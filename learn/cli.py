@@ -131,7 +131,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
             "--browser.gatherUsageStats", "false",
             # Streamlit's full garbage collection after every rerun costs most of a small server's time.
             "--runner.postScriptGC", "false",
-            "--client.toolbarMode", "minimal", "--theme.base", "light"]
+            "--client.toolbarMode", "minimal", "--theme.base", "light",
+            # a calm blue for "go on": red is kept for wrong answers and warnings
+            "--theme.primaryColor", "#0b5cad"]
     click.echo(f"Học Số: http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}")
     os.execv(sys.executable, args)
 

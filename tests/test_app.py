@@ -164,6 +164,18 @@ def test_lesson_page_needs_a_learner(app) -> None:
     assert at.session_state["pending_lesson"] == "test-unlock"
 
 
+def test_a_lesson_link_opened_before_signing_in_opens_after_it(app, village: int) -> None:
+    person = services.add_learner(village, "Bà Một")
+    at = app("lesson", query={"lesson": "test-sms"})
+    button(at, t("lesson.sign_in")).click().run()
+    assert t("village.heading") in texts(at)
+    # AppTest starts each run on the page it was pointed at, so follow the app's page switches by hand
+    at.switch_page("views/village.py").run().button(key=f"village-{village}").click().run()
+    assert t("learner.heading") in texts(at)
+    at.switch_page("views/learner.py").run().button(key=f"learner-{person.id}").click().run()
+    assert "Tin nhắn có đường link" in [h.value for h in at.header]
+
+
 def test_unknown_lesson_id_in_the_url_is_explained(app, village: int) -> None:
     person = services.add_learner(village, "Bà Một")
     at = app("lesson", query={"lesson": "<script>x</script>"}, village_id=village, learner_id=person.id)

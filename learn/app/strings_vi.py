@@ -61,6 +61,7 @@ STRINGS: dict[str, str] = {
     "topic.public-services": "Dịch vụ công",
     "lesson.not_found": "Không tìm thấy bài học này. Bác chọn bài khác nhé.",
     "lesson.sign_in_first": "Bác chọn thôn và tên mình trước, rồi mở bài học.",
+    "lesson.sign_in": "Chọn thôn và tên",
     "lesson.progress": "Bước {current} / {total}",
     "lesson.next": "Tiếp",
     "lesson.back": "Lùi",

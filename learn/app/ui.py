@@ -41,6 +41,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 19px; }
 .stButton > button p, .stFormSubmitButton > button p { font-size: 1.25rem; }
 [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; line-height: 1.6; }
 input { font-size: 1.3rem !important; }
+/* After an answer the options stay readable: the right one green, the others plain (not greyed out). */
+[class*="st-key-option-"] button:disabled { opacity: 1; color: inherit; cursor: default; }
+[class*="st-key-option-"] button[kind="primary"]:disabled {
+  background: #1b7f3b; border-color: #1b7f3b; color: #fff; }
 </style>
 """
 

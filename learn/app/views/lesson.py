@@ -15,7 +15,7 @@ learner_id = st.session_state.get("learner_id")
 if learner_id is None:
     st.warning(t("lesson.sign_in_first"))
     st.session_state["pending_lesson"] = lesson_id
-    if st.button(t("nav.change_village"), width="stretch", type="primary"):
+    if st.button(t("lesson.sign_in"), icon=ICONS["learner"], width="stretch", type="primary"):
         go("learner" if "village_id" in st.session_state else "village")
     st.stop()
 
