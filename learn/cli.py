@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,6 +67,80 @@ def content_list(settings: Settings, as_json: bool) -> None:
                            f"{row['questions']} questions  {lesson.title}")
     if catalog.problems:
         click.echo(f"{len(catalog.problems)} problem(s) left lessons out: run `learn content check`", err=True)
+
+
+def _narrator(settings: Settings, engine: str | None):  # -> Narrator
+    from learn.errors import VoiceUnavailable
+    from learn.voice.narrator import AudioCache, Narrator
+    from learn.voice.tts import engines_for
+
+    try:
+        return Narrator(AudioCache(settings.audio_cache_dir), engines_for(engine or settings.tts))
+    except VoiceUnavailable as exc:
+        raise click.BadParameter(str(exc), param_hint="--engine") from exc
+
+
+ENGINE = click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default=None,
+                      help="Narration engines to use (default: LEARN_TTS, else auto: gTTS, then espeak-ng).")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="MP3 file to write.")
+@ENGINE
+@click.option("--slow", is_flag=True, help="Read slowly.")
+@click.pass_obj
+def say(settings: Settings, text: str, output: Path, engine: str | None, slow: bool) -> None:
+    """Write TEXT, read aloud in Vietnamese, to an MP3 file (through the shared audio cache)."""
+    import shutil
+
+    from learn.errors import VoiceUnavailable
+
+    narrator = _narrator(settings, engine)
+    try:
+        clip = narrator.clip(text, "slow" if slow else "normal")
+        shutil.copyfile(clip.path, output)
+    except VoiceUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(f"{output}: {clip.seconds:.1f} s, {clip.size} bytes, voice {clip.engine}/{clip.voice}"
+               + ("" if clip.made else " (from cache)"))
+
+
+@cli.command()
+@ENGINE
+@click.option("--lesson", "lesson_ids", multiple=True, help="Only this lesson id (repeatable).")
+@click.option("--speed", type=click.Choice(["normal", "slow", "all"]), default="all", show_default=True,
+              help="Which reading speeds to prepare.")
+@click.pass_obj
+def narrate(settings: Settings, engine: str | None, lesson_ids: tuple[str, ...], speed: str) -> None:
+    """Pre-render the audio of every lesson, so it plays in a village with no internet.
+
+    Run it while online to get Google's voice (gTTS); offline it uses espeak-ng. Clips already made are reused.
+    """
+    from learn import services
+    from learn.lessons.catalog import Catalog
+
+    catalog = Catalog.load(settings.content_dir)
+    unknown = [x for x in lesson_ids if catalog.get(x) is None]
+    if unknown:
+        raise click.BadParameter(f"no lesson with id {', '.join(unknown)}", param_hint="--lesson")
+    lessons = [catalog.lessons[x] for x in lesson_ids] if lesson_ids else [
+        lesson for _, group in catalog.by_topic() for lesson in group]
+    speeds = ("normal", "slow") if speed == "all" else (speed,)
+    narrator = _narrator(settings, engine)
+    total = sum(len(services.lesson_speech(lesson)) for lesson in lessons) * len(speeds)
+    bar: Any
+    with click.progressbar(length=total, label="Narrating", file=sys.stderr) as bar:
+        summary = services.prerender(narrator, lessons, speeds, progress=lambda _: bar.update(1))
+    for error in summary.errors or []:
+        click.echo(f"failed: {error}", err=True)
+    click.echo(f"{summary.made} made, {summary.reused} reused, {summary.failed} failed; "
+               f"{summary.seconds / 60:.1f} min of speech, {summary.bytes / 1e6:.1f} MB in {settings.audio_cache_dir}")
+    if summary.failed:
+        raise click.ClickException(f"{summary.failed} clip(s) could not be made")
 
 
 @cli.group()

@@ -8,7 +8,7 @@ from typing import Any
 class LearnError(Exception):
     """Base class of every error the app and CLI map to a user-facing message."""
 
-    #: key in ``learn.app.strings_vi`` for the message a resident or trainer reads
+    #: key in ``learn.strings_vi`` for the message a resident or trainer reads
     key = "error.generic"
 
     def __init__(self, message: str, *, key: str | None = None, **values: Any) -> None:

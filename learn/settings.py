@@ -16,6 +16,7 @@ ENVIRONMENT = {
     "LEARN_DATABASE_URL": "database URL (default sqlite:///$LEARN_HOME/progress.sqlite3)",
     "LEARN_CONTENT_DIR": "lesson folder (default: the repository's content/vi)",
     "LEARN_VOSK_MODEL": "folder of an unpacked Vosk model for speech answers (default: none)",
+    "LEARN_TTS": "narration engines: auto (gTTS online, else espeak-ng), gtts, espeak or off (default auto)",
 }
 
 
@@ -33,6 +34,7 @@ class Settings:
     database_url: str
     content_dir: Path
     vosk_model_dir: Path | None
+    tts: str = "auto"
 
     @property
     def audio_cache_dir(self) -> Path:
@@ -53,4 +55,5 @@ class Settings:
             database_url=url,
             content_dir=Path(content).expanduser().absolute() if content else DEFAULT_CONTENT_DIR,
             vosk_model_dir=Path(model).expanduser().absolute() if model else None,
+            tts=(env.get("LEARN_TTS") or "auto").strip().lower(),
         )

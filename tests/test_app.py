@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from learn import services
-from learn.app.strings_vi import t
 from learn.app.ui import plain
+from learn.strings_vi import t
 from progress_db import queries
 from tests.conftest import CONTENT, ROOT
 
@@ -24,6 +24,7 @@ def app(monkeypatch: pytest.MonkeyPatch, db: Path, village: int) -> Callable[...
     monkeypatch.setenv("LEARN_HOME", str(db.parent))
     monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
     monkeypatch.delenv("LEARN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LEARN_TTS", "off")  # narration has its own tests (test_app_narration.py)
     st.cache_resource.clear()
 
     def make(page: str | None = None, query: dict[str, str] | None = None, **state: object) -> AppTest:

@@ -31,9 +31,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect  # noqa: E402
 
-from learn.app.strings_vi import t  # noqa: E402
 from learn.lessons.catalog import Catalog  # noqa: E402
 from learn.lessons.model import Lesson  # noqa: E402
+from learn.strings_vi import t  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "vi"
@@ -91,7 +91,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("learn-home")
     learn = Path(sys.executable).parent / "learn"
     assert learn.is_file(), f"no `learn` script next to {sys.executable}: run `pip install -e .` in this venv"
-    env = {**os.environ, "LEARN_HOME": str(home), "LEARN_CONTENT_DIR": str(CONTENT)}
+    # espeak-ng: the real offline voice, the same on every machine (gTTS cannot be reached from here)
+    env = {**os.environ, "LEARN_HOME": str(home), "LEARN_CONTENT_DIR": str(CONTENT), "LEARN_TTS": "espeak"}
     env.pop("LEARN_DATABASE_URL", None)  # the database must be the one in our LEARN_HOME
 
     init = subprocess.run([str(learn), "demo", "init"], env=env, capture_output=True, text=True, timeout=60)
@@ -221,6 +222,16 @@ def expect_screen(page: Page, lesson: Lesson, index: int) -> None:
     """Wait until the player shows screen ``index`` (0-based) of ``lesson``."""
     caption = t("lesson.progress", current=index + 1, total=len(lesson.screens))
     expect(page.get_by_test_id("stCaptionContainer").filter(has_text=caption)).to_be_visible()
+    expect_playing(page)
+
+
+PLAYING = "() => { const a = [...document.querySelectorAll('audio')]; return a.length == 1 && !a[0].paused }"
+
+
+def expect_playing(page: Page) -> float:
+    """Wait until the screen's one narration player is playing on its own (autoplay); return its position."""
+    page.wait_for_function(PLAYING, timeout=15_000)
+    return float(page.evaluate("() => document.querySelector('audio').currentTime"))
 
 
 def answer(page: Page, lesson: Lesson, index: int, option: int) -> bool:
@@ -236,6 +247,8 @@ def answer(page: Page, lesson: Lesson, index: int, option: int) -> bool:
     if not correct:
         expect(feedback).to_contain_text(t("lesson.correct_was", answer=question.options[question.answer].text))
     expect(button).to_be_disabled()  # a second tap changes nothing
+    page.wait_for_function("() => { const a = document.querySelectorAll('audio');"
+                           " return a.length == 1 && !a[0].paused && a[0].src.endsWith('.mp3') }", timeout=15_000)
     return correct
 
 
@@ -266,6 +279,13 @@ def test_resident_takes_a_whole_lesson(server: Server, new_context: Callable[[],
             .filter(has_text=lesson.title).last)  # the innermost block: the lesson's own card
     expect(card).to_be_visible()
     start.click()
+
+    expect_screen(page, lesson, 0)
+    page.wait_for_timeout(1500)
+    playing_at = expect_playing(page)
+    page.get_by_role("button", name=t("voice.listen")).click()  # "Nghe lại" starts the narration again
+    page.wait_for_function(f"() => {{ const a = document.querySelector('audio'); return a && !a.paused"
+                           f" && a.currentTime < {playing_at} }}", timeout=15_000)
 
     wrong_on_purpose = True
     for screen in lesson.screens:

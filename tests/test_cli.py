@@ -19,8 +19,16 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {"LEARN_HOME": str(tmp_path / "home"), "LEARN_CONTENT_DIR": str(CONTENT)}
 
 
+def runner() -> CliRunner:
+    """A runner keeping stderr apart (click 8.1, which gTTS pins, mixes it in unless told not to)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:  # click >= 8.2 always keeps it apart
+        return CliRunner()
+
+
 def run(env: dict[str, str], *args: str):
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return runner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def test_content_check_passes_on_good_lessons(env: dict[str, str]) -> None:
@@ -86,10 +94,47 @@ def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) ->
 
 
 def test_demo_init_without_a_demo_file_explains(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(cli, ["demo", "init"], env=env)
+    result = runner().invoke(cli, ["demo", "init"], env=env)
     assert result.exit_code == 1 and "no demo commune file at" in result.stderr
 
 
 def test_serve_rejects_a_bad_port(env: dict[str, str]) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--port", "99999"], env=env)
+    result = runner().invoke(cli, ["serve", "--port", "99999"], env=env)
     assert result.exit_code == 2 and "99999 is not in the range 1<=x<=65535" in result.stderr
+
+
+def test_say_writes_an_mp3_and_reuses_the_cache(env: dict[str, str], tmp_path: Path) -> None:
+    from learn.voice.audio import decode_pcm, duration
+
+    out = tmp_path / "hello.mp3"
+    result = run(env, "say", "Xin chào bác", "-o", str(out), "--engine", "espeak")
+    assert result.exit_code == 0 and result.stdout.startswith(f"{out}: ") and "voice espeak/vi" in result.stdout
+    assert duration(decode_pcm(out)) > 0.5
+    again = run(env, "say", "Xin chào bác", "-o", str(out), "--engine", "espeak", "--slow")
+    assert "(from cache)" not in again.stdout
+    assert "(from cache)" in run(env, "say", "Xin chào bác", "-o", str(out), "--engine", "espeak").stdout
+
+
+def test_say_refuses_text_with_nothing_to_say(env: dict[str, str], tmp_path: Path) -> None:
+    result = runner().invoke(cli, ["say", "?!", "-o", str(tmp_path / "x.mp3")], env=env)
+    assert result.exit_code == 1 and "nothing to say in '?!'" in result.stderr
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_narrate_prerenders_once_then_reuses(env: dict[str, str]) -> None:
+    first = run(env, "narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "normal")
+    assert first.exit_code == 0 and first.stdout.startswith("5 made, 0 reused, 0 failed")
+    second = run(env, "narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "normal")
+    assert second.stdout.startswith("0 made, 5 reused, 0 failed")
+
+
+def test_narrate_unknown_lesson_is_a_usage_error(env: dict[str, str]) -> None:
+    result = runner().invoke(cli, ["narrate", "--lesson", "nope"], env=env)
+    assert result.exit_code == 2 and "no lesson with id nope" in result.stderr
+
+
+def test_narrate_without_espeak_reports_failures(env: dict[str, str]) -> None:
+    result = runner().invoke(cli, ["narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "slow"],
+                             env={**env, "PATH": "/nonexistent"})
+    assert result.exit_code == 1 and "0 made, 0 reused, 5 failed" in result.stdout
+    assert "espeak: not available" in result.stderr

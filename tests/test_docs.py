@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 import pytest
 
-from learn.app.strings_vi import STRINGS
 from learn.cli import cli
 from learn.settings import ENVIRONMENT, Settings
+from learn.strings_vi import STRINGS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

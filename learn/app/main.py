@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from learn.app import resources
-from learn.app.strings_vi import t
 from learn.app.ui import PAGES, apply_style, message
 from learn.errors import LearnError
+from learn.strings_vi import t
 from progress_db.db import DatabaseError
 
 st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered",

@@ -6,8 +6,11 @@ import sys
 
 import streamlit as st
 
+from learn.errors import VoiceUnavailable
 from learn.lessons.catalog import Catalog
 from learn.settings import Settings
+from learn.voice.narrator import AudioCache, Narrator
+from learn.voice.tts import engines_for
 from progress_db.db import open_db
 
 
@@ -21,6 +24,17 @@ def settings() -> Settings:
 def database() -> object:
     """The progress database, opened and migrated once."""
     return open_db(settings().database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def narrator() -> Narrator | None:
+    """The narrator with the configured engines; None when narration is off (or LEARN_TTS is wrong)."""
+    try:
+        engines = engines_for(settings().tts)
+    except VoiceUnavailable as exc:
+        print(f"narration off: {exc}", file=sys.stderr)
+        return None
+    return Narrator(AudioCache(settings().audio_cache_dir), engines) if engines else None
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal, NoReturn
 
 import streamlit as st
 
-from learn.app.strings_vi import t
+from learn import services
+from learn.app import resources
 from learn.errors import LearnError
+from learn.strings_vi import t
 
 PAGES = {
     "village": "views/village.py",
@@ -26,7 +29,8 @@ ICONS = {
     "add": ":material/person_add:", "search": ":material/search:", "question": ":material/help:",
     "right": ":material/check_circle:", "wrong": ":material/cancel:", "next": ":material/arrow_forward:",
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
-    "timer": ":material/schedule:", "app": ":material/school:",
+    "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
+    "slow": ":material/slow_motion_video:",
 }
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
@@ -70,3 +74,26 @@ ButtonKind = Literal["primary", "secondary", "tertiary"]
 def apply_style() -> None:
     """Inject the app's large-print style (our own constant CSS, never user text)."""
     st.markdown(STYLE, unsafe_allow_html=True)
+
+
+def narration(text: str, *, key: str, autoplay: bool = True) -> None:
+    """Play ``text`` aloud (when the browser allows autoplay) with a big "listen again" button under it.
+
+    Without any voice the text on screen is the lesson, so only a short note is shown.
+    """
+    narrator = resources.narrator()
+    if narrator is None:  # narration switched off for this server (LEARN_TTS=off)
+        return
+    slow = st.session_state.get("slow_voice", False)
+    spoken = services.speak(narrator, text, "slow" if slow else "normal")
+    if spoken.clip is None:
+        st.caption(t(spoken.problem or "voice.unavailable"))
+        return
+    replays = st.session_state.get(f"replay-{key}", 0)
+    # One player per screen. "Listen again" must give the browser a new player, which starts from the
+    # beginning and may autoplay: an end time past the clip's end changes nothing audible but makes it new.
+    st.audio(str(spoken.clip.path), format="audio/mpeg", autoplay=autoplay or replays > 0,
+             end_time=math.ceil(spoken.clip.seconds) + 1 + replays)
+    if st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
+        st.session_state[f"replay-{key}"] = replays + 1
+        st.rerun()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from learn import services
-from learn.app.strings_vi import t
 from learn.app.ui import ICONS, go, message, plain
 from learn.errors import InvalidInput, NotFound, WrongPin
+from learn.strings_vi import t
 from learn.text import fold
 
 MAX_PIN_TRIES = 5

@@ -6,9 +6,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.strings_vi import t
-from learn.app.ui import ICONS, ButtonKind, go, message, plain
+from learn.app.ui import ICONS, ButtonKind, go, message, narration, plain
 from learn.errors import NotFound
+from learn.strings_vi import t
 
 lesson_id = st.query_params.get("lesson", "")
 learner_id = st.session_state.get("learner_id")
@@ -42,6 +42,7 @@ if view.finished:
     if view.asked:
         st.success(t("lesson.done_score", score=view.score, asked=view.asked))
     st.write(t("lesson.done_praise"))
+    narration(services.done_speech(lesson), key=f"{lesson.id}-done")
     if st.button(t("lesson.done_more"), type="primary", icon=ICONS["lesson"], width="stretch", key="done-more"):
         go("lessons")
     if st.button(t("lesson.restart"), icon=ICONS["restart"], width="stretch", key="restart"):
@@ -55,6 +56,8 @@ top = st.container(horizontal=True, vertical_alignment="center")
 top.caption(f"{plain(lesson.title)} · {t('lesson.progress', current=view.position + 1, total=view.total)}")
 if top.button(t("nav.lessons"), key="to-lessons", icon=ICONS["lesson"], type="tertiary"):
     go("lessons")
+# kept outside the widget's own key, which Streamlit forgets on pages without the toggle
+st.session_state["slow_voice"] = top.toggle(t("voice.slow"), value=st.session_state.get("slow_voice", False))
 st.progress((view.position + 1) / view.total)
 
 question = screen.question
@@ -68,10 +71,13 @@ if question is None:
             st.image(str(path), caption=picture.alt, width="stretch")
         else:
             st.caption(t("lesson.picture", alt=picture.alt))
+    narration(screen.step.spoken, key=f"{lesson.id}-{view.position}")
 else:
     st.subheader(f"{ICONS['question']} {t('lesson.question')}")
     st.markdown(f"### {plain(question.prompt)}")
     given = view.answer
+    if given is None:  # once answered, the player reads the feedback instead
+        narration(services.question_speech(question), key=f"{lesson.id}-{view.position}")
     for i, option in enumerate(question.options):
         label = f"{i + 1}. {plain(option.text)}"
         kind: ButtonKind = "secondary"
@@ -89,10 +95,12 @@ else:
         st.caption(t("lesson.answer_first"))
     elif given.correct:
         st.success(plain(question.right), icon=ICONS["right"])
+        narration(services.feedback_speech(question, True), key=f"{lesson.id}-{view.position}-feedback")
     else:
         correct = question.options[question.answer].text
         st.error(f"{plain(question.wrong)}\n\n"
                  f"{t('lesson.correct_was', answer=plain(correct))}", icon=ICONS["wrong"])
+        narration(services.feedback_speech(question, False), key=f"{lesson.id}-{view.position}-feedback")
 
 # Back and Next side by side on every screen size, Next the larger, where the right thumb is.
 row = st.container(horizontal=True, gap="medium")

@@ -6,9 +6,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.strings_vi import t
 from learn.app.ui import ICONS, ButtonKind, go, plain
 from learn.errors import NotFound
+from learn.strings_vi import t
 
 learner_id = st.session_state.get("learner_id")
 if learner_id is None:

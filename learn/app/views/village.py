@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from learn import services
-from learn.app.strings_vi import t
 from learn.app.ui import ICONS, go, plain
+from learn.strings_vi import t
 
 st.title(f"{ICONS['app']} {t('app.title')}")
 st.caption(t("app.tagline"))

@@ -78,6 +78,20 @@ STRINGS: dict[str, str] = {
     "lesson.restart": "Học lại bài này",
     "lesson.picture": "Hình: {alt}",
     "voice.unavailable": "Chưa phát được tiếng. Bác đọc chữ trên màn hình nhé.",
+    "voice.empty": "Không có chữ nào để đọc.",
+    "voice.nothing_to_say": "Chỉ có ký hiệu, không có chữ để đọc.",
+    "voice.no_espeak": "Máy chưa cài giọng đọc espeak-ng.",
+    "voice.no_ffmpeg": "Máy chưa cài ffmpeg để làm tiếng.",
+    "voice.offline": "Không có mạng để dùng giọng Google.",
+    "voice.broken_audio": "Tiếng bị hỏng, không phát được.",
+    "voice.cache_write": "Ổ đĩa đầy hoặc không ghi được tiếng.",
+    "voice.listen": "Nghe lại",
+    "voice.listen_feedback": "Nghe lời giải thích",
+    "voice.slow": "Đọc chậm",
+    "voice.no_audio": "Bài này đang không có tiếng. Bác đọc chữ nhé.",
+    "speech.option": "{number}: {text}.",
+    "speech.numbers": "Một|Hai|Ba|Bốn|Năm|Sáu",
+    "speech.done": "Bác đã học xong bài {title}. Giỏi lắm!",
 }
 
 

@@ -1,0 +1,70 @@
+"""Narration in the lesson player, with the real espeak-ng voice (AppTest cannot play audio: check the clips)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from learn import services
+from learn.strings_vi import t
+from learn.voice.narrator import AudioCache, Narrator
+from learn.voice.tts import EspeakEngine
+from tests.conftest import CONTENT
+from tests.test_app import MAIN
+
+
+@pytest.fixture
+def player(monkeypatch: pytest.MonkeyPatch, db: Path, village: int, catalog):
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.setenv("LEARN_TTS", "espeak")
+    st.cache_resource.clear()
+    person = services.add_learner(village, "Bà Một")
+    at = AppTest.from_file(MAIN, default_timeout=30)
+    at.session_state["village_id"], at.session_state["learner_id"] = village, person.id
+    at.query_params["lesson"] = "test-unlock"
+    at.switch_page("views/lesson.py")
+    narrator = Narrator(AudioCache(db.parent / "audio"), [EspeakEngine()])
+    yield at, narrator, catalog.get("test-unlock")
+    st.cache_resource.clear()
+
+
+def test_each_screen_is_narrated_with_a_listen_again_button(player) -> None:
+    at, narrator, lesson = player
+    at.run()
+    assert not at.exception
+    step = lesson.steps[0]
+    assert narrator.cached(step.spoken) is not None  # the narration override, not the written text
+    assert narrator.cached(f"{step.title}. {step.body}") is None
+    assert at.button(key="listen-test-unlock-0").label == t("voice.listen")
+    at.button(key="next-0").click().run()
+    question = lesson.questions[0]
+    assert narrator.cached(services.question_speech(question)) is not None
+    assert services.question_speech(question) == "Giữ nút nào để bật máy? Một: Nút nguồn. Hai: Nút âm lượng."
+    at.button(key="option-1-1").click().run()
+    assert narrator.cached(services.feedback_speech(question, False)) is not None
+    assert at.button(key="listen-test-unlock-1-feedback")
+
+
+def test_slow_reading_uses_slow_clips(player) -> None:
+    at, narrator, lesson = player
+    at.run()
+    at.toggle[0].set_value(True).run()
+    assert narrator.cached(lesson.steps[0].spoken, "slow") is not None
+    at.button(key="next-0").click().run()
+    assert narrator.cached(services.question_speech(lesson.questions[0]), "slow") is not None
+    assert at.toggle[0].value is True  # the choice stays for the next screens
+
+
+def test_without_any_voice_the_lesson_goes_on_as_text(player, monkeypatch: pytest.MonkeyPatch) -> None:
+    at, narrator, lesson = player
+    monkeypatch.setenv("PATH", "/nonexistent")  # neither espeak-ng nor ffmpeg can be found
+    at.run()
+    assert not at.exception
+    assert t("voice.unavailable") in [c.value for c in at.caption]
+    at.button(key="next-0").click().run()
+    at.button(key="option-1-0").click().run()
+    assert [s.value for s in at.success]  # feedback in words and colour, just no sound
