@@ -10,12 +10,16 @@ from pathlib import Path
 #: The repository's own lessons, used when LEARN_CONTENT_DIR is not set.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content" / "vi"
 
+#: The Vietnamese Vosk model `learn models download vi` installs.
+DEFAULT_MODEL = "vosk-model-small-vn-0.4"
+
 #: Every environment variable Học Số reads, with what it means (the README lists them all; a test checks).
 ENVIRONMENT = {
     "LEARN_HOME": "data folder: database, audio cache, models (default ~/.local/share/hoc-so)",
     "LEARN_DATABASE_URL": "database URL (default sqlite:///$LEARN_HOME/progress.sqlite3)",
     "LEARN_CONTENT_DIR": "lesson folder (default: the repository's content/vi)",
-    "LEARN_VOSK_MODEL": "folder of an unpacked Vosk model for speech answers (default: none)",
+    "LEARN_VOSK_MODEL": "folder of an unpacked Vosk model for spoken answers "
+                        "(default: $LEARN_HOME/models/vosk-model-small-vn-0.4, from `learn models download vi`)",
     "LEARN_TTS": "narration engines: auto (gTTS online, else espeak-ng), gtts, espeak or off (default auto)",
 }
 
@@ -33,7 +37,7 @@ class Settings:
     home: Path
     database_url: str
     content_dir: Path
-    vosk_model_dir: Path | None
+    vosk_model_dir: Path
     tts: str = "auto"
 
     @property
@@ -54,6 +58,6 @@ class Settings:
             home=home,
             database_url=url,
             content_dir=Path(content).expanduser().absolute() if content else DEFAULT_CONTENT_DIR,
-            vosk_model_dir=Path(model).expanduser().absolute() if model else None,
+            vosk_model_dir=Path(model).expanduser().absolute() if model else home / "models" / DEFAULT_MODEL,
             tts=(env.get("LEARN_TTS") or "auto").strip().lower(),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model
+from peewee import BooleanField, CharField, DateTimeField, FloatField, ForeignKeyField, IntegerField, Model, TextField
 
 from progress_db.db import database
 
@@ -83,6 +83,9 @@ class Attempt(BaseModel):
     correct = BooleanField()
     mode = CharField(default="tap")  # "tap" or "voice"
     answered_at = DateTimeField(default=utcnow)
+    #: for spoken answers: what the recogniser heard, and its mean word confidence
+    transcript = TextField(null=True)
+    confidence = FloatField(null=True)
 
     class Meta:
         indexes = ((("learner", "lesson_id", "question_id"), False),)

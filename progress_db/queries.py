@@ -51,6 +51,8 @@ class AnswerInfo:
     option_index: int
     correct: bool
     mode: str
+    transcript: str | None = None
+    confidence: float | None = None
 
 
 def _learner_info(row: Learner) -> LearnerInfo:
@@ -159,12 +161,15 @@ def save_position(learner_id: int, lesson_id: str, position: int, screens: int, 
 
 
 def record_answer(learner_id: int, lesson_id: str, question_id: str, option_index: int, correct: bool,
-                  mode: str, position: int, screens: int) -> None:
+                  mode: str, position: int, screens: int, transcript: str | None = None,
+                  confidence: float | None = None) -> None:
     """Store one answer and the learner's place, in one transaction: both are saved or neither."""
     with database.connection_context(), database.atomic():
-        Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id,
-                       option_index=option_index, correct=correct, mode=mode)
+        # progress first: a lesson's first answer must not predate the lesson's start (see latest_answers)
         _upsert_progress(learner_id, lesson_id, position, screens, False)
+        Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id,
+                       option_index=option_index, correct=correct, mode=mode, transcript=transcript,
+                       confidence=confidence)
 
 
 def restart_lesson(learner_id: int, lesson_id: str, screens: int) -> None:
@@ -184,7 +189,8 @@ def latest_answers(learner_id: int, lesson_id: str) -> dict[str, AnswerInfo]:
                 .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
                        & (Attempt.answered_at >= fn.COALESCE(started, Attempt.answered_at)))
                 .order_by(Attempt.answered_at, Attempt.id))
-        return {r.question_id: AnswerInfo(r.question_id, r.option_index, r.correct, r.mode) for r in rows}
+        return {r.question_id: AnswerInfo(r.question_id, r.option_index, r.correct, r.mode, r.transcript,
+                                          r.confidence) for r in rows}
 
 
 def answer_count(learner_id: int) -> int:

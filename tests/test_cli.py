@@ -79,10 +79,12 @@ def test_content_list_of_the_repository_lessons(tmp_path: Path) -> None:
 
 
 def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) -> None:
-    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "pending"]
-    assert run(env, "db", "migrate").stdout.strip() == "applied 1 migration(s): initial"
+    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "pending", "0002", "spoken_answers",
+                                                       "pending"]
+    assert run(env, "db", "migrate").stdout.strip() == "applied 2 migration(s): initial, spoken_answers"
     assert run(env, "db", "migrate").stdout.strip() == "applied 0 migration(s)"
-    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "applied"]
+    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "applied", "0002", "spoken_answers",
+                                                       "applied"]
     env = {**env, "LEARN_CONTENT_DIR": str(ROOT / "content" / "vi")}
     for _ in range(2):  # running it twice creates nothing twice
         result = run(env, "demo", "init")

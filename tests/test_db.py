@@ -33,8 +33,36 @@ def test_migrations_build_exactly_the_models_schema(db: Path, tmp_path: Path) ->
 
 def test_migrate_is_idempotent_and_recorded(db: Path) -> None:
     handle = SqliteDatabase(str(db))
-    assert applied(handle) == {m.version for m in available()} == {1}
+    assert applied(handle) == {m.version for m in available()} == {1, 2}
     assert migrate(handle) == []
+
+
+def test_a_database_of_the_first_release_upgrades_without_loss(tmp_path: Path) -> None:
+    """Build the schema exactly as release 0.1 did (migration 0001 only), fill it, then migrate."""
+    old = SqliteDatabase(str(tmp_path / "old.sqlite3"))
+    first = available()[0]
+    first.module.up(old)
+    old.execute_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL,"
+                    " applied_at DATETIME NOT NULL)")
+    old.execute_sql("INSERT INTO schema_version VALUES (1, 'initial', '2026-11-01 08:00:00')")
+    old.execute_sql("INSERT INTO commune (name, created_at) VALUES ('Xã Cũ', '2026-11-01')")
+    old.execute_sql("INSERT INTO village (commune_id, name, created_at) VALUES (1, 'Thôn Cũ', '2026-11-01')")
+    old.execute_sql("INSERT INTO learner (uid, village_id, display_name, name_key, created_at)"
+                    " VALUES ('u1', 1, 'Bà Cũ', 'ba cu', '2026-11-01')")
+    old.execute_sql("INSERT INTO attempt (uid, learner_id, lesson_id, question_id, option_index, correct, mode,"
+                    " answered_at) VALUES ('a1', 1, 'phone-unlock', 'q1', 0, 1, 'tap', '2026-11-02 09:00:00')")
+    old.close()
+
+    assert [m.name for m in migrate(SqliteDatabase(str(tmp_path / "old.sqlite3")))] == ["spoken_answers"]
+    from progress_db.db import open_db
+
+    open_db(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    [learner] = queries.list_learners(1)
+    assert learner.name == "Bà Cũ"
+    assert queries.latest_answers(learner.id, "phone-unlock") == {
+        "q1": queries.AnswerInfo("q1", 0, True, "tap", None, None)}
+    queries.record_answer(learner.id, "phone-unlock", "q2", 1, True, "voice", 3, 8, "hai", 0.81)
+    assert queries.latest_answers(learner.id, "phone-unlock")["q2"].transcript == "hai"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path) -> None:
@@ -91,6 +119,15 @@ def test_an_answer_and_the_position_are_saved_together(village: int) -> None:
     latest = queries.latest_answers(learner.id, "lesson-a")
     assert latest == {"q1": queries.AnswerInfo("q1", 0, True, "voice")}
     assert queries.progress_for(learner.id)["lesson-a"].position == 1
+    queries.record_answer(learner.id, "lesson-a", "q2", 1, True, "voice", 3, 4, "câu hai", 0.62)
+    assert queries.latest_answers(learner.id, "lesson-a")["q2"] == queries.AnswerInfo("q2", 1, True, "voice",
+                                                                                      "câu hai", 0.62)
+
+
+def test_the_first_answer_of_a_lesson_counts_even_before_any_step_was_saved(village: int) -> None:
+    learner = queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    queries.record_answer(learner.id, "quiz-first", "q1", 0, True, "tap", 0, 3)
+    assert list(queries.latest_answers(learner.id, "quiz-first")) == ["q1"]
 
 
 def test_restart_forgets_answers_of_the_earlier_run_but_keeps_them_stored(village: int) -> None:

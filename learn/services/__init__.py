@@ -1,0 +1,39 @@
+"""Use cases shared by the app and the CLI. Pages call these and render what they return; nothing here
+imports Streamlit.
+"""
+
+from __future__ import annotations
+
+from learn.services.narration import (
+    NarrationSummary,
+    Spoken,
+    done_speech,
+    feedback_speech,
+    lesson_speech,
+    prerender,
+    question_speech,
+    speak,
+)
+from learn.services.people import (
+    MAX_NAME,
+    add_learner,
+    clean_birth_year,
+    clean_name,
+    clean_pin,
+    hash_pin,
+    learner,
+    learners,
+    pin_matches,
+    seed_demo,
+    sign_in,
+    village,
+    villages,
+)
+from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson, lesson_cards, player, restart
+
+__all__ = [
+    "MAX_NAME", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
+    "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
+    "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
+    "restart", "seed_demo", "sign_in", "speak", "village", "villages",
+]

@@ -1,0 +1,133 @@
+"""Villages and learners: names, birth years, PINs, signing in, and the demo commune."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from learn.errors import InvalidInput, NotFound, WrongPin
+from learn.text import fold, squash
+from progress_db import queries
+from progress_db.queries import LearnerInfo, VillageInfo
+
+MAX_NAME = 60
+_NAME_PUNCTUATION = set(" .'-()")
+_PIN = re.compile(r"^\d{4}$")
+# scrypt is memory-hard: a stolen database does not give away PINs cheaply (4 digits stay guessable,
+# which is why PINs only keep neighbours apart; trainers' accounts use passwords).
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def clean_name(raw: str) -> str:
+    """A display name as typed, tidied; InvalidInput (with a message key) when it cannot be a name."""
+    name = squash(raw or "")
+    if not name:
+        raise InvalidInput("name is empty", key="learner.name_empty")
+    if len(name) > MAX_NAME:
+        raise InvalidInput("name is too long", key="learner.name_too_long", limit=MAX_NAME)
+    for ch in name:
+        if not (unicodedata.category(ch)[0] in "LMN" or ch in _NAME_PUNCTUATION):
+            raise InvalidInput(f"character {ch!r} not allowed in a name", key="learner.name_invalid", char=ch)
+    return name
+
+
+def clean_birth_year(raw: str | int | None, today: date | None = None) -> int | None:
+    """An optional year of birth (blank is None); InvalidInput when it is not a plausible year."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = str(raw).strip()
+    this_year = (today or date.today()).year
+    if not text.isdigit() or not 1900 <= int(text) <= this_year:
+        raise InvalidInput("not a year of birth", key="learner.year_invalid", last=this_year)
+    return int(text)
+
+
+def clean_pin(raw: str | None) -> str | None:
+    """An optional 4-digit PIN (blank is None); InvalidInput otherwise."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not _PIN.match(text):
+        raise InvalidInput("PIN must be 4 digits", key="learner.pin_invalid")
+    return text
+
+
+def hash_pin(pin: str) -> str:
+    """A salted scrypt hash of the PIN, as ``scrypt$salt$hash`` in hex."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    """Whether ``pin`` is the PIN behind ``stored`` (compared in constant time)."""
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def villages() -> list[VillageInfo]:
+    """Every village a learner can choose, in Vietnamese alphabetical order (Đông before Tây)."""
+    return sorted(queries.list_villages(), key=lambda v: (fold(v.commune), fold(v.name), v.name))
+
+
+def village(village_id: int) -> VillageInfo:
+    """One village; NotFound if it is gone."""
+    found = queries.get_village(village_id)
+    if found is None:
+        raise NotFound(f"village {village_id}", key="village.not_found")
+    return found
+
+
+def learners(village_id: int) -> list[LearnerInfo]:
+    """The village's learners, by name."""
+    return queries.list_learners(village_id)
+
+
+def add_learner(village_id: int, name: str, birth_year: str | int | None = None, pin: str | None = None) -> LearnerInfo:
+    """Add a resident to a village after checking every field; InvalidInput names the first bad one."""
+    village(village_id)
+    clean = clean_name(name)
+    year = clean_birth_year(birth_year)
+    code = clean_pin(pin)
+    if queries.find_learner(village_id, fold(clean), year) is not None:
+        raise InvalidInput("same name and year already in this village", key="learner.duplicate", name=clean)
+    return queries.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None)
+
+
+def learner(learner_id: int) -> LearnerInfo:
+    """One learner; NotFound if they are gone (e.g. merged away by a trainer)."""
+    found = queries.get_learner(learner_id)
+    if found is None:
+        raise NotFound(f"learner {learner_id}", key="learner.not_found")
+    return found
+
+
+def sign_in(learner_id: int, pin: str | None = None) -> LearnerInfo:
+    """The learner, if the PIN is right (or they have none); WrongPin or NotFound otherwise."""
+    found = learner(learner_id)
+    stored = queries.learner_pin_hash(learner_id)
+    if stored and not pin_matches((pin or "").strip(), stored):
+        raise WrongPin("wrong PIN")
+    return found
+
+
+def seed_demo(path: Path) -> int:
+    """Create the demo commune and villages described in ``path`` (YAML) if missing; return the commune id."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    commune_id = queries.get_or_create_commune(squash(data["commune"]))
+    for name in data["villages"]:
+        queries.get_or_create_village(commune_id, squash(name))
+    return commune_id

@@ -1,0 +1,98 @@
+"""A spoken answer as it arrives from the browser, made ready for the recogniser.
+
+Any format or rate the browser sends (WAV, WebM/Opus, OGG, 8-bit, stereo, 48 kHz) becomes 16 kHz mono
+16-bit PCM; silence before and after the speech is trimmed; recordings with nothing usable in them get a
+reason a learner can be told ("nothing heard", "too short", "too long").
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass
+
+import numpy as np
+
+from learn.errors import VoiceUnavailable
+from learn.voice.audio import decode_pcm
+
+RATE = 16000
+FRAME = RATE // 50  # 20 ms
+#: Quieter than this (about -40 dBFS) is not speech, however quiet the room.
+MIN_SPEECH_RMS = 0.01
+#: A one-syllable answer ("có") can last 0.15 s; anything shorter is a click or a tap on the phone.
+MIN_SPEECH_SECONDS = 0.1
+MAX_SPEECH_SECONDS = 8.0
+#: Longer recordings are refused before decoding: a forgotten recorder, not an answer.
+MAX_RECORDING_BYTES = 4_000_000
+PAD_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A recording ready for recognition (``pcm``), or the message key saying why it is not (``problem``)."""
+
+    pcm: bytes
+    seconds: float
+    speech_seconds: float
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is speech to recognise."""
+        return self.problem is None
+
+
+def frame_levels(samples: np.ndarray) -> np.ndarray:
+    """RMS loudness (0..1) of each 20 ms frame."""
+    usable = len(samples) - len(samples) % FRAME
+    if usable == 0:
+        return np.zeros(0)
+    frames = samples[:usable].astype(np.float64).reshape(-1, FRAME) / 32768.0
+    return np.sqrt((frames * frames).mean(axis=1))
+
+
+def _pcm16k(data: bytes) -> bytes:
+    """16 kHz mono 16-bit PCM; what browsers usually send is already that, and is read without ffmpeg."""
+    try:
+        with wave.open(io.BytesIO(data)) as wav:
+            if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getcomptype()) == (RATE, 1, 2, "NONE"):
+                return wav.readframes(wav.getnframes())
+    except (wave.Error, EOFError):
+        pass
+    return decode_pcm(data, RATE)
+
+
+def prepare(data: bytes) -> Prepared:
+    """Decode, trim and check a recording; VoiceUnavailable (voice.broken_audio) when it is not audio at all."""
+    if not data:
+        return Prepared(b"", 0.0, 0.0, "voice.nothing_heard")
+    if len(data) > MAX_RECORDING_BYTES:
+        return Prepared(b"", 0.0, 0.0, "voice.too_long")
+    pcm = _pcm16k(data)
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
+    seconds = len(samples) / RATE
+    levels = frame_levels(samples)
+    if len(levels) == 0 or levels.max() < MIN_SPEECH_RMS:
+        return Prepared(b"", seconds, 0.0, "voice.nothing_heard")
+    # Speech stands out from the room's own noise (its quietest frames), and is never below the floor.
+    noise = float(np.percentile(levels, 10))
+    threshold = max(MIN_SPEECH_RMS, noise * 3.0, float(levels.max()) * 0.05)
+    loud = np.flatnonzero(levels >= threshold)
+    first, last = int(loud[0]), int(loud[-1]) + 1
+    speech_seconds = (last - first) * FRAME / RATE
+    if speech_seconds < MIN_SPEECH_SECONDS:
+        return Prepared(b"", seconds, speech_seconds, "voice.too_short")
+    if speech_seconds > MAX_SPEECH_SECONDS:
+        return Prepared(b"", seconds, speech_seconds, "voice.too_long")
+    pad = int(PAD_SECONDS * RATE)
+    start, end = max(0, first * FRAME - pad), min(len(samples), last * FRAME + pad)
+    return Prepared(samples[start:end].tobytes(), seconds, speech_seconds)
+
+
+def prepare_or_problem(data: bytes) -> Prepared:
+    """Like ``prepare``, but a file that is not audio is a problem to tell the learner, not an exception."""
+    try:
+        return prepare(data)
+    except VoiceUnavailable:
+        return Prepared(b"", 0.0, 0.0, "voice.broken_audio")
