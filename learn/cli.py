@@ -15,7 +15,25 @@ from learn.settings import Settings
 APP = Path(__file__).resolve().parent / "app" / "main.py"
 
 
-@click.group()
+class _Errors(click.Group):
+    """Maps domain and storage errors to one clear line and exit status 1 (no traceback), at the boundary."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from learn.errors import LearnError
+        from progress_db.db import DatabaseError, MaxConnectionsExceeded
+
+        try:
+            return super().invoke(ctx)
+        except LearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except (DatabaseError, MaxConnectionsExceeded) as exc:
+            settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+            raise click.ClickException(f"cannot open the database {settings.database_url}: {exc}") from exc
+        except OSError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Errors)
 @click.version_option(package_name="hoc-so")
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -46,6 +46,15 @@ class WrongPin(LearnError):
     key = "learner.pin_wrong"
 
 
+class PinLocked(LearnError):
+    """Too many wrong PINs: the PIN is refused for some minutes (``values['minutes']``)."""
+
+    key = "learner.pin_locked"
+
+    def __init__(self, message: str, minutes: int) -> None:
+        super().__init__(message, minutes=minutes)
+
+
 class VoiceUnavailable(LearnError):
     """No speech engine or model can serve this request; the lesson continues as text."""
 

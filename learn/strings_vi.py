@@ -42,7 +42,7 @@ STRINGS: dict[str, str] = {
     "learner.pin_ask": "Nhập mã PIN của {name}",
     "learner.pin_enter": "Vào học",
     "learner.pin_wrong": "Mã PIN chưa đúng. Bác thử lại nhé.",
-    "learner.pin_locked": "Nhập sai nhiều lần. Bác nhờ tổ công nghệ số giúp nhé.",
+    "learner.pin_locked": "Nhập sai nhiều lần. Bác chờ {minutes} phút rồi thử lại, hoặc nhờ tổ công nghệ số giúp.",
     "learner.cancel": "Quay lại",
     "learner.year_badge": "sinh năm {year}",
     "lessons.heading": "Chào {name}!",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from peewee import Database, DatabaseProxy
+from peewee import Database, DatabaseProxy, OperationalError
 from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
 
@@ -13,7 +13,8 @@ database = DatabaseProxy()
 
 # WAL lets a reader and a writer work at once (Streamlit runs each session's reruns on threads);
 # the busy timeout makes a second writer wait instead of failing with "database is locked".
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
+# synchronous=full: an answer acknowledged on screen survives a power cut (the write rate is tiny).
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "full"}
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -27,7 +28,10 @@ def connect(url: str) -> Database:
     path = sqlite_path(url)
     if path is None:
         return connect_url(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # LEARN_HOME is a file, read-only, on a missing drive...
+        raise OperationalError(f"cannot create the folder {path.parent}: {exc}") from exc
     # Pooled connections are reused across threads, so pragmas are applied once per connection, not per rerun.
     return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, max_connections=16, stale_timeout=600,
                                 timeout=10, check_same_thread=False)
@@ -45,3 +49,4 @@ def open_db(url: str) -> Database:
 
 # Re-exported so callers can catch storage failures (locked, disk full, server gone) without importing peewee.
 from peewee import DatabaseError as DatabaseError  # noqa: E402
+from playhouse.pool import MaxConnectionsExceeded as MaxConnectionsExceeded  # noqa: E402

@@ -54,6 +54,9 @@ class Learner(BaseModel):
     birth_year = IntegerField(null=True)
     pin_hash = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
+    #: wrong PINs in a row, and until when the PIN is refused after too many
+    pin_failures = IntegerField(default=0)
+    pin_locked_until = DateTimeField(null=True)
 
 
 class LessonProgress(BaseModel):
@@ -67,6 +70,8 @@ class LessonProgress(BaseModel):
     started_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     completed_at = DateTimeField(null=True)
+    #: 0 for the first time through the lesson, +1 each time the learner starts it again
+    run = IntegerField(default=0)
 
     class Meta:
         indexes = ((("learner", "lesson_id"), True),)
@@ -86,6 +91,8 @@ class Attempt(BaseModel):
     #: for spoken answers: what the recogniser heard, and its mean word confidence
     transcript = TextField(null=True)
     confidence = FloatField(null=True)
+    #: the run of the lesson this answer belongs to (see LessonProgress.run)
+    run = IntegerField(default=0)
 
     class Meta:
         indexes = ((("learner", "lesson_id", "question_id"), False),)

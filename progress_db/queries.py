@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, fn
 
 from progress_db.db import database
-from progress_db.models import Attempt, Commune, Learner, LessonProgress, Village, utcnow
+from progress_db.models import Attempt, Commune, Learner, LessonProgress, Village, new_uid, utcnow
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class LearnerInfo:
     name: str
     birth_year: int | None
     has_pin: bool
+    uid: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class AnswerInfo:
 
 
 def _learner_info(row: Learner) -> LearnerInfo:
-    return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash))
+    return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid)
 
 
 def get_or_create_commune(name: str) -> int:
@@ -121,13 +122,6 @@ def get_learner(learner_id: int) -> LearnerInfo | None:
         return _learner_info(row) if row else None
 
 
-def learner_pin_hash(learner_id: int) -> str | None:
-    """The stored PIN hash of a learner (None: no PIN)."""
-    with database.connection_context():
-        row = Learner.select(Learner.pin_hash).where(Learner.id == learner_id).first()
-        return row.pin_hash if row else None
-
-
 def progress_for(learner_id: int) -> dict[str, ProgressInfo]:
     """The learner's progress in every lesson they opened, by lesson id."""
     with database.connection_context():
@@ -136,22 +130,27 @@ def progress_for(learner_id: int) -> dict[str, ProgressInfo]:
                                           r.updated_at) for r in rows}
 
 
-def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool) -> None:
+def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool,
+                     new_run: bool = False) -> None:
+    # One INSERT ... ON CONFLICT statement: it takes SQLite's write lock at once (a read first would fail with
+    # "database is locked" when another session writes in between) and works the same on PostgreSQL.
     now = utcnow()
-    row = LessonProgress.get_or_none((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id))
-    if row is None:
-        try:
-            with database.atomic():
-                row = LessonProgress.create(learner=learner_id, lesson_id=lesson_id, position=position,
-                                            screens=screens, started_at=now, updated_at=now,
-                                            completed_at=now if completed else None)
-            return
-        except IntegrityError:  # another tab of the same learner created it a moment ago
-            row = LessonProgress.get((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id))
-    row.position, row.screens, row.updated_at = position, screens, now
-    if completed and row.completed_at is None:
-        row.completed_at = now
-    row.save()
+    update: dict = {LessonProgress.position: position, LessonProgress.screens: screens, LessonProgress.updated_at: now}
+    if completed:
+        update[LessonProgress.completed_at] = fn.COALESCE(LessonProgress.completed_at, now)
+    if new_run:
+        update[LessonProgress.run] = LessonProgress.run + 1
+        update[LessonProgress.started_at] = now
+    (LessonProgress
+     .insert(uid=new_uid(), learner=learner_id, lesson_id=lesson_id, position=position, screens=screens,
+             started_at=now, updated_at=now, completed_at=now if completed else None, run=0)
+     .on_conflict(conflict_target=[LessonProgress.learner, LessonProgress.lesson_id], update=update)
+     .execute())
+
+
+def _run(learner_id: int, lesson_id: str):  # -> a subquery: the learner's current run of the lesson
+    return (LessonProgress.select(LessonProgress.run)
+            .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)))
 
 
 def save_position(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool = False) -> None:
@@ -165,32 +164,65 @@ def record_answer(learner_id: int, lesson_id: str, question_id: str, option_inde
                   confidence: float | None = None) -> None:
     """Store one answer and the learner's place, in one transaction: both are saved or neither."""
     with database.connection_context(), database.atomic():
-        # progress first: a lesson's first answer must not predate the lesson's start (see latest_answers)
+        # progress first: it holds the run the answer belongs to
         _upsert_progress(learner_id, lesson_id, position, screens, False)
+        run = _run(learner_id, lesson_id).scalar()
         Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id,
                        option_index=option_index, correct=correct, mode=mode, transcript=transcript,
-                       confidence=confidence)
+                       confidence=confidence, run=run)
 
 
 def restart_lesson(learner_id: int, lesson_id: str, screens: int) -> None:
-    """Start a lesson again from its first screen; earlier answers and the first completion are kept."""
+    """Start a lesson again from its first screen, as a new run; earlier answers and completion are kept."""
     with database.connection_context(), database.atomic():
-        _upsert_progress(learner_id, lesson_id, 0, screens, False)
-        (LessonProgress.update(started_at=utcnow())
-         .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)).execute())
+        _upsert_progress(learner_id, lesson_id, 0, screens, False, new_run=True)
 
 
 def latest_answers(learner_id: int, lesson_id: str) -> dict[str, AnswerInfo]:
-    """The latest answer to each question of a lesson since the learner last (re)started it, by question id."""
+    """The latest answer to each question in the learner's current run of a lesson, by question id."""
     with database.connection_context():
-        started = (LessonProgress.select(LessonProgress.started_at)
-                   .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)))
         rows = (Attempt.select()
                 .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
-                       & (Attempt.answered_at >= fn.COALESCE(started, Attempt.answered_at)))
+                       & (Attempt.run == fn.COALESCE(_run(learner_id, lesson_id), 0)))
                 .order_by(Attempt.answered_at, Attempt.id))
         return {r.question_id: AnswerInfo(r.question_id, r.option_index, r.correct, r.mode, r.transcript,
                                           r.confidence) for r in rows}
+
+
+@dataclass(frozen=True)
+class PinState:
+    """A learner's PIN hash (None: no PIN) and until when wrong guesses lock it."""
+
+    pin_hash: str | None
+    locked_until: datetime | None
+
+
+def pin_state(learner_id: int) -> PinState | None:
+    """The PIN state of a learner, or None when there is no such learner."""
+    with database.connection_context():
+        row = (Learner.select(Learner.pin_hash, Learner.pin_locked_until)
+               .where(Learner.id == learner_id).first())
+        return PinState(row.pin_hash, row.pin_locked_until) if row else None
+
+
+def record_pin_failure(learner_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
+    """Count a wrong PIN; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
+    with database.connection_context(), database.atomic():
+        Learner.update(pin_failures=Learner.pin_failures + 1).where(Learner.id == learner_id).execute()
+        failures = Learner.select(Learner.pin_failures).where(Learner.id == learner_id).scalar() or 0
+        if failures < lock_after:
+            return None
+        until = utcnow() + lock_for
+        Learner.update(pin_failures=0, pin_locked_until=until).where(Learner.id == learner_id).execute()
+        return until
+
+
+def reset_pin_failures(learner_id: int) -> None:
+    """Forget wrong guesses after a right PIN."""
+    with database.connection_context():
+        (Learner.update(pin_failures=0, pin_locked_until=None)
+         .where((Learner.id == learner_id) & ((Learner.pin_failures > 0) | Learner.pin_locked_until.is_null(False)))
+         .execute())
 
 
 def answer_count(learner_id: int) -> int:

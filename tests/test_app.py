@@ -102,6 +102,25 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(app, village: int, na
     assert queries.list_learners(village) == [] and "learner_id" not in at.session_state
 
 
+def test_a_database_that_cannot_write_says_so_and_keeps_what_was_typed(app, village: int, db: Path) -> None:
+    """Another program holds the database's write lock longer than the 5-second busy timeout."""
+    import sqlite3
+
+    at = app("learner", village_id=village)
+    holder = sqlite3.connect(db, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        at.text_input(key="new_name").input("Bà Lò Thị Xuân")
+        button(at, t("learner.save")).click().run(timeout=30)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [e.value for e in at.error] == [t("error.database")]
+    assert at.text_input(key="new_name").value == "Bà Lò Thị Xuân"
+    button(at, t("learner.save")).click().run()  # once the lock is gone, the same tap works
+    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+
+
 def test_an_html_name_is_never_rendered_as_html(app, village: int) -> None:
     queries.add_learner(village, "Bà *Tư* [x](y) <i>", "ba tu", None, None)  # e.g. imported from elsewhere
     at = app("learner", village_id=village)
@@ -124,15 +143,31 @@ def test_a_learner_with_a_pin_must_type_it(app, village: int) -> None:
     assert t("lessons.heading", name="Ông Hai") in texts(at)
 
 
-def test_too_many_wrong_pins_lock_the_session(app, village: int) -> None:
+def test_too_many_wrong_pins_lock_the_learner_even_in_a_new_session(app, village: int) -> None:
     person = services.add_learner(village, "Ông Hai", pin="2468")
     at = app("learner", village_id=village)
     at.button(key=f"learner-{person.id}").click().run()
-    for _ in range(5):
+    for _ in range(services.MAX_PIN_TRIES):
         at.text_input(key="pin_value").input("0000")
         button(at, t("learner.pin_enter")).click().run()
-    assert t("learner.pin_locked") in texts(at)
-    assert not [b for b in at.button if b.label == t("learner.pin_enter")]
+    assert [e.value for e in at.error] == [t("learner.pin_locked", minutes=15)]
+    # "Quay lại", a new browser session, even the right PIN: still locked for now
+    again = app("learner", village_id=village)
+    again.button(key=f"learner-{person.id}").click().run()
+    again.text_input(key="pin_value").input("2468")
+    button(again, t("learner.pin_enter")).click().run()
+    assert [e.value for e in again.error] == [t("learner.pin_locked", minutes=15)]
+    assert "learner_id" not in again.session_state
+
+
+def test_a_stale_or_reused_learner_id_never_writes_into_someone_else(app, village: int) -> None:
+    person = services.add_learner(village, "Bà Một")
+    # the session remembers learner 1 of an earlier database; today learner 1 is somebody else
+    at = app("lesson", query={"lesson": "test-unlock"}, village_id=village, learner_id=person.id,
+             learner_uid="uid-of-someone-from-before")
+    assert not at.exception
+    assert t("learner.heading") in texts(at) and "learner_id" not in at.session_state
+    assert queries.progress_for(person.id) == {}
 
 
 def test_search_finds_names_without_diacritics(app, village: int) -> None:

@@ -79,12 +79,13 @@ def test_content_list_of_the_repository_lessons(tmp_path: Path) -> None:
 
 
 def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) -> None:
-    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "pending", "0002", "spoken_answers",
-                                                       "pending"]
-    assert run(env, "db", "migrate").stdout.strip() == "applied 2 migration(s): initial, spoken_answers"
+    names = ["0001", "initial", "0002", "spoken_answers", "0003", "runs_and_pin_lock"]
+    status = run(env, "db", "status").stdout.split()
+    assert status[0::3] == names[0::2] and status[1::3] == names[1::2] and set(status[2::3]) == {"pending"}
+    assert run(env, "db", "migrate").stdout.strip() == ("applied 3 migration(s): initial, spoken_answers, "
+                                                        "runs_and_pin_lock")
     assert run(env, "db", "migrate").stdout.strip() == "applied 0 migration(s)"
-    assert run(env, "db", "status").stdout.split() == ["0001", "initial", "applied", "0002", "spoken_answers",
-                                                       "applied"]
+    assert set(run(env, "db", "status").stdout.split()[2::3]) == {"applied"}
     env = {**env, "LEARN_CONTENT_DIR": str(ROOT / "content" / "vi")}
     for _ in range(2):  # running it twice creates nothing twice
         result = run(env, "demo", "init")
@@ -93,6 +94,23 @@ def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) ->
     villages = services.villages()
     assert [v.name for v in villages] == ["Bản Mường", "Bản Suối Lìn", "Thôn Đông", "Thôn Tây"]
     assert {v.commune for v in villages} == {"Xã Hòa Bình"}
+
+
+def test_demo_init_with_a_broken_demo_file_explains(env: dict[str, str], tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "demo-commune.yaml").write_text("commune: Xã Thử\nvilage: [Thôn A]\n", encoding="utf-8")
+    result = runner().invoke(cli, ["demo", "init"], env={**env, "LEARN_CONTENT_DIR": str(content)})
+    assert result.exit_code == 1 and "demo-commune.yaml needs 'commune' (a name) and 'villages' (a list of names)" \
+        in result.stderr
+
+
+def test_an_unusable_data_folder_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = runner().invoke(cli, ["db", "migrate"], env={**env, "LEARN_HOME": str(blocker)})
+    assert result.exit_code == 1 and "cannot open the database" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_demo_init_without_a_demo_file_explains(env: dict[str, str]) -> None:

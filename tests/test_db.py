@@ -13,11 +13,19 @@ from progress_db.migrations import applied, available, migrate
 from progress_db.models import TABLES
 
 
-def columns(path: Path) -> dict[str, set[str]]:
+def columns(path: Path) -> dict[str, object]:
+    """Each table's columns (name, type, not null, default), indexes (columns, unique) and foreign keys."""
     con = sqlite3.connect(path)
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: {r[1] for r in con.execute(f"PRAGMA table_info({t})")} for t in tables}
+        schema: dict[str, object] = {}
+        for t in tables:
+            cols = {(r[1], r[2], r[3], r[4]) for r in con.execute(f"PRAGMA table_info({t})")}
+            indexes = {(tuple(c[2] for c in con.execute(f"PRAGMA index_info('{i[1]}')")), i[2])
+                       for i in con.execute(f"PRAGMA index_list({t})")}
+            fks = {(r[2], r[3], r[4], r[6]) for r in con.execute(f"PRAGMA foreign_key_list({t})")}
+            schema[t] = (cols, indexes, fks)
+        return schema
     finally:
         con.close()
 
@@ -33,7 +41,7 @@ def test_migrations_build_exactly_the_models_schema(db: Path, tmp_path: Path) ->
 
 def test_migrate_is_idempotent_and_recorded(db: Path) -> None:
     handle = SqliteDatabase(str(db))
-    assert applied(handle) == {m.version for m in available()} == {1, 2}
+    assert applied(handle) == {m.version for m in available()} == {1, 2, 3}
     assert migrate(handle) == []
 
 
@@ -53,7 +61,8 @@ def test_a_database_of_the_first_release_upgrades_without_loss(tmp_path: Path) -
                     " answered_at) VALUES ('a1', 1, 'phone-unlock', 'q1', 0, 1, 'tap', '2026-11-02 09:00:00')")
     old.close()
 
-    assert [m.name for m in migrate(SqliteDatabase(str(tmp_path / "old.sqlite3")))] == ["spoken_answers"]
+    assert [m.name for m in migrate(SqliteDatabase(str(tmp_path / "old.sqlite3")))] == [
+        "spoken_answers", "runs_and_pin_lock"]
     from progress_db.db import open_db
 
     open_db(f"sqlite:///{tmp_path / 'old.sqlite3'}")
@@ -65,6 +74,34 @@ def test_a_database_of_the_first_release_upgrades_without_loss(tmp_path: Path) -
     assert queries.latest_answers(learner.id, "phone-unlock")["q2"].transcript == "hai"
 
 
+def test_two_sessions_saving_at_once_both_succeed(village: int) -> None:
+    """Streamlit serves each learner on its own thread: simultaneous taps must wait, not fail."""
+    import threading
+
+    people = [queries.add_learner(village, f"Người {i}", f"nguoi {i}", None, None) for i in range(6)]
+    errors: list[Exception] = []
+    start = threading.Barrier(len(people))
+
+    def tap(learner_id: int) -> None:
+        start.wait()
+        try:
+            for step in range(40):
+                queries.save_position(learner_id, "lesson-a", step % 5, 5)
+                if step % 10 == 9:
+                    queries.record_answer(learner_id, "lesson-a", f"q{step}", 0, True, "tap", step % 5, 5)
+            queries.restart_lesson(learner_id, "lesson-a", 5)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap, args=(p.id,)) for p in people]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert all(queries.answer_count(p.id) == 4 for p in people)
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path) -> None:
     from progress_db.db import database
 
@@ -72,6 +109,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path) -> None:
         assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+        assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL: survives a power cut
 
 
 def test_sqlite_url_forms() -> None:
@@ -96,7 +134,8 @@ def test_learners_are_listed_by_name_and_pin_hash_stays_private(village: int) ->
     assert [x.name for x in queries.list_learners(village)] == ["Bà Ánh", "Ông Bảy"]
     assert (b.has_pin, a.has_pin, b.birth_year) == (True, False, 1948)
     assert not hasattr(b, "pin_hash")
-    assert queries.learner_pin_hash(b.id) == "scrypt$aa$bb" and queries.learner_pin_hash(a.id) is None
+    assert queries.pin_state(b.id) == queries.PinState("scrypt$aa$bb", None)
+    assert queries.pin_state(a.id) == queries.PinState(None, None) and queries.pin_state(999) is None
     assert queries.find_learner(village, "ong bay", 1948) == b
     assert queries.find_learner(village, "ong bay", None) is None
 

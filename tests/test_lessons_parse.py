@@ -91,12 +91,30 @@ def test_windows_line_endings_and_bom_are_accepted() -> None:
         ("```narration", "```narration\nMột.\n```\n```narration", 18, "a step has at most one narration block"),
         ("```question\nid: swipe", "```question\n```\n```question\nid: swipe", 36,
          "question must be a set of 'key: value' lines"),
+        ("answer: 1\nright: Đúng rồi. Nút", "answer: 1\nanswer: 2\nright: Đúng rồi. Nút", 28,
+         "question is not valid YAML: key 'answer' is written twice"),
+        ("title: Mở khóa máy", "title: Mở khóa máy\ntitle: Khác", 4, "key 'title' is written twice"),
+        ("```question\nid: swipe", "```Question\nid: swipe", 36, "block '```Question' is not a lesson block: "
+         "write ```question"),
+        ("```narration", "```narrations", 15, "block '```narrations' is not a lesson block: write ```narration"),
+        ("```question\nid: swipe", "```\nid: swipe", 36, "block '```' is not a lesson block: write ```question"),
+        ("Giữ nút nguồn ba giây.", "Giữ nút ![nút](pictures/power.svg) ba giây.", 11,
+         "a picture goes on a line of its own"),
+        ("![Nút nguồn ở cạnh máy](pictures/power.svg)", '![Nút nguồn](pictures/power.svg "Nút")', 13,
+         "a picture goes on a line of its own"),
+        ("Giữ nút nguồn ba giây.", "Xem [trang này](http://vnx.example).", 11, "no links or web addresses"),
+        ("Giữ nút nguồn ba giây.", "Vào www.example.vn để xem.", 11, "no links or web addresses"),
     ],
 )
 def test_each_rule_names_its_line(old: str, new: str, line: int, message: str) -> None:
     assert old in GOOD
     found = problems(GOOD.replace(old, new, 1))
     assert any(ln == line and message in msg for ln, msg in found), found
+
+
+def test_options_that_differ_only_by_tone_are_distinct() -> None:
+    text = GOOD.replace("options: [Có, Không]", "options: [Ba, Bà]")
+    assert parse_lesson(text, SOURCE).problems == []
 
 
 def test_front_matter_must_open_and_close() -> None:

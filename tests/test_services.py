@@ -120,6 +120,35 @@ def test_invalid_option_and_unknown_lesson(village: int, catalog: Catalog) -> No
     assert exc.value.key == "lesson.not_found"
 
 
+def test_a_lesson_that_lost_screens_resumes_on_its_last_screen(village: int, catalog: Catalog) -> None:
+    learner = services.add_learner(village, "Bà Một")
+    lesson = services.lesson(catalog, "test-unlock")
+    queries.save_position(learner.id, lesson.id, len(lesson.screens), len(lesson.screens) + 3)
+    view = services.player(learner.id, lesson)
+    assert not view.finished and view.position == len(lesson.screens) - 1
+
+
+def test_pin_lock_is_kept_per_learner_and_lifts_after_a_while(village: int) -> None:
+    from datetime import timedelta
+
+    from learn.errors import PinLocked
+    from progress_db.models import utcnow
+
+    person = services.add_learner(village, "Ông Hai", pin="2468")
+    for _ in range(services.MAX_PIN_TRIES - 1):
+        with pytest.raises(WrongPin):
+            services.sign_in(person.id, "0000")
+    with pytest.raises(PinLocked) as exc:
+        services.sign_in(person.id, "0000")
+    assert exc.value.values == {"minutes": 15}
+    with pytest.raises(PinLocked):
+        services.sign_in(person.id, "2468")  # even the right PIN, for now
+    later = utcnow() + timedelta(minutes=16)
+    assert services.sign_in(person.id, "2468", now=later).id == person.id
+    with pytest.raises(WrongPin):  # the count started again
+        services.sign_in(person.id, "1111")
+
+
 def test_positions_are_clamped(village: int, catalog: Catalog) -> None:
     learner = services.add_learner(village, "Bà Một")
     lesson = services.lesson(catalog, "test-unlock")

@@ -191,6 +191,13 @@ def test_a_second_prerender_synthesises_nothing(espeak, catalog) -> None:
     assert (second.made, second.failed, engine.calls) == (0, 0, calls)
 
 
+def test_an_audio_folder_that_cannot_be_written_leaves_the_lesson_as_text(tmp_path: Path) -> None:
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "audio" / "locks").write_text("a file where the lock folder should be")
+    spoken = services.speak(Narrator(AudioCache(tmp_path / "audio"), [EspeakEngine()]), SENTENCE)
+    assert spoken == services.Spoken(None, "voice.cache_write")
+
+
 def test_a_full_disk_loses_nothing_and_says_so(tmp_path: Path) -> None:
     import subprocess
 

@@ -8,12 +8,11 @@ from learn.app import resources
 from learn.app.ui import PAGES, apply_style, message
 from learn.errors import LearnError
 from learn.strings_vi import t
-from progress_db.db import DatabaseError
+from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
 st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered",
                    initial_sidebar_state="collapsed")
 apply_style()
-resources.database()
 
 page = st.navigation(
     [
@@ -25,9 +24,10 @@ page = st.navigation(
     position="hidden",
 )
 try:
+    resources.database()
     page.run()
 except LearnError as exc:
     st.error(message(exc))
-except DatabaseError:
+except (DatabaseError, MaxConnectionsExceeded):
     # Locked, full disk or a lost server: say so plainly; what was saved before stays saved.
     st.error(t("error.database"))

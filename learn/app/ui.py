@@ -10,8 +10,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.errors import LearnError
+from learn.errors import LearnError, NotFound
 from learn.strings_vi import t
+from progress_db.queries import LearnerInfo
 
 PAGES = {
     "village": "views/village.py",
@@ -58,6 +59,15 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+_LINKISH = re.compile(r"(https?|www|\]\()", re.I)
+
+
+def without_links(markdown: str) -> str:
+    """Lesson Markdown with anything that could become a tappable link broken up (the validator refuses links;
+    this is the second fence, e.g. for content checked by an older release)."""
+    return _LINKISH.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], markdown)
+
+
 def message(error: LearnError) -> str:
     """The Vietnamese message for a domain error."""
     return t(error.key, **error.values)
@@ -69,6 +79,19 @@ def go(page: str, **query: str) -> NoReturn:
 
 
 ButtonKind = Literal["primary", "secondary", "tertiary"]
+
+
+def signed_in_learner() -> LearnerInfo:
+    """The learner of this session, checked against the database; otherwise back to choosing one."""
+    learner_id = st.session_state.get("learner_id")
+    if learner_id is None:
+        go("learner" if "village_id" in st.session_state else "village")
+    try:
+        return services.learner(learner_id, st.session_state.get("learner_uid"))
+    except NotFound:
+        for key in ("learner_id", "learner_uid"):
+            st.session_state.pop(key, None)
+        go("learner" if "village_id" in st.session_state else "village")
 
 
 def apply_style() -> None:

@@ -14,12 +14,14 @@ from typing import Any
 import yaml
 
 from learn.lessons.model import QUESTION_KINDS, TOPICS, Lesson, Option, Picture, Question, Step
-from learn.text import fold, nfc, squash
+from learn.text import nfc, squash
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FENCE = re.compile(r"^(```+|~~~+)\s*([A-Za-z-]*)\s*$")
 _PICTURE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
 _STEP = re.compile(r"^##(?!#)\s*(?P<title>.*)$")
+_INLINE_PICTURE = re.compile(r"!\[[^\]]*\]\(")
+_LINK = re.compile(r"\]\(|https?://|\bwww\.|<[a-z]+://", re.I)
 
 FRONT_MATTER_KEYS = {"id", "title", "topic", "minutes", "summary", "prerequisites"}
 REQUIRED_KEYS = ("id", "title", "topic", "minutes", "summary")
@@ -57,6 +59,20 @@ class _Collector:
         self.problems.append(Problem(self.path, max(line, 1), message))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice (YAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is written twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _yaml_mapping(text: str, first_line: int, what: str, out: _Collector, block_line: int | None = None
                   ) -> tuple[dict[str, Any], dict[str, int]] | None:
     """Load a YAML mapping; return it with the 1-based file line of each key, or None after reporting.
@@ -64,8 +80,8 @@ def _yaml_mapping(text: str, first_line: int, what: str, out: _Collector, block_
     ``first_line`` is the file line of the text's first line; ``block_line`` the line that opens the block.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + (mark.line if mark else 0)
@@ -178,7 +194,8 @@ def _question(block: str, first_line: int, number: int, out: _Collector) -> Ques
         seen: dict[str, int] = {}
         for i, option in enumerate(options):
             for form in (option.text, *option.say):
-                other = seen.setdefault(fold(form), i)
+                # compared with their tones: "ba" and "bà" are different words to a listener
+                other = seen.setdefault(nfc(form).casefold(), i)
                 if other != i:
                     out.add(at("options"), f"options {other + 1} and {i + 1} sound the same when spoken: {form!r}")
     answer = data.get("answer")
@@ -228,6 +245,10 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
                 question = _question(block, i + 2, question_count, out)
                 if question:
                     current["questions"].append(question)
+            elif info != "narration" and info.casefold().rstrip("s") in ("question", "narration") or (
+                    not info and re.search(r"^\s*(prompt|options|answer)\s*:", block, re.M)):
+                want = "narration" if info.casefold().startswith("narration") else "question"
+                out.add(line_no, f"block '{line.strip()}' is not a lesson block: write ```{want}")
             elif info == "narration":
                 if current["narration"] is not None:
                     out.add(line_no, "a step has at most one narration block")
@@ -248,6 +269,11 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
                 out.add(line_no, "picture needs a description: ![what it shows](path)")
             current["picture"] = Picture(picture["path"], alt)
         else:
+            if _INLINE_PICTURE.search(line):
+                out.add(line_no, "a picture goes on a line of its own: ![what it shows](path)")
+            if _LINK.search(line):
+                out.add(line_no, "no links or web addresses in lesson text: a resident could tap one "
+                                 "(write the address in words, or quote it in a question)")
             current["body"].append(line)
         i += 1
     finish()

@@ -10,7 +10,7 @@ from learn.lessons.parse import Problem, parse_lesson
 
 def lesson_files(root: Path) -> list[Path]:
     """Lesson files under ``root``: Markdown files in topic folders (top-level files such as SOURCES.md are notes)."""
-    return sorted(p for p in root.glob("*/**/*.md") if p.is_file() and "pictures" not in p.parts)
+    return sorted(p for p in root.glob("*/**/*.md") if p.is_file() and "pictures" not in p.relative_to(root).parts)
 
 
 def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:

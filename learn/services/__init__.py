@@ -16,6 +16,7 @@ from learn.services.narration import (
 )
 from learn.services.people import (
     MAX_NAME,
+    MAX_PIN_TRIES,
     add_learner,
     clean_birth_year,
     clean_name,
@@ -32,7 +33,7 @@ from learn.services.people import (
 from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson, lesson_cards, player, restart
 
 __all__ = [
-    "MAX_NAME", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
+    "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
     "restart", "seed_demo", "sign_in", "speak", "village", "villages",

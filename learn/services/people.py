@@ -7,17 +7,22 @@ import hmac
 import re
 import secrets
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta
+from math import ceil
 from pathlib import Path
 
 import yaml
 
-from learn.errors import InvalidInput, NotFound, WrongPin
+from learn.errors import InvalidInput, NotFound, PinLocked, WrongPin
 from learn.text import fold, squash
 from progress_db import queries
+from progress_db.models import utcnow
 from progress_db.queries import LearnerInfo, VillageInfo
 
 MAX_NAME = 60
+#: Wrong PINs in a row before the PIN is refused for a while: 4 digits are few, guessing must be slow.
+MAX_PIN_TRIES = 5
+PIN_LOCK = timedelta(minutes=15)
 _NAME_PUNCTUATION = set(" .'-()")
 _PIN = re.compile(r"^\d{4}$")
 # scrypt is memory-hard: a stolen database does not give away PINs cheaply (4 digits stay guessable,
@@ -107,26 +112,44 @@ def add_learner(village_id: int, name: str, birth_year: str | int | None = None,
     return queries.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None)
 
 
-def learner(learner_id: int) -> LearnerInfo:
-    """One learner; NotFound if they are gone (e.g. merged away by a trainer)."""
+def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
+    """One learner; NotFound if they are gone (merged away, or the database was reset and the id reused)."""
     found = queries.get_learner(learner_id)
-    if found is None:
+    if found is None or (uid is not None and found.uid != uid):
         raise NotFound(f"learner {learner_id}", key="learner.not_found")
     return found
 
 
-def sign_in(learner_id: int, pin: str | None = None) -> LearnerInfo:
-    """The learner, if the PIN is right (or they have none); WrongPin or NotFound otherwise."""
+def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None) -> LearnerInfo:
+    """The learner, if the PIN is right (or they have none); WrongPin, PinLocked or NotFound otherwise.
+
+    Wrong guesses are counted per learner in the database, so a new browser session does not reset them.
+    """
     found = learner(learner_id)
-    stored = queries.learner_pin_hash(learner_id)
-    if stored and not pin_matches((pin or "").strip(), stored):
-        raise WrongPin("wrong PIN")
-    return found
+    state = queries.pin_state(learner_id)
+    if state is None or not state.pin_hash:
+        return found
+    now = now or utcnow()
+    if state.locked_until is not None and state.locked_until > now:
+        raise PinLocked("PIN locked", minutes=max(1, ceil((state.locked_until - now).total_seconds() / 60)))
+    if pin_matches((pin or "").strip(), state.pin_hash):
+        queries.reset_pin_failures(learner_id)
+        return found
+    until = queries.record_pin_failure(learner_id, MAX_PIN_TRIES, PIN_LOCK)
+    if until is not None:
+        raise PinLocked("PIN locked", minutes=ceil(PIN_LOCK.total_seconds() / 60))
+    raise WrongPin("wrong PIN")
 
 
 def seed_demo(path: Path) -> int:
     """Create the demo commune and villages described in ``path`` (YAML) if missing; return the commune id."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from exc
+    if not (isinstance(data, dict) and isinstance(data.get("commune"), str) and isinstance(data.get("villages"), list)
+            and all(isinstance(v, str) and v.strip() for v in data["villages"])):
+        raise InvalidInput(f"{path.name} needs 'commune' (a name) and 'villages' (a list of names)")
     commune_id = queries.get_or_create_commune(squash(data["commune"]))
     for name in data["villages"]:
         queries.get_or_create_village(commune_id, squash(name))

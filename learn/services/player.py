@@ -79,6 +79,8 @@ def player(learner_id: int, lesson: Lesson) -> PlayerView:
     progress = queries.progress_for(learner_id).get(lesson.id)
     screens = lesson.screens
     position = min(progress.position, len(screens)) if progress else 0
+    if progress and position == len(screens) and not progress.completed:
+        position = len(screens) - 1  # the lesson lost screens since: finish it properly, from its last screen
     answers = queries.latest_answers(learner_id, lesson.id)
     screen = screens[position] if position < len(screens) else None
     answer = answers.get(screen.question.id) if screen and screen.question else None

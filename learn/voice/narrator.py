@@ -137,7 +137,13 @@ class Narrator:
 
     def clip(self, text: str, speed: str = "normal") -> Clip:
         """The clip for ``text``; VoiceUnavailable (with every engine's reason) when none can speak."""
-        text = speakable(text)
+        try:
+            return self._clip(speakable(text), speed)
+        except OSError as exc:  # a read-only or full audio folder (e.g. copied from another laptop)
+            raise VoiceUnavailable(f"cannot use the audio cache {self.cache.root}: {exc}",
+                                   key="voice.cache_write") from exc
+
+    def _clip(self, text: str, speed: str) -> Clip:
         hit = self.cached(text, speed)
         if hit is not None:
             return hit

@@ -6,11 +6,10 @@ import streamlit as st
 
 from learn import services
 from learn.app.ui import ICONS, go, message, plain
-from learn.errors import InvalidInput, NotFound, WrongPin
+from learn.errors import InvalidInput, NotFound, PinLocked, WrongPin
 from learn.strings_vi import t
 from learn.text import fold
 
-MAX_PIN_TRIES = 5
 SEARCH_FROM = 8  # a search box only when the list no longer fits a phone screen
 
 village_id = st.session_state.get("village_id")
@@ -27,8 +26,9 @@ except NotFound as exc:
 
 
 def enter(learner_id: int, pin: str | None = None) -> None:
-    services.sign_in(learner_id, pin)
+    person = services.sign_in(learner_id, pin)
     st.session_state["learner_id"] = learner_id
+    st.session_state["learner_uid"] = person.uid  # ids can be reused after a reset; the uid cannot
     st.session_state.pop("pin_for", None)
     pending = st.session_state.pop("pending_lesson", None)
     if pending:
@@ -44,20 +44,14 @@ people = services.learners(village.id)
 chosen = next((p for p in people if p.id == pin_for), None)
 if chosen is not None:
     st.subheader(t("learner.pin_ask", name=plain(chosen.name)))
-    tries = st.session_state.get("pin_tries", 0)
-    if tries >= MAX_PIN_TRIES:
-        st.error(t("learner.pin_locked"))
-    else:
-        with st.form("pin"):
-            pin = st.text_input(t("learner.pin"), type="password", max_chars=4, key="pin_value")
-            if st.form_submit_button(t("learner.pin_enter"), type="primary", width="stretch"):
-                try:
-                    enter(chosen.id, pin)
-                except WrongPin as exc:
-                    st.session_state["pin_tries"] = tries + 1
-                    if tries + 1 >= MAX_PIN_TRIES:
-                        st.rerun()  # show the lock, not the form
-                    st.error(message(exc))
+    with st.form("pin"):
+        pin = st.text_input(t("learner.pin"), type="password", max_chars=4, key="pin_value")
+        submitted = st.form_submit_button(t("learner.pin_enter"), type="primary", width="stretch")
+    if submitted:
+        try:
+            enter(chosen.id, pin)
+        except (WrongPin, PinLocked) as exc:  # the count of wrong guesses is kept per learner, in the database
+            st.error(message(exc))
     if st.button(t("learner.cancel"), width="stretch"):
         st.session_state.pop("pin_for", None)
         st.rerun()
@@ -77,7 +71,6 @@ for person in shown:
                  width="stretch"):
         if person.has_pin:
             st.session_state["pin_for"] = person.id
-            st.session_state["pin_tries"] = 0
             st.rerun()
         enter(person.id)
 

@@ -6,18 +6,18 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, ButtonKind, go, message, narration, plain
+from learn.app.ui import ICONS, ButtonKind, go, message, narration, plain, signed_in_learner, without_links
 from learn.errors import NotFound
 from learn.strings_vi import t
 
 lesson_id = st.query_params.get("lesson", "")
-learner_id = st.session_state.get("learner_id")
-if learner_id is None:
+if st.session_state.get("learner_id") is None:
     st.warning(t("lesson.sign_in_first"))
     st.session_state["pending_lesson"] = lesson_id
     if st.button(t("lesson.sign_in"), icon=ICONS["learner"], width="stretch", type="primary"):
         go("learner" if "village_id" in st.session_state else "village")
     st.stop()
+learner_id = signed_in_learner().id
 
 try:
     lesson = services.lesson(resources.catalog(), lesson_id)
@@ -63,14 +63,14 @@ st.progress((view.position + 1) / view.total)
 question = screen.question
 if question is None:
     st.header(plain(screen.step.title))
-    st.markdown(screen.step.body)
+    st.markdown(without_links(screen.step.body))
     picture = screen.step.picture
     if picture is not None:
         path = resources.catalog().picture_path(lesson, picture.path)
         if path is not None:
-            st.image(str(path), caption=picture.alt, width="stretch")
+            st.image(str(path), caption=plain(picture.alt), width="stretch")
         else:
-            st.caption(t("lesson.picture", alt=picture.alt))
+            st.caption(t("lesson.picture", alt=plain(picture.alt)))
     narration(screen.step.spoken, key=f"{lesson.id}-{view.position}")
 else:
     st.subheader(f"{ICONS['question']} {t('lesson.question')}")

@@ -6,18 +6,10 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, ButtonKind, go, plain
-from learn.errors import NotFound
+from learn.app.ui import ICONS, ButtonKind, go, plain, signed_in_learner
 from learn.strings_vi import t
 
-learner_id = st.session_state.get("learner_id")
-if learner_id is None:
-    go("learner" if "village_id" in st.session_state else "village")
-try:
-    learner = services.learner(learner_id)
-except NotFound:
-    st.session_state.pop("learner_id", None)
-    go("learner")
+learner = signed_in_learner()
 
 st.header(t("lessons.heading", name=plain(learner.name)))
 st.write(t("lessons.hint"))
@@ -45,4 +37,5 @@ for topic, cards in groups:
 st.divider()
 if st.button(t("nav.change_learner"), icon=ICONS["learner"], width="stretch"):
     st.session_state.pop("learner_id", None)
+    st.session_state.pop("learner_uid", None)
     go("learner")
