@@ -161,6 +161,89 @@ def narrate(settings: Settings, engine: str | None, lesson_ids: tuple[str, ...],
         raise click.ClickException(f"{summary.failed} clip(s) could not be made")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--choices", help='The options, separated by "|", as written in the lesson.')
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def listen(settings: Settings, file: Path, choices: str | None, as_json: bool) -> None:
+    """Say what the recogniser hears in FILE (any audio format) and which option it chooses.
+
+    For trainers testing a microphone, and for content authors adding spoken forms.
+    """
+    from learn.errors import VoiceUnavailable
+    from learn.voice.asr import load_recognizer, understand
+    from learn.voice.pipeline import prepare
+
+    try:
+        recognizer = load_recognizer(settings.vosk_model_dir)
+    except VoiceUnavailable as exc:
+        raise click.ClickException(f"{exc} (looked in {settings.vosk_model_dir})") from exc
+    options = [c.strip() for c in choices.split("|")] if choices else []
+    prepared = prepare(file.read_bytes())
+    result: dict[str, Any] = {"file": str(file), "seconds": round(prepared.seconds, 2),
+                              "speech_seconds": round(prepared.speech_seconds, 2), "problem": prepared.problem}
+    if prepared.ok:
+        heard = understand(recognizer, prepared.pcm, options)
+        result.update(
+            heard=heard.transcript.text, confidence=round(heard.transcript.confidence, 3),
+            mode=heard.transcript.mode, action=heard.interpretation.action, choice=heard.interpretation.index,
+            tried=[{"mode": x.mode, "text": x.text, "confidence": round(x.confidence, 3)} for x in heard.tried])
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"{file}: {result['seconds']} s, speech {result['speech_seconds']} s")
+    if not prepared.ok:
+        click.echo(f"nothing to recognise: {prepared.problem}")
+        return
+    for x in result["tried"]:
+        click.echo(f"  heard ({x['mode']}): {x['text'] or '(nothing)'}  confidence {x['confidence']}")
+    if result["choice"] is not None:
+        click.echo(f"chosen: {result['choice'] + 1}. {options[result['choice']]}")
+    else:
+        click.echo(f"meaning: {result['action']}")
+
+
+@cli.group()
+def models() -> None:
+    """Speech recognition models (Vosk)."""
+
+
+@models.command("check")
+@click.pass_obj
+def models_check(settings: Settings) -> None:
+    """Is a model installed where LEARN_VOSK_MODEL points, and does it load?"""
+    from learn.errors import VoiceUnavailable
+    from learn.voice.asr import load_recognizer, model_problems
+
+    folder = settings.vosk_model_dir
+    problems = model_problems(folder)
+    if problems:
+        raise click.ClickException(f"no usable model at {folder}: {'; '.join(problems)}. "
+                                   "Run `learn models download vi` or set LEARN_VOSK_MODEL.")
+    try:
+        recognizer = load_recognizer(folder)
+    except VoiceUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"model OK: {folder} (loaded in {getattr(recognizer, 'load_seconds', 0):.1f} s)")
+
+
+@models.command("download")
+@click.argument("language", type=click.Choice(["vi"]))
+@click.pass_obj
+def models_download(settings: Settings, language: str) -> None:
+    """Download the official model for LANGUAGE, check its SHA-256 and unpack it into LEARN_HOME/models."""
+    from learn.voice.models import MODELS, download
+
+    spec = MODELS[language]
+    bar: Any
+    with click.progressbar(length=spec.size, label=f"Downloading {spec.name}", file=sys.stderr) as bar:
+        folder = download(spec, settings.home / "models", progress=bar.update)
+    click.echo(f"installed {folder}")
+    if folder != settings.vosk_model_dir:
+        click.echo(f"set LEARN_VOSK_MODEL={folder} to use it")
+
+
 @cli.group()
 def db() -> None:
     """The progress database."""

@@ -95,6 +95,7 @@ STRINGS: dict[str, str] = {
     "voice.heard": "Bác nói: “{text}”",
     "voice.answer_first": "Bác trả lời câu hỏi trước đã nhé.",
     "voice.listen": "Nghe lại",
+    "voice.loading": "Đang mở bộ nhận giọng nói…",
     "voice.listen_feedback": "Nghe lời giải thích",
     "voice.slow": "Đọc chậm",
     "voice.no_audio": "Bài này đang không có tiếng. Bác đọc chữ nhé.",

@@ -98,6 +98,24 @@ class Attempt(BaseModel):
         indexes = ((("learner", "lesson_id", "question_id"), False),)
 
 
+class Utterance(BaseModel):
+    """One thing a learner said to the recogniser, and what came of it ("answer", "repeat", "next", or the
+    reason it was not understood), so trainers see what it hears and authors can add spoken forms."""
+
+    learner = ForeignKeyField(Learner, backref="utterances", on_delete="CASCADE")
+    lesson_id = CharField()
+    question_id = CharField(null=True)
+    position = IntegerField()
+    transcript = TextField()
+    confidence = FloatField(null=True)
+    outcome = CharField()
+    seconds = FloatField()
+    heard_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("lesson_id", "question_id"), False),)
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -106,4 +124,4 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-TABLES = [Commune, Village, Learner, LessonProgress, Attempt]
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance]

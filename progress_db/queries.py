@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from progress_db.db import database
-from progress_db.models import Attempt, Commune, Learner, LessonProgress, Village, new_uid, utcnow
+from progress_db.models import Attempt, Commune, Learner, LessonProgress, Utterance, Village, new_uid, utcnow
 
 
 @dataclass(frozen=True)
@@ -229,3 +229,32 @@ def answer_count(learner_id: int) -> int:
     """How many answers the learner has given in all."""
     with database.connection_context():
         return Attempt.select().where(Attempt.learner == learner_id).count()
+
+
+@dataclass(frozen=True)
+class UtteranceInfo:
+    """Something a learner said and what came of it."""
+
+    lesson_id: str
+    question_id: str | None
+    position: int
+    transcript: str
+    confidence: float | None
+    outcome: str
+    seconds: float
+
+
+def record_utterance(learner_id: int, heard: UtteranceInfo) -> None:
+    """Keep what the recogniser heard."""
+    with database.connection_context():
+        Utterance.create(learner=learner_id, lesson_id=heard.lesson_id, question_id=heard.question_id,
+                         position=heard.position, transcript=heard.transcript, confidence=heard.confidence,
+                         outcome=heard.outcome, seconds=heard.seconds)
+
+
+def utterances(learner_id: int) -> list[UtteranceInfo]:
+    """What a learner said, oldest first."""
+    with database.connection_context():
+        rows = Utterance.select().where(Utterance.learner == learner_id).order_by(Utterance.heard_at, Utterance.id)
+        return [UtteranceInfo(r.lesson_id, r.question_id, r.position, r.transcript, r.confidence, r.outcome,
+                              r.seconds) for r in rows]

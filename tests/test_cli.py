@@ -79,11 +79,13 @@ def test_content_list_of_the_repository_lessons(tmp_path: Path) -> None:
 
 
 def test_db_migrate_status_and_demo_init(env: dict[str, str], tmp_path: Path) -> None:
-    names = ["0001", "initial", "0002", "spoken_answers", "0003", "runs_and_pin_lock"]
+    from progress_db.migrations import available
+
+    names = [m.name for m in available()]
     status = run(env, "db", "status").stdout.split()
-    assert status[0::3] == names[0::2] and status[1::3] == names[1::2] and set(status[2::3]) == {"pending"}
-    assert run(env, "db", "migrate").stdout.strip() == ("applied 3 migration(s): initial, spoken_answers, "
-                                                        "runs_and_pin_lock")
+    assert status[1::3] == names and set(status[2::3]) == {"pending"}
+    assert names[:4] == ["initial", "spoken_answers", "runs_and_pin_lock", "utterances"]
+    assert run(env, "db", "migrate").stdout.strip() == f"applied {len(names)} migration(s): {', '.join(names)}"
     assert run(env, "db", "migrate").stdout.strip() == "applied 0 migration(s)"
     assert set(run(env, "db", "status").stdout.split()[2::3]) == {"applied"}
     env = {**env, "LEARN_CONTENT_DIR": str(ROOT / "content" / "vi")}
@@ -158,3 +160,25 @@ def test_narrate_without_espeak_reports_failures(env: dict[str, str]) -> None:
                              env={**env, "PATH": "/nonexistent"})
     assert result.exit_code == 1 and "0 made, 0 reused, 5 failed" in result.stdout
     assert "espeak: not available" in result.stderr
+
+
+def test_listen_without_a_model_says_how_to_install_one(env: dict[str, str]) -> None:
+    clip = ROOT.parent / "shared" / "audio" / "vi-tts" / "d02.wav"
+    if not clip.exists():
+        pytest.skip("../shared/audio clips are not present")
+    result = runner().invoke(cli, ["listen", str(clip), "--choices", "Một|Hai"], env=env)
+    assert result.exit_code == 1
+    assert "no Vosk model: run `learn models download vi` or set LEARN_VOSK_MODEL" in result.stderr
+
+
+def test_models_check_without_a_model(env: dict[str, str]) -> None:
+    result = runner().invoke(cli, ["models", "check"], env=env)
+    assert result.exit_code == 1 and "no usable model at" in result.stderr
+    assert "learn models download vi" in result.stderr
+
+
+def test_models_download_offline_fails_cleanly(env: dict[str, str], tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("learn.voice.models.MODELS", {"vi": __import__("learn.voice.models", fromlist=["ModelSpec"])
+                        .ModelSpec("m", "http://127.0.0.1:9/none.zip", "0" * 64, 10)})
+    result = runner().invoke(cli, ["models", "download", "vi"], env=env)
+    assert result.exit_code == 1 and "could not download http://127.0.0.1:9/none.zip" in result.stderr

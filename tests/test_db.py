@@ -41,7 +41,7 @@ def test_migrations_build_exactly_the_models_schema(db: Path, tmp_path: Path) ->
 
 def test_migrate_is_idempotent_and_recorded(db: Path) -> None:
     handle = SqliteDatabase(str(db))
-    assert applied(handle) == {m.version for m in available()} == {1, 2, 3}
+    assert applied(handle) == {m.version for m in available()} == set(range(1, len(available()) + 1))
     assert migrate(handle) == []
 
 
@@ -62,7 +62,7 @@ def test_a_database_of_the_first_release_upgrades_without_loss(tmp_path: Path) -
     old.close()
 
     assert [m.name for m in migrate(SqliteDatabase(str(tmp_path / "old.sqlite3")))] == [
-        "spoken_answers", "runs_and_pin_lock"]
+        m.name for m in available()[1:]]
     from progress_db.db import open_db
 
     open_db(f"sqlite:///{tmp_path / 'old.sqlite3'}")

@@ -9,6 +9,8 @@ import streamlit as st
 from learn.errors import VoiceUnavailable
 from learn.lessons.catalog import Catalog
 from learn.settings import Settings
+from learn.voice import asr
+from learn.voice.asr import Recognizer
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import engines_for
 from progress_db.db import open_db
@@ -35,6 +37,17 @@ def narrator() -> Narrator | None:
         print(f"narration off: {exc}", file=sys.stderr)
         return None
     return Narrator(AudioCache(settings().audio_cache_dir), engines) if engines else None
+
+
+@st.cache_resource(show_spinner=False)
+def recognizer() -> Recognizer | None:
+    """The speech recogniser, its model loaded once for the whole server; None (answers by tapping only) when
+    there is no model, which is said once on the server's console."""
+    try:
+        return asr.load_recognizer(settings().vosk_model_dir)
+    except VoiceUnavailable as exc:
+        print(f"answers by voice are off: {exc}", file=sys.stderr)
+        return None
 
 
 @st.cache_resource(show_spinner=False)

@@ -11,6 +11,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.errors import LearnError, NotFound
+from learn.lessons.model import Question
 from learn.strings_vi import t
 from progress_db.queries import LearnerInfo
 
@@ -31,7 +32,7 @@ ICONS = {
     "right": ":material/check_circle:", "wrong": ":material/cancel:", "next": ":material/arrow_forward:",
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
     "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
-    "slow": ":material/slow_motion_video:",
+    "slow": ":material/slow_motion_video:", "mic": ":material/mic:",
 }
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
@@ -99,7 +100,7 @@ def apply_style() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
 
 
-def narration(text: str, *, key: str, autoplay: bool = True) -> None:
+def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool = True) -> None:
     """Play ``text`` aloud (when the browser allows autoplay) with a big "listen again" button under it.
 
     Without any voice the text on screen is the lesson, so only a short note is shown.
@@ -117,6 +118,37 @@ def narration(text: str, *, key: str, autoplay: bool = True) -> None:
     # beginning and may autoplay: an end time past the clip's end changes nothing audible but makes it new.
     st.audio(str(spoken.clip.path), format="audio/mpeg", autoplay=autoplay or replays > 0,
              end_time=math.ceil(spoken.clip.seconds) + 1 + replays)
-    if st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
-        st.session_state[f"replay-{key}"] = replays + 1
+    if replay_button and st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
+        replay(key)
         st.rerun()
+
+
+def replay(key: str) -> None:
+    """Make the narration under ``key`` play again on the next run (what "Nghe lại" and "nghe lại" do)."""
+    st.session_state[f"replay-{key}"] = st.session_state.get(f"replay-{key}", 0) + 1
+
+
+def flash(message_key: str) -> None:
+    """A message for the learner on the next run, shown and read aloud once."""
+    st.session_state["voice_flash"] = message_key
+
+
+def voice_input(key: str, question: Question | None) -> services.VoiceTurn | None:
+    """The microphone (only when a recogniser is installed): what the learner just said, or None.
+
+    Each recording is understood once: the recorder is then replaced by a fresh one.
+    """
+    pending = st.session_state.pop("voice_flash", None)
+    if pending:
+        st.warning(t(pending), icon=ICONS["mic"])
+        narration(t(pending), key=f"flash-{key}", replay_button=False)
+    recognizer = resources.recognizer()
+    if recognizer is None:  # no model on this server: tapping only, and no microphone to wonder about
+        return None
+    count = st.session_state.get(f"mic-{key}", 0)
+    label = t("voice.record_answer" if question is not None else "voice.record_command")
+    recording = st.audio_input(label, key=f"mic-{key}-{count}")
+    if recording is None:
+        return None
+    st.session_state[f"mic-{key}"] = count + 1
+    return services.hear(recognizer, recording.getvalue(), question)

@@ -31,10 +31,11 @@ from learn.services.people import (
     villages,
 )
 from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson, lesson_cards, player, restart
+from learn.services.voice import VoiceTurn, hear, remember
 
 __all__ = [
     "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
-    "restart", "seed_demo", "sign_in", "speak", "village", "villages",
+    "restart", "seed_demo", "sign_in", "speak", "village", "villages", "VoiceTurn", "hear", "remember",
 ]

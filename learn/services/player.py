@@ -102,7 +102,8 @@ def restart(learner_id: int, lesson: Lesson) -> PlayerView:
     return player(learner_id, lesson)
 
 
-def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mode: str = "tap") -> PlayerView:
+def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mode: str = "tap",
+           transcript: str | None = None, confidence: float | None = None) -> PlayerView:
     """Record the learner's answer to the question on screen ``position``; a second tap changes nothing."""
     current = player(learner_id, lesson)
     screen = current.screen
@@ -114,5 +115,5 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
     if not 0 <= option_index < len(question.options):
         raise InvalidInput(f"option {option_index}", key="lesson.option_invalid")
     queries.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
-                          mode, position, len(lesson.screens))
+                          mode, position, len(lesson.screens), transcript, confidence)
     return player(learner_id, lesson)

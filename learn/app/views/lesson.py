@@ -6,7 +6,19 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, ButtonKind, go, message, narration, plain, signed_in_learner, without_links
+from learn.app.ui import (
+    ICONS,
+    ButtonKind,
+    flash,
+    go,
+    message,
+    narration,
+    plain,
+    replay,
+    signed_in_learner,
+    voice_input,
+    without_links,
+)
 from learn.errors import NotFound
 from learn.strings_vi import t
 
@@ -101,6 +113,23 @@ else:
         st.error(f"{plain(question.wrong)}\n\n"
                  f"{t('lesson.correct_was', answer=plain(correct))}", icon=ICONS["wrong"])
         narration(services.feedback_speech(question, False), key=f"{lesson.id}-{view.position}-feedback")
+    if given is not None and given.mode == "voice" and given.transcript:
+        st.caption(t("voice.heard", text=plain(given.transcript)))
+
+# Answers and "nghe lại" / "tiếp" by voice, when this server has a speech model.
+asking = question if view.answer is None else None
+turn = voice_input(f"{lesson.id}-{view.position}", asking)
+if turn is not None:
+    services.remember(learner_id, lesson.id, view.position, question, turn)
+    if turn.action == "answer" and asking is not None and turn.index is not None:
+        services.answer(learner_id, lesson, view.position, turn.index, "voice", turn.transcript, turn.confidence)
+    elif turn.action == "repeat":
+        replay(f"{lesson.id}-{view.position}" + ("-feedback" if question is not None and asking is None else ""))
+    elif turn.action == "next" and view.can_go_on:
+        services.go_to(learner_id, lesson, view.position + 1)
+    else:
+        flash(turn.problem or "voice.answer_first")
+    st.rerun()
 
 # Back and Next side by side on every screen size, Next the larger, where the right thumb is.
 row = st.container(horizontal=True, gap="medium")

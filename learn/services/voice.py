@@ -1,0 +1,51 @@
+"""Answers by voice: from the browser's recording to an answer, a command, or a kind "please tap"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learn.errors import VoiceUnavailable
+from learn.lessons.model import Question
+from learn.voice.asr import Recognizer, understand
+from learn.voice.pipeline import prepare_or_problem
+from progress_db import queries
+from progress_db.queries import UtteranceInfo
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    """What a recording meant: "answer" (``index``), "repeat", "next", or "problem" (``problem`` is the key
+    of the message for the learner). ``transcript`` and ``confidence`` are what the recogniser heard."""
+
+    action: str
+    index: int | None = None
+    transcript: str = ""
+    confidence: float | None = None
+    problem: str | None = None
+    seconds: float = 0.0
+
+
+def hear(recognizer: Recognizer, audio: bytes, question: Question | None = None) -> VoiceTurn:
+    """Understand a recording made on a screen; with ``question`` an option may be chosen, else only commands."""
+    prepared = prepare_or_problem(audio)
+    if not prepared.ok:
+        return VoiceTurn("problem", problem=prepared.problem, seconds=prepared.seconds)
+    choices = [o.text for o in question.options] if question else []
+    forms = [list(o.say) for o in question.options] if question else None
+    try:
+        heard = understand(recognizer, prepared.pcm, choices, forms)
+    except VoiceUnavailable as exc:
+        return VoiceTurn("problem", problem=exc.key, seconds=prepared.seconds)
+    text, confidence = heard.transcript.text, round(heard.transcript.confidence, 3)
+    meaning = heard.interpretation
+    if meaning.action == "unclear":
+        return VoiceTurn("problem", None, text, confidence, "voice.not_understood", prepared.seconds)
+    return VoiceTurn(meaning.action, meaning.index, text, confidence, None, prepared.seconds)
+
+
+def remember(learner_id: int, lesson_id: str, position: int, question: Question | None, turn: VoiceTurn) -> None:
+    """Keep what was heard (understood or not) for trainers and content authors; silence is not kept."""
+    if turn.transcript or turn.problem == "voice.not_understood":
+        queries.record_utterance(learner_id, UtteranceInfo(
+            lesson_id, question.id if question else None, position, turn.transcript, turn.confidence,
+            turn.problem or turn.action, round(turn.seconds, 2)))
