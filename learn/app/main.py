@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import PAGES, apply_style, message
+from learn.app.ui import PAGES, apply_style, message, pause_narration_while_recording
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -13,6 +13,7 @@ from progress_db.db import DatabaseError, MaxConnectionsExceeded
 st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered",
                    initial_sidebar_state="collapsed")
 apply_style()
+pause_narration_while_recording()
 
 page = st.navigation(
     [

@@ -7,6 +7,7 @@ import re
 from typing import Literal, NoReturn
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from learn import services
 from learn.app import resources
@@ -128,9 +129,35 @@ def replay(key: str) -> None:
     st.session_state[f"replay-{key}"] = st.session_state.get(f"replay-{key}", 0) + 1
 
 
-def flash(message_key: str) -> None:
-    """A message for the learner on the next run, shown and read aloud once."""
-    st.session_state["voice_flash"] = message_key
+def flash(screen: str, message_key: str) -> None:
+    """A message about what was just said, shown (and read aloud) on this screen until the learner acts again."""
+    st.session_state["voice_flash"] = (screen, message_key)
+
+
+# The microphone would hear the phone's own narration, and Chromium drops a recording started while a player is
+# sounding: a tap on the recorder first pauses every player on the page. (Our own constant script, run in the
+# component's same-origin frame, listening on the app's page.)
+_PAUSE_SCRIPT = """<script>
+const page = window.parent.document;
+if (!page.hocSoPausesNarration) {
+  page.hocSoPausesNarration = true;
+  page.hocSoRecording = false;
+  page.addEventListener("pointerdown", (event) => {
+    const button = event.target.closest('[data-testid="stAudioInputActionButton"]');
+    if (!button) return;
+    page.hocSoRecording = button.getAttribute("aria-label") !== "Stop recording";
+    if (page.hocSoRecording) page.querySelectorAll("audio").forEach((player) => player.pause());
+  }, true);
+  // Streamlit may start an autoplaying player again when the page redraws: not while the learner speaks.
+  page.addEventListener("play", (event) => { if (page.hocSoRecording) event.target.pause(); }, true);
+}
+</script>"""
+
+
+def pause_narration_while_recording() -> None:
+    """Install the pause-on-record helper (on every page, so it is ready before the learner reaches a mic)."""
+    if resources.recognizer() is not None:
+        components.html(_PAUSE_SCRIPT, height=0)
 
 
 def voice_input(key: str, question: Question | None) -> services.VoiceTurn | None:
@@ -138,10 +165,10 @@ def voice_input(key: str, question: Question | None) -> services.VoiceTurn | Non
 
     Each recording is understood once: the recorder is then replaced by a fresh one.
     """
-    pending = st.session_state.pop("voice_flash", None)
-    if pending:
-        st.warning(t(pending), icon=ICONS["mic"])
-        narration(t(pending), key=f"flash-{key}", replay_button=False)
+    pending = st.session_state.get("voice_flash")
+    if pending and pending[0] == key:
+        st.warning(t(pending[1]), icon=ICONS["mic"])
+        narration(t(pending[1]), key=f"flash-{key}", replay_button=False)
     recognizer = resources.recognizer()
     if recognizer is None:  # no model on this server: tapping only, and no microphone to wonder about
         return None
@@ -151,4 +178,5 @@ def voice_input(key: str, question: Question | None) -> services.VoiceTurn | Non
     if recording is None:
         return None
     st.session_state[f"mic-{key}"] = count + 1
+    st.session_state.pop("voice_flash", None)  # a new try: the old message no longer applies
     return services.hear(recognizer, recording.getvalue(), question)

@@ -118,7 +118,8 @@ else:
 
 # Answers and "nghe lại" / "tiếp" by voice, when this server has a speech model.
 asking = question if view.answer is None else None
-turn = voice_input(f"{lesson.id}-{view.position}", asking)
+screen_key = f"{lesson.id}-{view.position}"
+turn = voice_input(screen_key, asking)
 if turn is not None:
     services.remember(learner_id, lesson.id, view.position, question, turn)
     if turn.action == "answer" and asking is not None and turn.index is not None:
@@ -128,7 +129,7 @@ if turn is not None:
     elif turn.action == "next" and view.can_go_on:
         services.go_to(learner_id, lesson, view.position + 1)
     else:
-        flash(turn.problem or "voice.answer_first")
+        flash(screen_key, turn.problem or "voice.answer_first")
     st.rerun()
 
 # Back and Next side by side on every screen size, Next the larger, where the right thumb is.
