@@ -8,7 +8,7 @@ DEB_PACKAGES := chromium espeak-ng ffmpeg
 HOST ?= 0.0.0.0
 PORT ?= 8501
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ run: install
 
 test: install lint
 	$(PY) -m pytest
+
+bench: install
+	$(PY) -m benchmarks.run
 
 lint: install
 	$(VENV)/bin/ruff check learn progress_db tests

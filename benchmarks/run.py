@@ -1,0 +1,37 @@
+"""`make bench`: run every benchmark, write benchmarks/results.json and benchmarks/results.md."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+from benchmarks import bench_voice
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {
+    "narration_bytes_per_speech_second": ("<= 4000", lambda v: v <= 4000),
+    "pipeline_rtf_wav16k": ("< 0.05", lambda v: v < 0.05),
+    "pipeline_rtf_webm48k": ("< 0.2", lambda v: v < 0.2),
+    "recognition_rtf_free": ("< 0.5", lambda v: v < 0.5),
+}
+
+
+def main() -> None:
+    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {platform.python_version()}",
+               **bench_voice.run()}
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    lines = ["| measure | value | target |", "|---|---|---|"]
+    for key, value in results.items():
+        target = ""
+        if key in TARGETS and isinstance(value, (int, float)):
+            text, ok = TARGETS[key]
+            target = f"{text} {'✅' if ok(value) else '❌'}"
+        lines.append(f"| {key} | {value} | {target} |")
+    (HERE / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
