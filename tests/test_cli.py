@@ -64,9 +64,9 @@ def test_content_list_json_has_one_object_per_lesson(env: dict[str, str]) -> Non
     result = run(env, "content", "list", "--json")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows == [
-        {"id": "test-unlock", "title": "Mở khóa máy", "topic": "smartphone", "minutes": 3, "steps": 2,
-         "questions": 2, "prerequisites": [], "path": "smartphone/01-unlock.md"},
-        {"id": "test-sms", "title": "Tin nhắn lạ", "topic": "scams", "minutes": 4, "steps": 1, "questions": 1,
+        {"id": "test-unlock", "title": "Mở khóa máy", "topic": "smartphone", "minutes": 3, "steps": 3,
+         "questions": 3, "prerequisites": [], "path": "smartphone/01-unlock.md"},
+        {"id": "test-sms", "title": "Tin nhắn lạ", "topic": "scams", "minutes": 4, "steps": 3, "questions": 3,
          "prerequisites": ["test-unlock"], "path": "scams/01-sms.md"},
     ]
 
@@ -143,11 +143,19 @@ def test_say_refuses_text_with_nothing_to_say(env: dict[str, str], tmp_path: Pat
     assert not (tmp_path / "x.mp3").exists()
 
 
+def clips_needed(lesson_id: str) -> int:
+    from learn import services
+    from learn.lessons.catalog import Catalog
+
+    return len(services.lesson_speech(Catalog.load(CONTENT).lessons[lesson_id]))
+
+
 def test_narrate_prerenders_once_then_reuses(env: dict[str, str]) -> None:
+    n = clips_needed("test-sms")
     first = run(env, "narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "normal")
-    assert first.exit_code == 0 and first.stdout.startswith("5 made, 0 reused, 0 failed")
+    assert first.exit_code == 0 and first.stdout.startswith(f"{n} made, 0 reused, 0 failed")
     second = run(env, "narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "normal")
-    assert second.stdout.startswith("0 made, 5 reused, 0 failed")
+    assert second.stdout.startswith(f"0 made, {n} reused, 0 failed")
 
 
 def test_narrate_unknown_lesson_is_a_usage_error(env: dict[str, str]) -> None:
@@ -158,7 +166,7 @@ def test_narrate_unknown_lesson_is_a_usage_error(env: dict[str, str]) -> None:
 def test_narrate_without_espeak_reports_failures(env: dict[str, str]) -> None:
     result = runner().invoke(cli, ["narrate", "--engine", "espeak", "--lesson", "test-sms", "--speed", "slow"],
                              env={**env, "PATH": "/nonexistent"})
-    assert result.exit_code == 1 and "0 made, 0 reused, 5 failed" in result.stdout
+    assert result.exit_code == 1 and f"0 made, 0 reused, {clips_needed('test-sms')} failed" in result.stdout
     assert "espeak: not available" in result.stderr
 
 

@@ -94,3 +94,17 @@ def test_catalog_leaves_out_broken_lessons_but_keeps_the_rest(tree: Path) -> Non
     assert lesson is not None
     assert catalog.picture_path(lesson, "pictures/power.svg") == (tree / "smartphone/pictures/power.svg").resolve()
     assert catalog.picture_path(lesson, "../../../../etc/hostname") is None
+
+
+def test_an_option_that_cannot_be_said_is_reported(tree: Path) -> None:
+    sms = tree / "scams" / "01-sms.md"
+    text = sms.read_text(encoding="utf-8").replace("say: [hỏi con cháu, hỏi người nhà]", "say: [con cháu]")
+    sms.write_text(text, encoding="utf-8")
+    assert messages(tree) == ["scams/01-sms.md:50: saying 'con cháu' (option 1) is understood as nothing sure: "
+                              "change the option's words or its spoken forms"]
+
+
+def test_the_curriculum_has_at_least_three_lessons_in_each_core_topic() -> None:
+    lessons, _ = check_tree(DEFAULT_CONTENT_DIR)
+    by_topic = {topic: sum(x.topic == topic for x in lessons) for topic in CORE_TOPICS}
+    assert len(lessons) >= 16 and min(by_topic.values()) >= 3, by_topic

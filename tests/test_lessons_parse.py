@@ -26,21 +26,21 @@ def test_valid_lesson_becomes_steps_and_questions() -> None:
     lesson = result.lesson
     assert lesson is not None
     assert (lesson.id, lesson.topic, lesson.minutes, lesson.title) == ("test-unlock", "smartphone", 3, "Mở khóa máy")
-    assert [s.title for s in lesson.steps] == ["Nút nguồn", "Mở khóa"]
+    assert [s.title for s in lesson.steps] == ["Nút nguồn", "Mở khóa", "Tắt màn hình"]
     first = lesson.steps[0]
     assert first.body == "Giữ nút nguồn ba giây."
     assert first.picture is not None and first.picture.path == "pictures/power.svg"
     assert first.picture.alt == "Nút nguồn ở cạnh máy"
     assert first.spoken == "Bác giữ nút nguồn khoảng ba giây."
     assert lesson.steps[1].spoken == "Mở khóa. Vuốt màn hình từ dưới lên."
-    q1, q2 = lesson.questions
+    q1, q2, _ = lesson.questions
     assert (q1.id, q1.kind, q1.answer) == ("q1", "choice", 0)
     assert [o.text for o in q1.options] == ["Nút nguồn", "Nút âm lượng"]
     assert q1.options[1].say == ("âm lượng", "tiếng")
     assert (q2.id, q2.kind, q2.answer, q2.options[0].say) == ("swipe", "yes-no", 0, ())
     # the player's order: step, its question, next step, its question
     assert [(s.step_index, s.question.id if s.question else None) for s in lesson.screens] == [
-        (0, None), (0, "q1"), (1, None), (1, "swipe")]
+        (0, None), (0, "q1"), (1, None), (1, "swipe"), (2, None), (2, "screen-off")]
 
 
 def test_text_is_normalised_to_nfc() -> None:
@@ -141,3 +141,34 @@ def test_no_steps_and_too_many_steps() -> None:
     assert any("the lesson has no steps" in m for _, m in problems(head))
     many = head + "".join(f"## Bước {i}\n\nMột câu.\n\n" for i in range(8))
     assert any("a lesson has at most 7 steps (has 8)" in m for _, m in problems(many))
+
+
+@pytest.mark.parametrize(("old", "new", "line", "message"), [
+    ("Giữ nút nguồn ba giây.", "Giữ " + "nút " * 30 + "ba giây.", 9,
+     "step 'Nút nguồn': a sentence of 33 words is too long to follow by ear (at most 25)"),
+    ("right: Đúng rồi. Nút nguồn bật máy.", "right: Đúng rồi. " + "rất " * 30 + "tốt.", 28,
+     "'right': a sentence of 31 words is too long"),
+    ("  - text: Nút nguồn", "  - text: Nút nguồn ở cạnh phải của cái điện thoại nhà bác", 22,
+     "option 1 is too long to hear and remember (11 words, at most 8)"),
+    ("Bác giữ nút nguồn khoảng ba giây.", "Bác " + "giữ " * 30 + "nút.", 9,
+     "narration of step 'Nút nguồn': a sentence of 32 words"),
+])
+def test_listening_rules(old: str, new: str, line: int, message: str) -> None:
+    assert old in GOOD
+    found = problems(GOOD.replace(old, new, 1))
+    assert any(ln == line and message in msg for ln, msg in found), found
+
+
+def test_a_lesson_needs_three_steps_and_three_questions() -> None:
+    two_steps = GOOD[: GOOD.index("## Tắt màn hình")]
+    assert sorted(m for _, m in problems(two_steps)) == ["a lesson asks at least 3 questions (has 2)",
+                                                        "a lesson has at least 3 steps (has 2)"]
+
+
+def test_a_scam_message_may_be_quoted_at_length_but_not_a_letter() -> None:
+    sms = (CONTENT / "scams" / "01-sms.md").read_text(encoding="utf-8")
+    quote = "Tài khoản của bạn bị khóa, bấm vào link để mở."
+    long_quote = " ".join(["Tin nhắn: ông bà được nhận quà tặng lớn từ chương trình tri ân khách hàng."] * 4)
+    assert parse_lesson(sms.replace(quote, long_quote[:300]), SOURCE).problems == []
+    too_long = parse_lesson(sms.replace(quote, " ".join([long_quote] * 2)), SOURCE).problems
+    assert [p.message for p in too_long] == ["question prompt is too long to follow by ear (130 words, at most 70)"]

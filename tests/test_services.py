@@ -88,7 +88,7 @@ def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catal
     learner = services.add_learner(village, "Bà Một")
     lesson = services.lesson(catalog, "test-unlock")
     view = services.player(learner.id, lesson)
-    assert (view.position, view.total, view.screen.question, view.can_go_on) == (0, 4, None, True)
+    assert (view.position, view.total, view.screen.question, view.can_go_on) == (0, 6, None, True)
     view = services.go_to(learner.id, lesson, 1)
     assert view.screen.question.id == "q1" and not view.can_go_on  # answer first
     view = services.answer(learner.id, lesson, 1, 1)  # wrong
@@ -103,8 +103,8 @@ def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catal
     assert stale.position == 3 and queries.answer_count(learner.id) == 1
     view = services.answer(learner.id, lesson, 3, 0, mode="voice")
     assert view.answer.correct and view.answer.mode == "voice"
-    done = services.go_to(learner.id, lesson, 4)
-    assert done.finished and (done.score, done.asked) == (1, 2)
+    done = services.go_to(learner.id, lesson, 6)
+    assert done.finished and (done.score, done.asked) == (1, 3)
     assert queries.progress_for(learner.id)["test-unlock"].completed
 
 
@@ -166,9 +166,9 @@ def test_lesson_cards_show_progress_by_topic(village: int, catalog: Catalog) -> 
 
     assert [t for t, _ in services.lesson_cards(catalog, learner.id)] == ["smartphone", "scams"]
     assert statuses() == {"test-unlock": ("new", 0), "test-sms": ("new", 0)}
-    services.go_to(learner.id, unlock, 2)
+    services.go_to(learner.id, unlock, 3)
     assert statuses()["test-unlock"] == ("started", 50)
-    services.go_to(learner.id, sms, 2)
+    services.go_to(learner.id, sms, len(sms.screens))
     assert statuses()["test-sms"] == ("done", 100)
     view = services.restart(learner.id, sms)
     assert view.position == 0 and view.answer is None

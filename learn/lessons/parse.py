@@ -27,7 +27,21 @@ FRONT_MATTER_KEYS = {"id", "title", "topic", "minutes", "summary", "prerequisite
 REQUIRED_KEYS = ("id", "title", "topic", "minutes", "summary")
 QUESTION_KEYS = {"id", "kind", "prompt", "options", "answer", "right", "wrong", "narration"}
 MIN_MINUTES, MAX_MINUTES = 3, 5
-MAX_STEPS = 7
+MIN_STEPS, MAX_STEPS = 3, 7
+MIN_QUESTIONS = 3
+#: Written to be heard once: a longer sentence is lost before it ends.
+MAX_SENTENCE_WORDS = 25
+MAX_OPTION_WORDS = 8
+#: A "scam or real?" prompt quotes a whole message or call, but not a letter.
+MAX_QUOTE_WORDS = 70
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+_MARKUP = re.compile(r"[*_`>#]")
+
+
+def long_sentences(text: str, limit: int = MAX_SENTENCE_WORDS) -> list[str]:
+    """The sentences of ``text`` with more than ``limit`` words (Markdown marks ignored)."""
+    sentences = _SENTENCE.split(_MARKUP.sub(" ", text).replace("\n", " "))
+    return [s.strip() for s in sentences if len(s.split()) > limit]
 
 
 @dataclass(frozen=True, order=True)
@@ -202,9 +216,27 @@ def _question(block: str, first_line: int, number: int, out: _Collector) -> Ques
     if not isinstance(answer, int) or isinstance(answer, bool) or not 1 <= answer <= max(len(options), 1):
         out.add(at("answer"), f"answer must be the number of the correct option, 1 to {len(options)} (got {answer!r})")
         answer = 1
+    _listenable(out, at("prompt"), "question prompt", prompt, kind == "scam-or-real")
+    for key, text in (("right", right), ("wrong", wrong)):
+        _listenable(out, at(key), f"'{key}'", text)
+    _listenable(out, at("narration"), "question narration", narration or "", kind == "scam-or-real")
+    for i, option in enumerate(options):
+        if len(option.text.split()) > MAX_OPTION_WORDS:
+            out.add(at("options"), f"option {i + 1} is too long to hear and remember "
+                                   f"({len(option.text.split())} words, at most {MAX_OPTION_WORDS})")
     if len(out.problems) > before:
         return None
     return Question(str(qid), str(kind), prompt, tuple(options), answer - 1, right, wrong, narration, first_line - 1)
+
+
+def _listenable(out: _Collector, line: int, what: str, text: str, quote: bool = False) -> None:
+    if quote:
+        if len(text.split()) > MAX_QUOTE_WORDS:
+            out.add(line, f"{what} is too long to follow by ear ({len(text.split())} words, at most {MAX_QUOTE_WORDS})")
+        return
+    for sentence in long_sentences(text):
+        out.add(line, f"{what}: a sentence of {len(sentence.split())} words is too long to follow by ear "
+                      f"(at most {MAX_SENTENCE_WORDS}): {sentence[:40]!r}…")
 
 
 def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
@@ -220,6 +252,8 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
             out.add(current["line"], "step heading has no title: write '## ' and a few words")
         if not body:
             out.add(current["line"], f"step {current['title']!r} has no text")
+        _listenable(out, current["line"], f"step {current['title']!r}", body)
+        _listenable(out, current["line"], f"narration of step {current['title']!r}", current["narration"] or "")
         steps.append(Step(current["title"], body, current["picture"], current["narration"],
                           tuple(current["questions"]), current["line"]))
 
@@ -316,6 +350,12 @@ def parse_lesson(text: str, source: Path) -> ParseResult:
         out.add(len(raw), "the lesson has no steps: start each step with a '## ' heading")
     if len(steps) > MAX_STEPS:
         out.add(steps[MAX_STEPS].line, f"a lesson has at most {MAX_STEPS} steps (has {len(steps)}): split it")
+    elif 0 < len(steps) < MIN_STEPS:
+        out.add(steps[-1].line, f"a lesson has at least {MIN_STEPS} steps (has {len(steps)})")
+    # question blocks written, parsed or not (a broken one is reported on its own)
+    asked = sum(1 for line in raw if (fence := _FENCE.match(line)) and fence[2] == "question")
+    if steps and asked < MIN_QUESTIONS:
+        out.add(steps[-1].line, f"a lesson asks at least {MIN_QUESTIONS} questions (has {asked})")
     seen: dict[str, int] = {}
     for step in steps:
         for q in step.questions:

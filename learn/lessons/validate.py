@@ -42,7 +42,28 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
                                         f"picture {step.picture.path!r} is outside the content folder"))
             elif not target.is_file():
                 problems.append(Problem(path, step.line, f"picture {step.picture.path!r} does not exist"))
+        problems.extend(unreachable_options(lesson))
     return lesson, problems  # parsed lessons still take part in cross-file checks
+
+
+def unreachable_options(lesson: Lesson) -> list[Problem]:
+    """Options a learner could not choose by saying them: their own words or spoken forms mean something else."""
+    from learn.voice.answers import match_answer
+
+    assert lesson.source is not None
+    problems = []
+    for question in lesson.questions:
+        choices = [o.text for o in question.options]
+        forms = [list(o.say) for o in question.options]
+        for i, option in enumerate(question.options):
+            for said in (option.text, *option.say):
+                got = match_answer(said, choices, forms)
+                if got != i:
+                    meaning = "nothing sure" if got is None else f"option {got + 1}"
+                    problems.append(Problem(lesson.source, question.line + 1,
+                                            f"saying {said!r} (option {i + 1}) is understood as {meaning}: "
+                                            "change the option's words or its spoken forms"))
+    return problems
 
 
 def cross_check(lessons: list[Lesson]) -> list[Problem]:
