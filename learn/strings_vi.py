@@ -101,7 +101,7 @@ STRINGS: dict[str, str] = {
     "voice.no_audio": "Bài này đang không có tiếng. Bác đọc chữ nhé.",
     "speech.option": "{number}: {text}.",
     "speech.numbers": "Một|Hai|Ba|Bốn|Năm|Sáu",
-    "speech.done": "Bác đã học xong bài {title}. Giỏi lắm!",
+    "speech.done": "Bác đã học xong bài này. Giỏi lắm!",
 }
 
 

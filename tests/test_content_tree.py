@@ -108,3 +108,16 @@ def test_the_curriculum_has_at_least_three_lessons_in_each_core_topic() -> None:
     lessons, _ = check_tree(DEFAULT_CONTENT_DIR)
     by_topic = {topic: sum(x.topic == topic for x in lessons) for topic in CORE_TOPICS}
     assert len(lessons) >= 16 and min(by_topic.values()) >= 3, by_topic
+
+
+def test_digits_and_abbreviations_read_aloud_need_a_narration(tree: Path) -> None:
+    unlock = tree / "smartphone" / "01-unlock.md"
+    text = unlock.read_text(encoding="utf-8")
+    unlock.write_text(text.replace("Bác giữ nút nguồn khoảng ba giây.", "Giữ nút nguồn 3 giây.")
+                      .replace("prompt: Giữ nút nào để bật máy?", "prompt: Giữ nút nào để mở VNeID?"), encoding="utf-8")
+    assert messages(tree) == [
+        "smartphone/01-unlock.md:9: step 'Nút nguồn' is read aloud with 3: spell it out in a narration "
+        "(e.g. 'một năm sáu', 'mã ô tê pê')",
+        "smartphone/01-unlock.md:20: question 'q1' is read aloud with VNeID: spell it out in a narration "
+        "(e.g. 'một năm sáu', 'mã ô tê pê')",
+    ]

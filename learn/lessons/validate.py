@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from learn.lessons.model import Lesson
@@ -43,7 +44,34 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
             elif not target.is_file():
                 problems.append(Problem(path, step.line, f"picture {step.picture.path!r} does not exist"))
         problems.extend(unreachable_options(lesson))
+        problems.extend(hard_to_say(lesson))
     return lesson, problems  # parsed lessons still take part in cross-file checks
+
+
+# Digits and abbreviations ("156", "OTP", "VNeID", "CH Play") come out wrong from a Vietnamese voice: what is read
+# aloud must spell them out ("một năm sáu", "mã ô tê pê"), in a narration block or the question's narration.
+_HARD = re.compile(r"\d|\b\w*[A-Z]\w*[A-Z]\w*\b")
+
+
+def hard_to_say(lesson: Lesson) -> list[Problem]:
+    """Digits and abbreviations in text that is read aloud without a narration override."""
+    assert lesson.source is not None
+    problems = []
+
+    def check(line: int, what: str, text: str) -> None:
+        found = sorted(set(m.group(0) for m in _HARD.finditer(text)))
+        if found:
+            problems.append(Problem(lesson.source, line, f"{what} is read aloud with {', '.join(found)}: "  # type: ignore[arg-type]
+                                    "spell it out in a narration (e.g. 'một năm sáu', 'mã ô tê pê')"))
+
+    for step in lesson.steps:
+        check(step.line, f"step {step.title!r}", step.spoken)
+        for q in step.questions:
+            check(q.line + 1, f"question {q.id!r}", q.spoken)
+            for i, option in enumerate(q.options):
+                check(q.line + 1, f"option {i + 1} of question {q.id!r}", option.text)
+            check(q.line + 1, f"the feedback of question {q.id!r}", f"{q.right} {q.wrong}")
+    return problems
 
 
 def unreachable_options(lesson: Lesson) -> list[Problem]:

@@ -26,8 +26,8 @@ def feedback_speech(question: Question, correct: bool) -> str:
 
 
 def done_speech(lesson: Lesson) -> str:
-    """What is read on the completion screen."""
-    return t("speech.done", title=lesson.title)
+    """What is read on the completion screen (the title is not read: it may hold words the voice cannot say)."""
+    return t("speech.done")
 
 
 def lesson_speech(lesson: Lesson) -> list[str]:
