@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -121,3 +122,11 @@ def test_digits_and_abbreviations_read_aloud_need_a_narration(tree: Path) -> Non
         "smartphone/01-unlock.md:20: question 'q1' is read aloud with VNeID: spell it out in a narration "
         "(e.g. 'một năm sáu', 'mã ô tê pê')",
     ]
+
+
+def test_every_lesson_names_its_sources_with_a_date() -> None:
+    sources = (DEFAULT_CONTENT_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    lessons, _ = check_tree(DEFAULT_CONTENT_DIR)
+    sections = dict(re.findall(r"^## ([a-z0-9-]+) — .*?\n(.*?)(?=^## |\Z)", sources, re.M | re.S))
+    assert {x.id for x in lessons} == set(sections)
+    assert all("checked: 20" in body for body in sections.values())
