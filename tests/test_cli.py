@@ -41,18 +41,20 @@ def test_content_check_prints_every_problem_with_file_and_line(env: dict[str, st
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     bad = BROKEN / "smartphone" / "bad-topic.md"
-    assert lines[:7] == [
+    assert lines[:9] == [
         f"{bad}:2: id 'Bad Id' must be an ASCII slug: lowercase letters, digits and hyphens",
         f"{bad}:4: topic must be one of smartphone, payments, scams, vneid, zalo, selling-online, public-services "
         "(got 'farming')",
         f"{bad}:5: minutes must be a whole number from 3 to 5 (got 12)",
         f"{bad}:6: summary is empty",
+        f"{bad}:9: a lesson asks at least 3 questions (has 1)",
+        f"{bad}:9: a lesson has at least 3 steps (has 1)",
         f"{bad}:14: feedback 'wrong' is missing",
         f"{bad}:16: a choice question needs 2 to 4 options (has 1)",
         f"{bad}:18: answer must be the number of the correct option, 1 to 1 (got 3)",
     ]
-    assert lines[7].startswith(f"{BROKEN / 'smartphone' / 'no-front-matter.md'}:1: the file must start with")
-    assert lines[8] == "Error: 8 problem(s) in 2 file(s)"
+    assert lines[9].startswith(f"{BROKEN / 'smartphone' / 'no-front-matter.md'}:1: the file must start with")
+    assert lines[10] == "Error: 10 problem(s) in 2 file(s)"
 
 
 def test_content_check_on_a_missing_folder_is_a_usage_error(env: dict[str, str]) -> None:

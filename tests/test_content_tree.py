@@ -117,10 +117,10 @@ def test_digits_and_abbreviations_read_aloud_need_a_narration(tree: Path) -> Non
     unlock.write_text(text.replace("Bác giữ nút nguồn khoảng ba giây.", "Giữ nút nguồn 3 giây.")
                       .replace("prompt: Giữ nút nào để bật máy?", "prompt: Giữ nút nào để mở VNeID?"), encoding="utf-8")
     assert messages(tree) == [
-        "smartphone/01-unlock.md:9: step 'Nút nguồn' is read aloud with 3: spell it out in a narration "
-        "(e.g. 'một năm sáu', 'mã ô tê pê')",
-        "smartphone/01-unlock.md:20: question 'q1' is read aloud with VNeID: spell it out in a narration "
-        "(e.g. 'một năm sáu', 'mã ô tê pê')",
+        "smartphone/01-unlock.md:9: step 'Nút nguồn' is read aloud with 3: spell it out as it is said, "
+        "in a narration",
+        "smartphone/01-unlock.md:20: question 'q1' is read aloud with VNeID: spell it out as it is said, "
+        "in a narration",
     ]
 
 

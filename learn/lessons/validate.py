@@ -62,7 +62,7 @@ def hard_to_say(lesson: Lesson) -> list[Problem]:
         found = sorted(set(m.group(0) for m in _HARD.finditer(text)))
         if found:
             problems.append(Problem(lesson.source, line, f"{what} is read aloud with {', '.join(found)}: "  # type: ignore[arg-type]
-                                    "spell it out in a narration (e.g. 'một năm sáu', 'mã ô tê pê')"))
+                                    "spell it out as it is said, in a narration"))
 
     for step in lesson.steps:
         check(step.line, f"step {step.title!r}", step.spoken)
