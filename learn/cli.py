@@ -244,6 +244,33 @@ def models_download(settings: Settings, language: str) -> None:
         click.echo(f"set LEARN_VOSK_MODEL={folder} to use it")
 
 
+@cli.command("handout")
+@click.argument("lesson_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every lesson.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="HTML file to write (a folder with --all or several ids).")
+@click.pass_obj
+def handout_command(settings: Settings, lesson_ids: tuple[str, ...], everything: bool, output: Path) -> None:
+    """Write printable handouts (large-print HTML, pictures included): open in a browser, print or save as PDF."""
+    from learn import services
+    from learn.lessons.catalog import Catalog
+
+    catalog = Catalog.load(settings.content_dir)
+    ids = sorted(catalog.lessons) if everything else list(lesson_ids)
+    if not ids:
+        raise click.UsageError("name a lesson id, or use --all")
+    unknown = [x for x in ids if catalog.get(x) is None]
+    if unknown:
+        raise click.BadParameter(f"no lesson with id {', '.join(unknown)}", param_hint="LESSON_IDS")
+    many = everything or len(ids) > 1
+    if many:
+        output.mkdir(parents=True, exist_ok=True)
+    for lesson_id in ids:
+        target = output / f"{lesson_id}.html" if many else output
+        target.write_text(services.handout(catalog, catalog.lessons[lesson_id]), encoding="utf-8")
+        click.echo(str(target))
+
+
 @cli.group()
 def db() -> None:
     """The progress database."""

@@ -244,6 +244,8 @@ def test_taking_a_whole_lesson(app, village: int, catalog) -> None:
     at.button(key="next-5").click().run()
     assert t("lesson.done_heading") in texts(at)
     assert t("lesson.done_score", score=2, asked=3) in texts(at)
+    [download] = at.get("download_button")  # the steps to take home
+    assert download.proto.label == t("handout.download")
     progress = queries.progress_for(person.id)["test-unlock"]
     assert progress.completed and queries.answer_count(person.id) == 3
 

@@ -33,7 +33,7 @@ ICONS = {
     "right": ":material/check_circle:", "wrong": ":material/cancel:", "next": ":material/arrow_forward:",
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
     "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
-    "slow": ":material/slow_motion_video:", "mic": ":material/mic:",
+    "slow": ":material/slow_motion_video:", "mic": ":material/mic:", "print": ":material/print:",
 }
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")

@@ -4,6 +4,7 @@ imports Streamlit.
 
 from __future__ import annotations
 
+from learn.services.handouts import handout
 from learn.services.narration import (
     NarrationSummary,
     Spoken,
@@ -37,5 +38,5 @@ __all__ = [
     "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
-    "restart", "seed_demo", "sign_in", "speak", "village", "villages", "VoiceTurn", "hear", "remember",
+    "handout", "restart", "seed_demo", "sign_in", "speak", "village", "villages", "VoiceTurn", "hear", "remember",
 ]

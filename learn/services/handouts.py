@@ -1,0 +1,82 @@
+"""Printable handouts: a lesson as one self-contained HTML page in large print, to print or save as PDF.
+
+Rendered from the lesson's own Markdown with python-markdown. Everything a resident takes home is in the file
+(pictures are embedded), so it prints the same on a laptop with no internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import mimetypes
+
+import markdown
+
+from learn.lessons.catalog import Catalog
+from learn.lessons.model import Lesson
+from learn.strings_vi import t
+from learn.text import nfc
+
+STYLE = """
+@page { size: A4; margin: 16mm; }
+body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; font-size: 17pt; line-height: 1.5;
+       color: #111; max-width: 190mm; margin: 0 auto; }
+header { border-bottom: 3px solid #0b5cad; margin-bottom: 8mm; }
+h1 { font-size: 26pt; margin: 0 0 2mm; }
+.summary { font-size: 16pt; color: #333; margin: 0 0 4mm; }
+h2 { font-size: 20pt; margin: 8mm 0 2mm; break-after: avoid; }
+.step { break-inside: avoid; }
+figure { margin: 3mm 0; text-align: center; }
+figure img { max-width: 70mm; max-height: 70mm; }
+figcaption { font-size: 13pt; color: #444; }
+.quiz { border: 2px solid #1b7f3b; border-radius: 4mm; padding: 3mm 5mm; margin-top: 8mm; break-inside: avoid; }
+.quiz h2 { margin-top: 0; color: #1b7f3b; }
+.quiz li { margin-bottom: 3mm; }
+.answer { font-weight: bold; }
+footer { margin-top: 10mm; font-size: 12pt; color: #555; border-top: 1px solid #999; padding-top: 2mm; }
+.print { font-size: 16pt; padding: 3mm 8mm; margin: 0 0 6mm; }
+@media print { .print { display: none; } }
+"""
+
+
+def _markdown(text: str) -> str:
+    # Lesson text is Markdown written by our authors, but never trusted as HTML: escape it first.
+    return markdown.markdown(html.escape(nfc(text), quote=False), output_format="html")
+
+
+def _picture(catalog: Catalog, lesson: Lesson, path: str, alt: str) -> str:
+    file = catalog.picture_path(lesson, path)
+    if file is None:
+        return f"<p><em>{html.escape(t('lesson.picture', alt=alt))}</em></p>"
+    mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    data = base64.b64encode(file.read_bytes()).decode()
+    return (f'<figure><img src="data:{mime};base64,{data}" alt="{html.escape(alt)}">'
+            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+
+
+def handout(catalog: Catalog, lesson: Lesson) -> str:
+    """The lesson as a printable HTML page: its steps with pictures, then its questions with the answers."""
+    steps = []
+    for step in lesson.steps:
+        picture = _picture(catalog, lesson, step.picture.path, step.picture.alt) if step.picture else ""
+        steps.append(f'<section class="step"><h2>{html.escape(step.title)}</h2>{_markdown(step.body)}'
+                     f"{picture}</section>")
+    questions = []
+    for q in lesson.questions:
+        right = q.options[q.answer].text
+        questions.append(f"<li>{html.escape(q.prompt)}<br><span class=\"answer\">"
+                         f"{html.escape(t('handout.answer', answer=right))}</span> {html.escape(q.right)}</li>")
+    minutes = t("lessons.minutes", minutes=lesson.minutes)
+    return f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(lesson.title)}</title><style>{STYLE}</style></head>
+<body>
+<button class="print" onclick="window.print()">{html.escape(t("handout.print"))}</button>
+<header><h1>{html.escape(lesson.title)}</h1>
+<p class="summary">{html.escape(lesson.summary)} ({html.escape(minutes)})</p></header>
+{"".join(steps)}
+<section class="quiz"><h2>{html.escape(t("handout.quiz"))}</h2><ol>{"".join(questions)}</ol></section>
+<footer>{html.escape(t("handout.footer"))}</footer>
+</body></html>
+"""
