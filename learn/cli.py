@@ -272,6 +272,29 @@ def handout_command(settings: Settings, lesson_ids: tuple[str, ...], everything:
 
 
 @cli.group()
+def users() -> None:
+    """Accounts of the village tech teams (trainers) and commune staff."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["trainer", "staff", "admin"]), required=True)
+@click.option("--commune", help="The commune the account works for (not for admins).")
+@click.option("--name", default="", help="Display name shown in the app (default: the username).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given (at least 8 characters).")
+@click.pass_obj
+def users_add(settings: Settings, username: str, role: str, commune: str | None, name: str, password: str) -> None:
+    """Create an account that signs in with USERNAME and a password."""
+    from learn.services.accounts import create_account
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    created = create_account(username, name, password, role, commune)
+    click.echo(f"{created.role} {created.username} created" + (f" for {created.commune}" if created.commune else ""))
+
+
+@cli.group()
 def db() -> None:
     """The progress database."""
 

@@ -116,6 +116,19 @@ class Utterance(BaseModel):
         indexes = ((("lesson_id", "question_id"), False),)
 
 
+class Account(BaseModel):
+    """A trainer (village tech team), commune staff member or admin, who signs in with a password."""
+
+    username = CharField(unique=True)
+    display_name = CharField()
+    password_hash = CharField()
+    role = CharField()  # "trainer", "staff" or "admin"
+    commune = ForeignKeyField(Commune, null=True, backref="accounts", on_delete="CASCADE")
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -124,4 +137,4 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance]
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from progress_db.db import database
-from progress_db.models import Attempt, Commune, Learner, LessonProgress, Utterance, Village, new_uid, utcnow
+from progress_db.models import Account, Attempt, Commune, Learner, LessonProgress, Utterance, Village, new_uid, utcnow
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class VillageInfo:
     name: str
     commune: str
     learners: int
+    commune_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,11 @@ def list_villages() -> list[VillageInfo]:
     """Every village with its commune and number of learners, ordered by commune then name (one query)."""
     with database.connection_context():
         rows = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
-                               fn.COUNT(Learner.id).alias("n"))
+                               Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
                 .join(Commune).switch(Village).join(Learner, JOIN.LEFT_OUTER)
-                .group_by(Village.id, Village.name, Commune.name)
+                .group_by(Village.id, Village.name, Commune.name, Commune.id)
                 .order_by(Commune.name, Village.name))
-        return [VillageInfo(r.id, r.name, r.commune_name, r.n) for r in rows.objects()]
+        return [VillageInfo(r.id, r.name, r.commune_name, r.n, r.cid) for r in rows.objects()]
 
 
 def get_village(village_id: int) -> VillageInfo | None:
@@ -258,3 +259,83 @@ def utterances(learner_id: int) -> list[UtteranceInfo]:
         rows = Utterance.select().where(Utterance.learner == learner_id).order_by(Utterance.heard_at, Utterance.id)
         return [UtteranceInfo(r.lesson_id, r.question_id, r.position, r.transcript, r.confidence, r.outcome,
                               r.seconds) for r in rows]
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """A signed-in person of a tech team or the commune office; never carries the password hash."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    commune_id: int | None
+    commune: str | None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What checking a password needs."""
+
+    account: AccountInfo
+    password_hash: str
+    locked_until: datetime | None
+
+
+def _account_info(row: Account) -> AccountInfo:
+    commune = Commune.get_or_none(Commune.id == row.commune_id) if row.commune_id else None
+    return AccountInfo(row.id, row.username, row.display_name, row.role, row.commune_id,
+                       commune.name if commune else None)
+
+
+def add_account(username: str, name: str, password_hash: str, role: str, commune_id: int | None) -> AccountInfo:
+    """Create an account (the username must be free)."""
+    with database.connection_context():
+        row = Account.create(username=username, display_name=name, password_hash=password_hash, role=role,
+                             commune=commune_id)
+        return _account_info(row)
+
+
+def account_exists(username: str) -> bool:
+    """Whether the username is taken."""
+    with database.connection_context():
+        return Account.select().where(Account.username == username).exists()
+
+
+def credentials(username: str) -> Credentials | None:
+    """The account and its password hash, for signing in."""
+    with database.connection_context():
+        row = Account.get_or_none(Account.username == username)
+        return Credentials(_account_info(row), row.password_hash, row.locked_until) if row else None
+
+
+def get_account(account_id: int) -> AccountInfo | None:
+    """One account, or None."""
+    with database.connection_context():
+        row = Account.get_or_none(Account.id == account_id)
+        return _account_info(row) if row else None
+
+
+def record_login_failure(account_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
+    """Count a wrong password; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
+    with database.connection_context(), database.atomic():
+        Account.update(failed_logins=Account.failed_logins + 1).where(Account.id == account_id).execute()
+        failures = Account.select(Account.failed_logins).where(Account.id == account_id).scalar() or 0
+        if failures < lock_after:
+            return None
+        until = utcnow() + lock_for
+        Account.update(failed_logins=0, locked_until=until).where(Account.id == account_id).execute()
+        return until
+
+
+def reset_login_failures(account_id: int) -> None:
+    """Forget wrong passwords after a right one."""
+    with database.connection_context():
+        Account.update(failed_logins=0, locked_until=None).where(Account.id == account_id).execute()
+
+
+def find_commune(name: str) -> int | None:
+    """The id of the commune with this name, or None."""
+    with database.connection_context():
+        row = Commune.get_or_none(Commune.name == name)
+        return row.id if row else None

@@ -21,6 +21,7 @@ page = st.navigation(
         st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
         st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
         st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
+        st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
     ],
     position="hidden",
 )

@@ -21,6 +21,7 @@ PAGES = {
     "learner": "views/learner.py",
     "lessons": "views/lessons.py",
     "lesson": "views/lesson.py",
+    "trainer": "views/trainer.py",
 }
 
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 import unicodedata
 from datetime import date, datetime, timedelta
 from math import ceil
@@ -14,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from learn.errors import InvalidInput, NotFound, PinLocked, WrongPin
+from learn.secrets import hash_secret, secret_matches
 from learn.text import fold, squash
 from progress_db import queries
 from progress_db.models import utcnow
@@ -25,9 +23,8 @@ MAX_PIN_TRIES = 5
 PIN_LOCK = timedelta(minutes=15)
 _NAME_PUNCTUATION = set(" .'-()")
 _PIN = re.compile(r"^\d{4}$")
-# scrypt is memory-hard: a stolen database does not give away PINs cheaply (4 digits stay guessable,
-# which is why PINs only keep neighbours apart; trainers' accounts use passwords).
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# 4 digits stay guessable whatever the hash, which is why PINs only keep neighbours apart (and lock after
+# wrong guesses); trainers' accounts use passwords.
 
 
 def clean_name(raw: str) -> str:
@@ -65,22 +62,13 @@ def clean_pin(raw: str | None) -> str | None:
 
 
 def hash_pin(pin: str) -> str:
-    """A salted scrypt hash of the PIN, as ``scrypt$salt$hash`` in hex."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    """A salted scrypt hash of the PIN."""
+    return hash_secret(pin)
 
 
 def pin_matches(pin: str, stored: str) -> bool:
-    """Whether ``pin`` is the PIN behind ``stored`` (compared in constant time)."""
-    try:
-        scheme, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    return hmac.compare_digest(candidate.hex(), digest)
+    """Whether ``pin`` is the PIN behind ``stored``."""
+    return secret_matches(pin, stored)
 
 
 def villages() -> list[VillageInfo]:

@@ -16,7 +16,6 @@ st.write(t("village.hint"))
 villages = services.villages()
 if not villages:
     st.info(t("village.none"))
-    st.stop()
 
 several_communes = len({v.commune for v in villages}) > 1
 commune = None
@@ -29,3 +28,7 @@ for v in villages:
         st.session_state["village_id"] = v.id
         st.session_state.pop("learner_id", None)
         go("learner")
+
+st.divider()
+if st.button(t("trainer.entry"), key="to-trainer", icon=ICONS["lock"], type="tertiary"):
+    go("trainer")

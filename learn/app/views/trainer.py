@@ -1,0 +1,74 @@
+"""The village tech team's page: sign in, then the commune's villages, their rosters and printable handouts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from learn import services
+from learn.app import resources
+from learn.app.ui import ICONS, go, message, plain
+from learn.errors import NotFound
+from learn.services import accounts, trainers
+from learn.strings_vi import t
+
+account_id = st.session_state.get("account_id")
+who = None
+if account_id is not None:
+    try:
+        who = accounts.account(account_id)
+    except NotFound:
+        st.session_state.pop("account_id", None)
+
+if who is None:
+    st.header(t("trainer.login_heading"))
+    with st.form("login"):
+        username = st.text_input(t("trainer.username"), key="login_user", autocomplete="username")
+        password = st.text_input(t("trainer.password"), type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("trainer.login"), type="primary", width="stretch")
+    if submitted:
+        try:
+            st.session_state["account_id"] = accounts.login(username, password).id
+            st.rerun()
+        except accounts.LoginFailed as exc:
+            st.error(message(exc))
+    if st.button(t("trainer.back_to_learners"), icon=ICONS["back"], width="stretch"):
+        go("village")
+    st.stop()
+
+villages = trainers.commune_villages(who)
+st.header(t("trainer.heading", name=plain(who.name)))
+st.caption(t("trainer.commune", commune=plain(who.commune or ""), villages=len(villages)))
+
+if villages:
+    chosen = st.selectbox(t("trainer.village"), villages, format_func=lambda v: v.name, key="trainer_village")
+    st.subheader(f"{ICONS['village']} {t('trainer.roster_heading')}")
+    people = trainers.roster(who, chosen.id)
+    if people:
+        st.caption(t("trainer.roster_count", count=len(people)))
+        st.dataframe([{t("trainer.col_name"): p.name, t("trainer.col_year"): p.birth_year or ""} for p in people],
+                     hide_index=True, width="stretch")
+    else:
+        st.info(t("trainer.roster_empty"))
+    with st.form("quick_add", clear_on_submit=False):
+        lines = st.text_area(t("trainer.add_many"), placeholder=t("trainer.add_many_help"), key="quick_add_lines")
+        if st.form_submit_button(t("trainer.add"), type="primary", width="stretch"):
+            added, problems = trainers.add_residents(who, chosen.id, lines)
+            if added:
+                st.success(t("trainer.added", count=len(added)))
+            for problem in problems:
+                st.warning(t("trainer.line_problem", line=problem.line, text=plain(problem.text),
+                             problem=message(problem.error)))
+
+st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
+st.caption(t("trainer.handouts_hint"))
+catalog = resources.catalog()
+for _, lessons in catalog.by_topic():
+    for lesson in lessons:
+        st.download_button(plain(lesson.title), services.handout(catalog, lesson), file_name=f"{lesson.id}.html",
+                           mime="text/html", icon=ICONS["print"], width="stretch", key=f"handout-{lesson.id}",
+                           on_click="ignore")
+
+if st.button(t("trainer.logout"), icon=ICONS["back"], width="stretch"):
+    st.session_state.pop("account_id", None)
+    go("village")

@@ -1,0 +1,91 @@
+"""Accounts of trainers and commune staff: creating them, signing in, and what each role may do.
+
+Roles are enforced here, in the service layer, not only by hiding pages: every trainer or staff use case
+takes the signed-in account and calls ``require``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from math import ceil
+
+from learn.errors import InvalidInput, LearnError, NotFound
+from learn.secrets import hash_secret, secret_matches
+from learn.text import squash
+from progress_db import queries
+from progress_db.models import utcnow
+from progress_db.queries import AccountInfo
+
+ROLES = ("trainer", "staff", "admin")
+MIN_PASSWORD = 8
+MAX_LOGIN_TRIES = 5
+LOGIN_LOCK = timedelta(minutes=15)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+
+
+class LoginFailed(LearnError):
+    """Wrong username or password (never which of the two), or too many tries."""
+
+    key = "account.login_failed"
+
+
+class Forbidden(LearnError):
+    """The signed-in account may not do this (another role, or another commune)."""
+
+    key = "account.forbidden"
+
+
+def create_account(username: str, name: str, password: str, role: str, commune: str | None) -> AccountInfo:
+    """Create a trainer, staff or admin account; InvalidInput says what is wrong (English, for the CLI)."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise InvalidInput("username: 3 to 32 characters, lowercase letters, digits, '.', '_' or '-'")
+    if queries.account_exists(username):
+        raise InvalidInput(f"username {username!r} is already taken")
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+    commune_id = None
+    if role != "admin":
+        if not commune:
+            raise InvalidInput(f"a {role} works for one commune: give --commune")
+        commune_id = queries.find_commune(squash(commune))
+        if commune_id is None:
+            raise InvalidInput(f"no commune named {commune!r}")
+    return queries.add_account(username, squash(name) or username, hash_secret(password), role, commune_id)
+
+
+def login(username: str, password: str, now: datetime | None = None) -> AccountInfo:
+    """The account, if the password is right; LoginFailed otherwise (slowed down by a lock after 5 tries)."""
+    found = queries.credentials(username.strip().lower())
+    if found is None:
+        secret_matches(password, hash_secret("timing"))  # as slow as a real check: no hint the name is unknown
+        raise LoginFailed("unknown username")
+    now = now or utcnow()
+    if found.locked_until is not None and found.locked_until > now:
+        minutes = max(1, ceil((found.locked_until - now).total_seconds() / 60))
+        raise LoginFailed("locked", key="account.locked", minutes=minutes)
+    if not secret_matches(password, found.password_hash):
+        if queries.record_login_failure(found.account.id, MAX_LOGIN_TRIES, LOGIN_LOCK):
+            raise LoginFailed("locked", key="account.locked", minutes=ceil(LOGIN_LOCK.total_seconds() / 60))
+        raise LoginFailed("wrong password")
+    queries.reset_login_failures(found.account.id)
+    return found.account
+
+
+def account(account_id: int) -> AccountInfo:
+    """A signed-in account, still there; NotFound otherwise."""
+    found = queries.get_account(account_id)
+    if found is None:
+        raise NotFound(f"account {account_id}", key="account.gone")
+    return found
+
+
+def require(who: AccountInfo, *roles: str, commune_id: int | None = None) -> None:
+    """Forbidden unless ``who`` has one of ``roles`` and (admins aside) works for ``commune_id``."""
+    if who.role not in roles and who.role != "admin":
+        raise Forbidden(f"{who.username} is a {who.role}")
+    if commune_id is not None and who.role != "admin" and who.commune_id != commune_id:
+        raise Forbidden(f"{who.username} does not work for commune {commune_id}")

@@ -1,0 +1,55 @@
+"""What a trainer of a village tech team does between sessions: the commune's villages and their rosters.
+
+Every function takes the signed-in account and checks its role and commune first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learn.errors import InvalidInput, LearnError
+from learn.services import people
+from learn.services.accounts import require
+from progress_db.queries import AccountInfo, LearnerInfo, VillageInfo
+
+
+def commune_villages(who: AccountInfo) -> list[VillageInfo]:
+    """The villages of the trainer's commune (every village for an admin)."""
+    require(who, "trainer", "staff")
+    return [v for v in people.villages() if who.role == "admin" or v.commune_id == who.commune_id]
+
+
+def _village(who: AccountInfo, village_id: int) -> VillageInfo:
+    found = people.village(village_id)
+    require(who, "trainer", "staff", commune_id=found.commune_id)
+    return found
+
+
+def roster(who: AccountInfo, village_id: int) -> list[LearnerInfo]:
+    """The village's learners, for a trainer of its commune."""
+    _village(who, village_id)
+    return people.learners(village_id)
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A line of a quick-add list that was not added, and why (a message key and its values)."""
+
+    line: int
+    text: str
+    error: LearnError
+
+
+def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[LearnerInfo], list[LineProblem]]:
+    """Add one resident per line ("Name" or "Name, year of birth"); lines that cannot be added are returned."""
+    _village(who, village_id)
+    added, problems = [], []
+    for number, raw in enumerate(lines.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        name, _, year = raw.rpartition(",") if "," in raw else (raw, "", "")
+        try:
+            added.append(people.add_learner(village_id, name, year.strip() or None))
+        except InvalidInput as exc:
+            problems.append(LineProblem(number, raw.strip(), exc))
+    return added, problems

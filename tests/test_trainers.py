@@ -1,0 +1,143 @@
+"""Trainer accounts: creating, signing in (with a lock), roles and communes enforced in the services, the page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from learn.cli import cli
+from learn.errors import InvalidInput
+from learn.services import accounts, trainers
+from learn.strings_vi import t
+from progress_db import queries
+from progress_db.models import utcnow
+from tests.conftest import CONTENT
+from tests.test_app import MAIN, button, texts
+
+PASSWORD = "mat-khau-tot"
+
+
+@pytest.fixture
+def mai(village: int):
+    return accounts.create_account("mai", "Chị Mai", PASSWORD, "trainer", "Xã Thử")
+
+
+def test_creating_accounts_checks_every_field(village: int) -> None:
+    for args, reason in [
+        (("x", "X", PASSWORD, "trainer", "Xã Thử"), "username: 3 to 32 characters"),
+        (("hung", "Hùng", "ngan", "trainer", "Xã Thử"), "password: at least 8 characters"),
+        (("hung", "Hùng", PASSWORD, "boss", "Xã Thử"), "role must be one of trainer, staff, admin"),
+        (("hung", "Hùng", PASSWORD, "trainer", None), "a trainer works for one commune"),
+        (("hung", "Hùng", PASSWORD, "trainer", "Xã Khác"), "no commune named 'Xã Khác'"),
+    ]:
+        with pytest.raises(InvalidInput) as exc:
+            accounts.create_account(*args)
+        assert reason in str(exc.value)
+    accounts.create_account("hung", "Hùng", PASSWORD, "trainer", "Xã Thử")
+    with pytest.raises(InvalidInput, match="already taken"):
+        accounts.create_account("HUNG", "Hùng", PASSWORD, "trainer", "Xã Thử")
+
+
+def test_login_with_a_lock_after_five_wrong_passwords(mai) -> None:
+    assert accounts.login("Mai", PASSWORD).id == mai.id
+    with pytest.raises(accounts.LoginFailed) as unknown:
+        accounts.login("nobody", PASSWORD)
+    with pytest.raises(accounts.LoginFailed) as wrong:
+        accounts.login("mai", "sai-mat-khau")
+    assert unknown.value.key == wrong.value.key == "account.login_failed"  # no hint which one was wrong
+    for _ in range(accounts.MAX_LOGIN_TRIES - 2):
+        with pytest.raises(accounts.LoginFailed):
+            accounts.login("mai", "sai-mat-khau")
+    with pytest.raises(accounts.LoginFailed) as locked:
+        accounts.login("mai", "sai-mat-khau")
+    assert locked.value.key == "account.locked" and locked.value.values == {"minutes": 15}
+    with pytest.raises(accounts.LoginFailed):
+        accounts.login("mai", PASSWORD)  # even the right password, for now
+    assert accounts.login("mai", PASSWORD, now=utcnow() + timedelta(minutes=16)).id == mai.id
+
+
+def test_a_trainer_works_only_in_their_own_commune(mai, village: int) -> None:
+    other_commune = queries.get_or_create_commune("Xã Bên Cạnh")
+    other = queries.get_or_create_village(other_commune, "Thôn Xa")
+    assert [v.name for v in trainers.commune_villages(mai)] == ["Thôn Một"]
+    with pytest.raises(accounts.Forbidden):
+        trainers.roster(mai, other)
+    with pytest.raises(accounts.Forbidden):
+        trainers.add_residents(mai, other, "Bà Lạ")
+    assert queries.list_learners(other) == []
+
+
+def test_quick_add_keeps_going_past_bad_lines(mai, village: int) -> None:
+    added, problems = trainers.add_residents(mai, village, "Bà Lò Thị Xuân, 1956\n\nÔng <b>Tư</b>\n"
+                                                           "Ông Vàng A Sử\nBà Lò Thị Xuân, 1956\nChị Hà, 56")
+    assert [p.name for p in added] == ["Bà Lò Thị Xuân", "Ông Vàng A Sử"]
+    assert [(p.line, p.error.key) for p in problems] == [
+        (3, "learner.name_invalid"), (5, "learner.duplicate"), (6, "learner.year_invalid")]
+    assert [p.name for p in trainers.roster(mai, village)] == ["Bà Lò Thị Xuân", "Ông Vàng A Sử"]
+
+
+def test_users_add_cli(village: int, db: Path) -> None:
+    env = {"LEARN_HOME": str(db.parent)}
+    result = CliRunner().invoke(cli, ["users", "add", "lan", "--role", "staff", "--commune", "Xã Thử"],
+                                input=f"{PASSWORD}\n{PASSWORD}\n", env=env)
+    assert result.exit_code == 0 and "staff lan created for Xã Thử" in result.output
+    again = CliRunner().invoke(cli, ["users", "add", "lan", "--role", "staff", "--commune", "Xã Thử",
+                                     "--password", PASSWORD], env=env)
+    assert again.exit_code == 1 and "already taken" in again.output
+
+
+@pytest.fixture
+def trainer_page(monkeypatch: pytest.MonkeyPatch, db: Path):
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.setenv("LEARN_TTS", "off")
+    st.cache_resource.clear()
+
+    def make(**state: object) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=20)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.switch_page("views/trainer.py")
+        return at.run()
+
+    yield make
+    st.cache_resource.clear()
+
+
+def test_the_trainer_page_asks_to_sign_in_and_refuses_a_wrong_password(trainer_page, mai) -> None:
+    at = trainer_page()
+    assert t("trainer.login_heading") in texts(at)
+    at.text_input(key="login_user").input("mai")
+    at.text_input(key="login_password").input("sai-mat-khau")
+    button(at, t("trainer.login")).click().run()
+    assert [e.value for e in at.error] == [t("account.login_failed")]
+    assert "account_id" not in at.session_state
+
+
+def test_a_trainer_adds_residents_and_gets_handouts(trainer_page, mai, village: int) -> None:
+    at = trainer_page()
+    at.text_input(key="login_user").input("mai")
+    at.text_input(key="login_password").input(PASSWORD)
+    button(at, t("trainer.login")).click().run()
+    at = trainer_page(account_id=mai.id)
+    assert t("trainer.heading", name="Chị Mai") in texts(at)
+    assert at.selectbox(key="trainer_village").value.name == "Thôn Một"
+    at.text_area(key="quick_add_lines").input("Bà Lò Thị Xuân, 1956\nÔng <b>Tư</b>")
+    button(at, t("trainer.add")).click().run()
+    assert [s.value for s in at.success] == [t("trainer.added", count=1)]
+    assert [w.value for w in at.warning] == [
+        t("trainer.line_problem", line=2, text=r"Ông \<b\>Tư\</b\>", problem=t("learner.name_invalid", char="<"))]
+    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ"}
+
+
+def test_the_first_page_leads_trainers_to_sign_in_even_without_villages(trainer_page, db: Path) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=20).run()
+    assert t("village.none") in texts(at)
+    at.button(key="to-trainer").click().run()
+    assert t("trainer.login_heading") in texts(at)
