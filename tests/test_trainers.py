@@ -133,6 +133,8 @@ def test_a_trainer_adds_residents_and_gets_handouts(trainer_page, mai, village: 
     assert [w.value for w in at.warning] == [
         t("trainer.line_problem", line=2, text=r"Ông \<b\>Tư\</b\>", problem=t("learner.name_invalid", char="<"))]
     assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert at.text_area(key="quick_add_lines").value == "Ông <b>Tư</b>"  # only what was not added stays
+    assert t("trainer.roster_count", count=1) in texts(at)  # the roster already shows her
     assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ"}
 
 

@@ -50,15 +50,21 @@ if villages:
                      hide_index=True, width="stretch")
     else:
         st.info(t("trainer.roster_empty"))
+    # After a quick add the box keeps only the lines that were not added, so nothing typed is lost.
+    if "quick_add_left" in st.session_state:
+        st.session_state["quick_add_lines"] = st.session_state.pop("quick_add_left")
+    for note in st.session_state.pop("quick_add_notes", []):
+        (st.success if note[0] == "ok" else st.warning)(note[1])
     with st.form("quick_add", clear_on_submit=False):
         lines = st.text_area(t("trainer.add_many"), placeholder=t("trainer.add_many_help"), key="quick_add_lines")
         if st.form_submit_button(t("trainer.add"), type="primary", width="stretch"):
             added, problems = trainers.add_residents(who, chosen.id, lines)
-            if added:
-                st.success(t("trainer.added", count=len(added)))
-            for problem in problems:
-                st.warning(t("trainer.line_problem", line=problem.line, text=plain(problem.text),
-                             problem=message(problem.error)))
+            notes = [("ok", t("trainer.added", count=len(added)))] if added else []
+            notes += [("warn", t("trainer.line_problem", line=p.line, text=plain(p.text), problem=message(p.error)))
+                      for p in problems]
+            st.session_state["quick_add_notes"] = notes
+            st.session_state["quick_add_left"] = "\n".join(p.text for p in problems)
+            st.rerun()
 
 st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
 st.caption(t("trainer.handouts_hint"))
