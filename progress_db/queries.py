@@ -206,16 +206,22 @@ def pin_state(learner_id: int) -> PinState | None:
         return PinState(row.pin_hash, row.pin_locked_until) if row else None
 
 
-def record_pin_failure(learner_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
-    """Count a wrong PIN; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
+def _record_failure(model, row_id: int, counter, locked, lock_after: int, lock_for: timedelta) -> datetime | None:
+    """Count a wrong secret on a row; after ``lock_after`` in a row, lock it for ``lock_for`` (shared by PINs
+    and passwords)."""
     with database.connection_context(), database.atomic():
-        Learner.update(pin_failures=Learner.pin_failures + 1).where(Learner.id == learner_id).execute()
-        failures = Learner.select(Learner.pin_failures).where(Learner.id == learner_id).scalar() or 0
+        model.update({counter: counter + 1}).where(model.id == row_id).execute()
+        failures = model.select(counter).where(model.id == row_id).scalar() or 0
         if failures < lock_after:
             return None
         until = utcnow() + lock_for
-        Learner.update(pin_failures=0, pin_locked_until=until).where(Learner.id == learner_id).execute()
+        model.update({counter: 0, locked: until}).where(model.id == row_id).execute()
         return until
+
+
+def record_pin_failure(learner_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
+    """Count a wrong PIN; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
+    return _record_failure(Learner, learner_id, Learner.pin_failures, Learner.pin_locked_until, lock_after, lock_for)
 
 
 def reset_pin_failures(learner_id: int) -> None:
@@ -318,14 +324,7 @@ def get_account(account_id: int) -> AccountInfo | None:
 
 def record_login_failure(account_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
     """Count a wrong password; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
-    with database.connection_context(), database.atomic():
-        Account.update(failed_logins=Account.failed_logins + 1).where(Account.id == account_id).execute()
-        failures = Account.select(Account.failed_logins).where(Account.id == account_id).scalar() or 0
-        if failures < lock_after:
-            return None
-        until = utcnow() + lock_for
-        Account.update(failed_logins=0, locked_until=until).where(Account.id == account_id).execute()
-        return until
+    return _record_failure(Account, account_id, Account.failed_logins, Account.locked_until, lock_after, lock_for)
 
 
 def reset_login_failures(account_id: int) -> None:
