@@ -129,6 +129,18 @@ class Account(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class Outcome(BaseModel):
+    """A real-world outcome a trainer saw for a resident (see ``learn.services.trainers.OUTCOMES``)."""
+
+    learner = ForeignKeyField(Learner, backref="outcomes", on_delete="CASCADE")
+    kind = CharField()
+    ticked_by = ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    ticked_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("learner", "kind"), True),)
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -137,4 +149,4 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account]
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome]

@@ -8,7 +8,18 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from progress_db.db import database
-from progress_db.models import Account, Attempt, Commune, Learner, LessonProgress, Utterance, Village, new_uid, utcnow
+from progress_db.models import (
+    Account,
+    Attempt,
+    Commune,
+    Learner,
+    LessonProgress,
+    Outcome,
+    Utterance,
+    Village,
+    new_uid,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -338,3 +349,24 @@ def find_commune(name: str) -> int | None:
     with database.connection_context():
         row = Commune.get_or_none(Commune.name == name)
         return row.id if row else None
+
+
+def village_outcomes(village_id: int) -> dict[int, set[str]]:
+    """The outcomes ticked for each learner of a village (learners with none are left out), in one query."""
+    with database.connection_context():
+        rows = (Outcome.select(Outcome.learner, Outcome.kind).join(Learner)
+                .where(Learner.village == village_id).tuples())
+        found: dict[int, set[str]] = {}
+        pairs: list[tuple[int, str]] = list(rows)  # type: ignore[arg-type]  # .tuples() rows
+        for learner, ticked in pairs:
+            found.setdefault(learner, set()).add(ticked)
+        return found
+
+
+def set_outcomes(learner_id: int, kinds: set[str], account_id: int | None) -> None:
+    """Make the learner's ticked outcomes exactly ``kinds`` (earlier ticks keep their date and author)."""
+    with database.connection_context(), database.atomic():
+        Outcome.delete().where((Outcome.learner == learner_id) & Outcome.kind.not_in(list(kinds) or [""])).execute()
+        for kind in sorted(kinds):
+            (Outcome.insert(learner=learner_id, kind=kind, ticked_by=account_id, ticked_at=utcnow())
+             .on_conflict_ignore().execute())

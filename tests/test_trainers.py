@@ -143,3 +143,31 @@ def test_the_first_page_leads_trainers_to_sign_in_even_without_villages(trainer_
     assert t("village.none") in texts(at)
     at.button(key="to-trainer").click().run()
     assert t("trainer.login_heading") in texts(at)
+
+
+def test_outcomes_are_ticked_per_resident_in_the_own_commune_only(mai, village: int) -> None:
+    added, _ = trainers.add_residents(mai, village, "Bà Một\nÔng Hai")
+    one, two = added
+    trainers.save_outcomes(mai, one.id, {"smartphone", "vneid_level2"})
+    trainers.save_outcomes(mai, two.id, {"cashless_bill"})
+    trainers.save_outcomes(mai, one.id, {"smartphone", "payment_account"})  # a tick taken back, one added
+    assert trainers.outcomes(mai, village) == {one.id: {"smartphone", "payment_account"}, two.id: {"cashless_bill"}}
+    with pytest.raises(InvalidInput):
+        trainers.save_outcomes(mai, one.id, {"owns_a_buffalo"})
+    far = queries.add_learner(queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa"),
+                              "Bà Xa", "ba xa", None, None)
+    with pytest.raises(accounts.Forbidden):
+        trainers.save_outcomes(mai, far.id, {"smartphone"})
+
+
+def test_the_trainer_page_ticks_outcomes(trainer_page, mai, village: int) -> None:
+    trainers.add_residents(mai, village, "Bà Một")
+    at = trainer_page(account_id=mai.id)
+    person = queries.list_learners(village)[0]
+    at.checkbox(key=f"outcome-{person.id}-smartphone").check()
+    at.checkbox(key=f"outcome-{person.id}-vneid_level2").check()
+    button(at, t("trainer.outcomes_save")).click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [t("trainer.outcomes_saved", name="Bà Một")]
+    assert queries.village_outcomes(village) == {person.id: {"smartphone", "vneid_level2"}}
+    assert at.checkbox(key=f"outcome-{person.id}-smartphone").value is True

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from learn.errors import InvalidInput, LearnError
 from learn.services import people
 from learn.services.accounts import require
+from progress_db import queries
 from progress_db.queries import AccountInfo, LearnerInfo, VillageInfo
+
+#: Outcomes a trainer can tick for a resident after helping them; they feed the commune's indicators.
+OUTCOMES = ("smartphone", "vneid_level2", "payment_account", "cashless_bill")
 
 
 def commune_villages(who: AccountInfo) -> list[VillageInfo]:
@@ -53,3 +57,19 @@ def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[L
         except InvalidInput as exc:
             problems.append(LineProblem(number, raw.strip(), exc))
     return added, problems
+
+
+def outcomes(who: AccountInfo, village_id: int) -> dict[int, set[str]]:
+    """The outcomes ticked for the village's residents, by learner id."""
+    _village(who, village_id)
+    return queries.village_outcomes(village_id)
+
+
+def save_outcomes(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
+    """Tick exactly ``kinds`` for a resident of a village of the trainer's commune."""
+    person = people.learner(learner_id)
+    _village(who, person.village_id)
+    unknown = kinds - set(OUTCOMES)
+    if unknown:
+        raise InvalidInput(f"unknown outcome {sorted(unknown)[0]!r}")
+    queries.set_outcomes(learner_id, kinds, who.id)

@@ -10,6 +10,7 @@ from learn.app.ui import ICONS, go, message, plain
 from learn.errors import NotFound
 from learn.services import accounts, trainers
 from learn.strings_vi import t
+from progress_db.queries import LearnerInfo
 
 account_id = st.session_state.get("account_id")
 who = None
@@ -44,10 +45,14 @@ if villages:
     chosen = st.selectbox(t("trainer.village"), villages, format_func=lambda v: v.name, key="trainer_village")
     st.subheader(f"{ICONS['village']} {t('trainer.roster_heading')}")
     people = trainers.roster(who, chosen.id)
+    ticked = trainers.outcomes(who, chosen.id)
     if people:
         st.caption(t("trainer.roster_count", count=len(people)))
-        st.dataframe([{t("trainer.col_name"): p.name, t("trainer.col_year"): p.birth_year or ""} for p in people],
-                     hide_index=True, width="stretch")
+        def row(p: LearnerInfo) -> dict[str, object]:
+            marks = {t(f"outcome.short.{k}"): "✓" if k in ticked.get(p.id, set()) else "" for k in trainers.OUTCOMES}
+            return {t("trainer.col_name"): p.name, t("trainer.col_year"): p.birth_year or "", **marks}
+
+        st.dataframe([row(p) for p in people], hide_index=True, width="stretch")
     else:
         st.info(t("trainer.roster_empty"))
     # After a quick add the box keeps only the lines that were not added, so nothing typed is lost.
@@ -65,6 +70,22 @@ if villages:
             st.session_state["quick_add_notes"] = notes
             st.session_state["quick_add_left"] = "\n".join(p.text for p in problems)
             st.rerun()
+
+    if people:
+        st.subheader(f"{ICONS['right']} {t('trainer.outcomes_heading')}")
+        st.caption(t("trainer.outcomes_hint"))
+        for note in st.session_state.pop("outcomes_notes", []):
+            st.success(note)
+        person = st.selectbox(t("trainer.outcomes_person"), people, format_func=lambda p: p.name,
+                              key="outcome_person")
+        with st.form(f"outcomes-{person.id}"):
+            mine = ticked.get(person.id, set())
+            boxes = {k: st.checkbox(t(f"outcome.{k}"), value=k in mine, key=f"outcome-{person.id}-{k}")
+                     for k in trainers.OUTCOMES}
+            if st.form_submit_button(t("trainer.outcomes_save"), type="primary", width="stretch"):
+                trainers.save_outcomes(who, person.id, {k for k, on in boxes.items() if on})
+                st.session_state["outcomes_notes"] = [t("trainer.outcomes_saved", name=plain(person.name))]
+                st.rerun()
 
 st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
 st.caption(t("trainer.handouts_hint"))
