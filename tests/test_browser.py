@@ -42,7 +42,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE: ViewportSize = {"width": 412, "height": 915}
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000  # generous: CI machines are slower than a laptop, and a failure here costs a day
 START_TIMEOUT_S = 60
 
 VILLAGE = "Thôn Đông"
