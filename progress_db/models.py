@@ -93,6 +93,9 @@ class Attempt(BaseModel):
     confidence = FloatField(null=True)
     #: the run of the lesson this answer belongs to (see LessonProgress.run)
     run = IntegerField(default=0)
+    #: answers given in a trainer's group session, and whether a trainer helped to give them
+    session_id = IntegerField(null=True)
+    assisted = BooleanField(default=False)
 
     class Meta:
         indexes = ((("learner", "lesson_id", "question_id"), False),)
@@ -141,6 +144,31 @@ class Outcome(BaseModel):
         indexes = ((("learner", "kind"), True),)
 
 
+class GroupSession(BaseModel):
+    """A lesson a trainer runs for a village on the projector; ``position`` is the screen shown."""
+
+    uid = CharField(unique=True, default=new_uid)
+    account = ForeignKeyField(Account, null=True, backref="sessions", on_delete="SET NULL")
+    village = ForeignKeyField(Village, backref="sessions", on_delete="CASCADE")
+    lesson_id = CharField()
+    position = IntegerField(default=0)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "group_session"
+
+
+class Attendance(BaseModel):
+    """A resident who came to a group session."""
+
+    session = ForeignKeyField(GroupSession, backref="attendance", on_delete="CASCADE")
+    learner = ForeignKeyField(Learner, backref="attendance", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("session", "learner"), True),)
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -149,4 +177,4 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome]
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, GroupSession, Attendance]

@@ -22,6 +22,7 @@ page = st.navigation(
         st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
         st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
         st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
+        st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
     ],
     position="hidden",
 )

@@ -22,6 +22,7 @@ PAGES = {
     "lessons": "views/lessons.py",
     "lesson": "views/lesson.py",
     "trainer": "views/trainer.py",
+    "session": "views/session.py",
 }
 
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.

@@ -8,7 +8,7 @@ from learn import services
 from learn.app import resources
 from learn.app.ui import ICONS, go, message, plain
 from learn.errors import NotFound
-from learn.services import accounts, trainers
+from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
 from progress_db.queries import LearnerInfo
 
@@ -86,6 +86,27 @@ if villages:
                 trainers.save_outcomes(who, person.id, {k for k, on in boxes.items() if on})
                 st.session_state["outcomes_notes"] = [t("trainer.outcomes_saved", name=plain(person.name))]
                 st.rerun()
+
+if villages:
+    st.subheader(f"{ICONS['app']} {t('session.start_heading')}")
+    with st.form("start_session"):
+        lessons = [x for _, group in resources.catalog().by_topic() for x in group]
+        picked = st.selectbox(t("session.lesson"), lessons, format_func=lambda x: x.title, key="session_lesson")
+        if st.form_submit_button(t("session.start"), type="primary", width="stretch"):
+            started = sessions.start(who, resources.catalog(), chosen.id, picked.id)
+            go("session", session=str(started.id))
+    held = sessions.history(who)
+    if held:
+        st.caption(t("session.history"))
+        names = {v.id: v.name for v in villages}
+        for past in held[:10]:
+            title = resources.catalog().lessons[past.lesson_id].title if past.lesson_id in resources.catalog().lessons \
+                else past.lesson_id
+            label = t("session.item", date=past.started_at.strftime("%d/%m"), village=names.get(past.village_id, ""),
+                      lesson=title)
+            verb = t("session.view") if past.finished else t("session.resume")
+            if st.button(f"{verb}: {plain(label)}", key=f"session-{past.id}", width="stretch"):
+                go("session", session=str(past.id))
 
 st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
 st.caption(t("trainer.handouts_hint"))

@@ -1,0 +1,119 @@
+"""Group sessions: a trainer runs a lesson for a village on the projector, marks who came, and records each
+attendee's answers (all of them "assisted": given with a trainer's help). Everything is saved as it happens,
+so a session left half way, or a browser closed mid-quiz, carries on where it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learn.errors import InvalidInput, NotFound
+from learn.lessons.catalog import Catalog
+from learn.lessons.model import Lesson
+from learn.services import people
+from learn.services.accounts import require
+from learn.services.trainers import commune_villages
+from progress_db import queries
+from progress_db.queries import AccountInfo, SessionInfo
+
+
+def _own(who: AccountInfo, session_id: int) -> SessionInfo:
+    found = queries.get_session(session_id)
+    if found is None:
+        raise NotFound(f"session {session_id}", key="session.not_found")
+    require(who, "trainer", "staff", commune_id=people.village(found.village_id).commune_id)
+    return found
+
+
+def start(who: AccountInfo, catalog: Catalog, village_id: int, lesson_id: str) -> SessionInfo:
+    """Open a session of ``lesson_id`` for a village of the trainer's commune."""
+    require(who, "trainer", "staff", commune_id=people.village(village_id).commune_id)
+    if catalog.get(lesson_id) is None:
+        raise NotFound(f"lesson {lesson_id!r}", key="lesson.not_found")
+    return queries.start_session(who.id, village_id, lesson_id)
+
+
+def history(who: AccountInfo) -> list[SessionInfo]:
+    """Sessions held in the trainer's commune, newest first (unfinished ones can be resumed)."""
+    return queries.sessions_of([v.id for v in commune_villages(who)])
+
+
+def get(who: AccountInfo, session_id: int) -> SessionInfo:
+    """A session of the trainer's commune."""
+    return _own(who, session_id)
+
+
+def mark_attendance(who: AccountInfo, session_id: int, learner_ids: set[int]) -> None:
+    """Set who came; only residents of the session's village can be marked."""
+    session = _own(who, session_id)
+    residents = {p.id for p in people.learners(session.village_id)}
+    if not learner_ids <= residents:
+        raise InvalidInput("not a resident of this village", key="session.not_resident")
+    queries.set_attendance(session_id, learner_ids)
+
+
+def attendees(who: AccountInfo, session_id: int) -> list[queries.LearnerInfo]:
+    """The residents who came, by name."""
+    session = _own(who, session_id)
+    came = set(queries.attendees(session_id))
+    return [p for p in people.learners(session.village_id) if p.id in came]
+
+
+def move(who: AccountInfo, lesson: Lesson, session_id: int, position: int) -> int:
+    """Show another screen on the projector; returns the screen now shown."""
+    _own(who, session_id)
+    position = max(0, min(position, len(lesson.screens) - 1))
+    queries.set_session_position(session_id, position)
+    return position
+
+
+def record_answers(who: AccountInfo, lesson: Lesson, session_id: int, question_id: str,
+                   answers: dict[int, int | None]) -> None:
+    """Save each attendee's option for one question (None: no answer); given with help, so "assisted"."""
+    session = _own(who, session_id)
+    question = lesson.question(question_id)
+    if question is None:
+        raise NotFound(f"question {question_id!r}", key="lesson.not_found")
+    came = set(queries.attendees(session_id))
+    given = {learner: option for learner, option in answers.items() if option is not None}
+    if not set(given) <= came or any(not 0 <= o < len(question.options) for o in given.values()):
+        raise InvalidInput("answer for someone absent, or no such option", key="lesson.option_invalid")
+    queries.record_group_answers(session_id, lesson.id, question_id,
+                                 {learner: (o, o == question.answer) for learner, o in given.items()},
+                                 True, session.position, len(lesson.screens))
+
+
+def answers(who: AccountInfo, session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:
+    """Answers given so far: question id -> learner id -> (option, right or not)."""
+    _own(who, session_id)
+    return queries.session_answers(session_id)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """How a question went in a session: answers, right answers, and their share."""
+
+    question_id: str
+    prompt: str
+    answered: int
+    right: int
+
+    @property
+    def share_right(self) -> float:
+        """Share of right answers (0 when nobody answered)."""
+        return self.right / self.answered if self.answered else 0.0
+
+
+def finish(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionResult]:
+    """Close the session: every attendee has the lesson completed. Returns the questions, hardest first."""
+    _own(who, session_id)
+    queries.finish_session(session_id, lesson.id, len(lesson.screens))
+    return summary(who, lesson, session_id)
+
+
+def summary(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionResult]:
+    """Each question's answers in the session, the hardest (fewest right) first."""
+    given = answers(who, session_id)
+    results = [QuestionResult(q.id, q.prompt, len(given.get(q.id, {})),
+                              sum(ok for _, ok in given.get(q.id, {}).values())) for q in lesson.questions]
+    return sorted(results, key=lambda r: (r.share_right if r.answered else 2.0, lesson.questions.index(
+        next(q for q in lesson.questions if q.id == r.question_id))))

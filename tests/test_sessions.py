@@ -1,0 +1,153 @@
+"""Group sessions in the service layer: attendance, projector position, assisted answers, finishing, history."""
+
+from __future__ import annotations
+
+import pytest
+
+from learn.errors import InvalidInput
+from learn.services import accounts, sessions, trainers
+from progress_db import queries
+
+
+@pytest.fixture
+def trainer(village: int):
+    return accounts.create_account("mai", "Chị Mai", "mat-khau-tot", "trainer", "Xã Thử")
+
+
+@pytest.fixture
+def residents(trainer, village: int):
+    added, _ = trainers.add_residents(trainer, village, "Bà Một\nÔng Hai\nChị Ba\nAnh Tư")
+    return added
+
+
+def test_a_whole_session(trainer, residents, village: int, catalog) -> None:
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    one, two, three, absent = residents
+    sessions.mark_attendance(trainer, session.id, {one.id, two.id, three.id})
+    assert [p.name for p in sessions.attendees(trainer, session.id)] == ["Bà Một", "Chị Ba", "Ông Hai"]
+    assert sessions.move(trainer, lesson, session.id, 1) == 1
+    q1, q2, q3 = lesson.questions
+    sessions.record_answers(trainer, lesson, session.id, q1.id, {one.id: 0, two.id: 1, three.id: None})
+    sessions.record_answers(trainer, lesson, session.id, q1.id, {one.id: 0, two.id: 0, three.id: 1})  # corrected
+    sessions.record_answers(trainer, lesson, session.id, q2.id, {one.id: 0, two.id: 0, three.id: 0})
+    assert sessions.move(trainer, lesson, session.id, 99) == len(lesson.screens) - 1
+    results = sessions.finish(trainer, lesson, session.id)
+    assert [(r.question_id, r.answered, r.right) for r in results] == [("q1", 3, 2), ("swipe", 3, 3),
+                                                                       ("screen-off", 0, 0)]
+    for person in (one, two, three):
+        assert queries.progress_for(person.id)[lesson.id].completed
+    assert lesson.id not in queries.progress_for(absent.id)
+    answer = queries.latest_answers(three.id, lesson.id)["q1"]
+    assert (answer.option_index, answer.correct, answer.mode) == (1, False, "group")
+    assert [s.id for s in sessions.history(trainer)] == [session.id] and sessions.get(trainer, session.id).finished
+
+
+def test_a_session_left_half_way_resumes(trainer, residents, village: int, catalog) -> None:
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    sessions.mark_attendance(trainer, session.id, {residents[0].id})
+    sessions.move(trainer, lesson, session.id, 3)
+    again = sessions.get(trainer, session.id)  # the laptop was closed; the trainer opens it from the history
+    assert (again.position, again.finished) == (3, False)
+    assert [p.id for p in sessions.attendees(trainer, session.id)] == [residents[0].id]
+
+
+def test_answers_only_from_attendees_and_only_real_options(trainer, residents, village: int, catalog) -> None:
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    sessions.mark_attendance(trainer, session.id, {residents[0].id})
+    with pytest.raises(InvalidInput):
+        sessions.record_answers(trainer, lesson, session.id, "q1", {residents[1].id: 0})
+    with pytest.raises(InvalidInput):
+        sessions.record_answers(trainer, lesson, session.id, "q1", {residents[0].id: 5})
+    with pytest.raises(InvalidInput):
+        sessions.mark_attendance(trainer, session.id, {99999})
+
+
+def test_another_communes_trainer_cannot_touch_the_session(trainer, residents, village: int, catalog) -> None:
+    queries.get_or_create_commune("Xã Khác")
+    other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
+    session = sessions.start(trainer, catalog, village, "test-unlock")
+    with pytest.raises(accounts.Forbidden):
+        sessions.get(other, session.id)
+    with pytest.raises(accounts.Forbidden):
+        sessions.start(other, catalog, village, "test-unlock")
+    assert sessions.history(other) == []
+
+
+# --- the pages ------------------------------------------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from learn.strings_vi import t  # noqa: E402
+from tests.conftest import CONTENT  # noqa: E402
+from tests.test_app import MAIN, button, texts  # noqa: E402
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, db: Path, trainer):
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.setenv("LEARN_TTS", "off")
+    st.cache_resource.clear()
+
+    def make(name: str, **query: str) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=20)
+        at.session_state["account_id"] = trainer.id
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page(f"views/{name}.py")
+        return at.run()
+
+    yield make
+    st.cache_resource.clear()
+
+
+def test_starting_a_session_from_the_trainer_page(page, residents, village: int) -> None:
+    at = page("trainer")
+    button(at, t("session.start")).click().run()
+    [session] = queries.sessions_of([village])
+    assert session.lesson_id == "test-unlock" and not session.finished
+
+
+def test_running_a_session_on_the_projector(page, trainer, residents, village: int, catalog) -> None:
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    at = page("session", session=str(session.id))
+    assert t("session.heading", lesson="Mở khóa máy") in texts(at)
+    one, two, three, _ = residents
+    for person in (one, two, three):
+        at.checkbox(key=f"came-{person.id}").check()
+    button(at, t("session.attendance_save")).click().run()
+    assert {p.id for p in sessions.attendees(trainer, session.id)} == {one.id, two.id, three.id}
+    at = page("session", session=str(session.id))
+    at.button(key="snext-0").click().run()
+    at = page("session", session=str(session.id))  # a closed browser comes back on the same screen
+    assert sessions.get(trainer, session.id).position == 1
+    at.selectbox(key="group-q1").set_value("1. Nút nguồn")
+    at.radio(key=f"ans-q1-{two.id}").set_value("2. Nút âm lượng")
+    button(at, t("session.answers_save")).click().run()
+    given = sessions.answers(trainer, session.id)["q1"]
+    assert given == {one.id: (0, True), two.id: (0, True), three.id: (0, True)}  # "whole group" wins
+    at.selectbox(key="group-q1").set_value(t("session.no_answer"))
+    at.radio(key=f"ans-q1-{two.id}").set_value("2. Nút âm lượng")
+    button(at, t("session.answers_save")).click().run()
+    assert sessions.answers(trainer, session.id)["q1"][two.id] == (1, False)
+    sessions.move(trainer, lesson, session.id, len(lesson.screens) - 1)
+    at = page("session", session=str(session.id))
+    at.button(key="sfinish").click().run()
+    assert t("session.summary") in texts(at)
+    assert all(queries.progress_for(p.id)["test-unlock"].completed for p in (one, two, three))
+
+
+def test_a_session_of_another_commune_is_refused(page, catalog, village: int) -> None:
+    queries.get_or_create_commune("Xã Khác")
+    far = queries.get_or_create_village(queries.find_commune("Xã Khác"), "Thôn Xa")
+    other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
+    session = sessions.start(other, catalog, far, "test-unlock")
+    at = page("session", session=str(session.id))
+    assert [e.value for e in at.error] == [t("account.forbidden")]
