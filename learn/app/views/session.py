@@ -40,6 +40,11 @@ if session.finished:
     results = sessions.summary(who, lesson, session.id)
     for r in results:
         st.write(t("session.result", prompt=plain(r.prompt), right=r.right, answered=r.answered))
+    st.subheader(t("session.who_came"))
+    everyone = sessions.answers(who, session.id)
+    for person in came:
+        right = sum(ok for answers in everyone.values() for pid, (_, ok) in answers.items() if pid == person.id)
+        st.write(t("session.person_result", name=plain(person.name), right=right, asked=len(lesson.questions)))
     if st.button(t("session.back_to_trainer"), icon=ICONS["back"], width="stretch"):
         go("trainer")
     st.stop()
