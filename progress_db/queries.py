@@ -462,3 +462,28 @@ def finish_session(session_id: int, lesson_id: str, screens: int) -> None:
         for learner_id in attendees(session_id):
             _upsert_progress(learner_id, lesson_id, screens, screens, True)
         GroupSession.update(finished_at=utcnow(), position=screens).where(GroupSession.id == session_id).execute()
+
+
+def merge_learners(keep_id: int, drop_id: int) -> None:
+    """Make ``drop_id`` part of ``keep_id`` (the same person added twice): every answer, progress, outcome and
+    attendance moves over, the furthest progress wins, then the duplicate is removed. One transaction."""
+    with database.connection_context(), database.atomic():
+        mine = {p.lesson_id: p for p in LessonProgress.select().where(LessonProgress.learner == keep_id)}
+        for theirs in LessonProgress.select().where(LessonProgress.learner == drop_id):
+            ours = mine.get(theirs.lesson_id)
+            if ours is None:
+                LessonProgress.update(learner=keep_id).where(LessonProgress.id == theirs.id).execute()
+                continue
+            done = [d for d in (ours.completed_at, theirs.completed_at) if d is not None]
+            (LessonProgress.update(position=max(ours.position, theirs.position),
+                                   completed_at=min(done) if done else None)
+             .where(LessonProgress.id == ours.id).execute())
+            LessonProgress.delete().where(LessonProgress.id == theirs.id).execute()
+        Attempt.update(learner=keep_id).where(Attempt.learner == drop_id).execute()
+        Utterance.update(learner=keep_id).where(Utterance.learner == drop_id).execute()
+        for kind in [o.kind for o in Outcome.select(Outcome.kind).where(Outcome.learner == drop_id)]:
+            Outcome.insert(learner=keep_id, kind=kind, ticked_at=utcnow()).on_conflict_ignore().execute()
+        came = Attendance.select(Attendance.session).where(Attendance.learner == drop_id)
+        for session_id in [a.session_id for a in came]:
+            Attendance.insert(session=session_id, learner=keep_id).on_conflict_ignore().execute()
+        Learner.delete().where(Learner.id == drop_id).execute()

@@ -171,3 +171,34 @@ def test_the_trainer_page_ticks_outcomes(trainer_page, mai, village: int) -> Non
     assert [s.value for s in at.success] == [t("trainer.outcomes_saved", name="Bà Một")]
     assert queries.village_outcomes(village) == {person.id: {"smartphone", "vneid_level2"}}
     assert at.checkbox(key=f"outcome-{person.id}-smartphone").value is True
+
+
+def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, catalog) -> None:
+    from learn import services
+
+    (keep, drop), _ = trainers.add_residents(mai, village, "Bà Lò Thị Xuân, 1956\nBà Xuân")
+    lesson = catalog.get("test-unlock")
+    services.go_to(keep.id, lesson, 2)
+    services.go_to(drop.id, lesson, 5)
+    services.answer(drop.id, lesson, 5, 1)
+    services.go_to(drop.id, catalog.get("test-sms"), len(catalog.get("test-sms").screens))
+    trainers.save_outcomes(mai, drop.id, {"smartphone"})
+    kept = trainers.merge(mai, keep.id, drop.id)
+    assert kept.id == keep.id and [p.name for p in trainers.roster(mai, village)] == ["Bà Lò Thị Xuân"]
+    progress = queries.progress_for(keep.id)
+    assert progress["test-unlock"].position == 5 and progress["test-sms"].completed
+    assert queries.answer_count(keep.id) == 1 and trainers.outcomes(mai, village) == {keep.id: {"smartphone"}}
+    with pytest.raises(InvalidInput):
+        trainers.merge(mai, keep.id, keep.id)
+
+
+def test_merging_on_the_trainer_page(trainer_page, mai, village: int) -> None:
+    trainers.add_residents(mai, village, "Bà Xuân\nBà Lò Thị Xuân")
+    at = trainer_page(account_id=mai.id)
+    keep, drop = queries.list_learners(village)  # ordered by name: "Bà Lò Thị Xuân", "Bà Xuân"
+    at.selectbox(key="merge_keep").set_value(keep)
+    at.selectbox(key="merge_drop").set_value(drop)
+    button(at, t("trainer.merge")).click().run()
+    assert not at.exception
+    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert t("trainer.merged", name="Bà Lò Thị Xuân") in [s.value for s in at.success]

@@ -73,3 +73,13 @@ def save_outcomes(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
     if unknown:
         raise InvalidInput(f"unknown outcome {sorted(unknown)[0]!r}")
     queries.set_outcomes(learner_id, kinds, who.id)
+
+
+def merge(who: AccountInfo, keep_id: int, drop_id: int) -> LearnerInfo:
+    """Merge a resident added twice into one (same village only); everything the duplicate did is kept."""
+    keep, drop = people.learner(keep_id), people.learner(drop_id)
+    if keep_id == drop_id or keep.village_id != drop.village_id:
+        raise InvalidInput("merge two different residents of one village", key="trainer.merge_invalid")
+    _village(who, keep.village_id)
+    queries.merge_learners(keep_id, drop_id)
+    return people.learner(keep_id)

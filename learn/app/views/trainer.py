@@ -7,7 +7,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.app.ui import ICONS, go, message, plain
-from learn.errors import NotFound
+from learn.errors import InvalidInput, NotFound
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
 from progress_db.queries import LearnerInfo
@@ -70,6 +70,22 @@ if villages:
             st.session_state["quick_add_notes"] = notes
             st.session_state["quick_add_left"] = "\n".join(p.text for p in problems)
             st.rerun()
+
+    if len(people) >= 2:
+        with st.expander(t("trainer.merge_heading"), icon=ICONS["learner"]):
+            st.caption(t("trainer.merge_hint"))
+            with st.form("merge"):
+                keep = st.selectbox(t("trainer.merge_keep"), people, format_func=lambda p: p.name, key="merge_keep")
+                drop = st.selectbox(t("trainer.merge_drop"), people, format_func=lambda p: p.name, index=1,
+                                    key="merge_drop")
+                if st.form_submit_button(t("trainer.merge"), width="stretch"):
+                    try:
+                        kept = trainers.merge(who, keep.id, drop.id)
+                    except InvalidInput as exc:
+                        st.error(message(exc))
+                    else:
+                        st.session_state["quick_add_notes"] = [("ok", t("trainer.merged", name=plain(kept.name)))]
+                        st.rerun()
 
     if people:
         st.subheader(f"{ICONS['right']} {t('trainer.outcomes_heading')}")
