@@ -202,3 +202,20 @@ def test_merging_on_the_trainer_page(trainer_page, mai, village: int) -> None:
     assert not at.exception
     assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
     assert t("trainer.merged", name="Bà Lò Thị Xuân") in [s.value for s in at.success]
+
+
+def test_commune_staff_add_trainers_for_their_commune_only(trainer_page, mai, village: int) -> None:
+    lan = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
+    with pytest.raises(accounts.Forbidden):
+        accounts.create_trainer(mai, "tuan", "Tuấn", PASSWORD)  # a trainer cannot
+    at = trainer_page(account_id=lan.id)
+    at.text_input(key="new_trainer_user").input("tuan")
+    at.text_input(key="new_trainer_name").input("Anh Tuấn")
+    at.text_input(key="new_trainer_password").input("ngan")
+    button(at, t("account.create")).click().run()
+    assert [e.value for e in at.error] == [t("account.password_short", minimum=8)]
+    at.text_input(key="new_trainer_password").input(PASSWORD)
+    button(at, t("account.create")).click().run()
+    assert [s.value for s in at.success] == [t("account.created", username="tuan")]
+    made = accounts.login("tuan", PASSWORD)
+    assert (made.role, made.commune) == ("trainer", "Xã Thử")

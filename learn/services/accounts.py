@@ -40,13 +40,15 @@ def create_account(username: str, name: str, password: str, role: str, commune: 
     """Create a trainer, staff or admin account; InvalidInput says what is wrong (English, for the CLI)."""
     username = username.strip().lower()
     if not _USERNAME.match(username):
-        raise InvalidInput("username: 3 to 32 characters, lowercase letters, digits, '.', '_' or '-'")
+        raise InvalidInput("username: 3 to 32 characters, lowercase letters, digits, '.', '_' or '-'",
+                           key="account.username_invalid")
     if queries.account_exists(username):
-        raise InvalidInput(f"username {username!r} is already taken")
+        raise InvalidInput(f"username {username!r} is already taken", key="account.username_taken")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", key="account.password_short",
+                           minimum=MIN_PASSWORD)
     commune_id = None
     if role != "admin":
         if not commune:
@@ -55,6 +57,12 @@ def create_account(username: str, name: str, password: str, role: str, commune: 
         if commune_id is None:
             raise InvalidInput(f"no commune named {commune!r}")
     return queries.add_account(username, squash(name) or username, hash_secret(password), role, commune_id)
+
+
+def create_trainer(who: AccountInfo, username: str, name: str, password: str) -> AccountInfo:
+    """Commune staff add a trainer account for their own commune."""
+    require(who, "staff")
+    return create_account(username, name, password, "trainer", who.commune)
 
 
 def login(username: str, password: str, now: datetime | None = None) -> AccountInfo:

@@ -133,6 +133,20 @@ for _, lessons in catalog.by_topic():
                            mime="text/html", icon=ICONS["print"], width="stretch", key=f"handout-{lesson.id}",
                            on_click="ignore")
 
+if who.role in ("staff", "admin") and who.commune:
+    with st.expander(t("account.new_trainer"), icon=ICONS["add"]):
+        with st.form("new_trainer", clear_on_submit=False):
+            new_user = st.text_input(t("trainer.username"), key="new_trainer_user")
+            new_name = st.text_input(t("account.new_name"), key="new_trainer_name")
+            new_password = st.text_input(t("trainer.password"), type="password", key="new_trainer_password")
+            if st.form_submit_button(t("account.create"), width="stretch"):
+                try:
+                    made = accounts.create_trainer(who, new_user, new_name, new_password)
+                except InvalidInput as exc:
+                    st.error(message(exc))
+                else:
+                    st.success(t("account.created", username=made.username))
+
 if st.button(t("trainer.logout"), icon=ICONS["back"], width="stretch"):
     st.session_state.pop("account_id", None)
     go("village")
