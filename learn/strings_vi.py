@@ -148,6 +148,8 @@ STRINGS: dict[str, str] = {
     "session.whole_group": "Cả nhóm cùng chọn",
     "session.answers_save": "Lưu câu trả lời",
     "session.answers_saved": "Đã lưu câu trả lời của {count} người.",
+    "session.voice_who": "Ai trả lời bằng giọng nói?",
+    "session.voice_record": "Bấm micro, người đó nói câu trả lời",
     "session.finish": "Kết thúc buổi học",
     "session.summary": "Tổng kết buổi học",
     "session.result": "{prompt}: {right}/{answered} người đúng",

@@ -435,16 +435,21 @@ def attendees(session_id: int) -> list[int]:
 
 
 def record_group_answers(session_id: int, lesson_id: str, question_id: str, answers: dict[int, tuple[int, bool]],
-                         assisted: bool, position: int, screens: int) -> None:
-    """Store each attendee's answer (option, correct) to one question, replacing earlier ones in this session."""
+                         replace: set[int], position: int, screens: int, mode: str = "group",
+                         assisted: bool = True, transcript: str | None = None,
+                         confidence: float | None = None) -> None:
+    """Store attendees' answers (option, correct) to one question; earlier answers in this session of the
+    attendees in ``replace`` are replaced (so "no answer" clears one)."""
     with database.connection_context(), database.atomic():
         (Attempt.delete().where((Attempt.session_id == session_id) & (Attempt.question_id == question_id)
-                                & (Attempt.lesson_id == lesson_id)).execute())
+                                & (Attempt.lesson_id == lesson_id) & Attempt.learner.in_(list(replace) or [0]))
+         .execute())
         for learner_id, (option, correct) in answers.items():
             _upsert_progress(learner_id, lesson_id, position, screens, False)
             run = _run(learner_id, lesson_id).scalar()
             Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id, option_index=option,
-                           correct=correct, mode="group", run=run, session_id=session_id, assisted=assisted)
+                           correct=correct, mode=mode, run=run, session_id=session_id, assisted=assisted,
+                           transcript=transcript, confidence=confidence)
 
 
 def session_answers(session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:

@@ -151,3 +151,31 @@ def test_a_session_of_another_commune_is_refused(page, catalog, village: int) ->
     session = sessions.start(other, catalog, far, "test-unlock")
     at = page("session", session=str(session.id))
     assert [e.value for e in at.error] == [t("account.forbidden")]
+
+
+def test_an_attendee_answers_by_voice_at_the_laptop(page, trainer, residents, village: int, catalog,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from learn.voice import asr
+    from tests.conftest import SHARED
+    from tests.support.doubles import ScriptedRecognizer
+
+    clip = SHARED / "audio" / "vi-tts" / "d02.wav"
+    if not clip.exists():
+        pytest.skip("../shared/audio clips are not present")
+    monkeypatch.setattr(asr, "load_recognizer", lambda folder: ScriptedRecognizer(grammar="hai"))
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    one, two = residents[:2]
+    sessions.mark_attendance(trainer, session.id, {one.id, two.id})
+    sessions.move(trainer, lesson, session.id, 1)
+    at = page("session", session=str(session.id))
+    at.selectbox(key="speaker-q1").set_value(next(p for p in sessions.attendees(trainer, session.id)
+                                                  if p.id == two.id))
+    at.audio_input(key="smic-q1-0").set_value((clip.name, clip.read_bytes(), "audio/wav")).run()
+    assert not at.exception
+    answer = queries.latest_answers(two.id, lesson.id)["q1"]
+    assert (answer.option_index, answer.mode, answer.transcript) == (1, "voice", "hai")
+    assert at.radio(key=f"ans-q1-{two.id}").value == "2. Nút âm lượng"  # the grid shows it
+    button(at, t("session.answers_save")).click().run()  # saving the grid keeps the spoken answer
+    assert sessions.answers(trainer, session.id)["q1"] == {two.id: (1, False)}
+    assert queries.latest_answers(two.id, lesson.id)["q1"].mode == "voice"

@@ -12,6 +12,7 @@ from learn.lessons.model import Lesson
 from learn.services import people
 from learn.services.accounts import require
 from learn.services.trainers import commune_villages
+from learn.services.voice import VoiceTurn
 from progress_db import queries
 from progress_db.queries import AccountInfo, SessionInfo
 
@@ -77,9 +78,29 @@ def record_answers(who: AccountInfo, lesson: Lesson, session_id: int, question_i
     given = {learner: option for learner, option in answers.items() if option is not None}
     if not set(given) <= came or any(not 0 <= o < len(question.options) for o in given.values()):
         raise InvalidInput("answer for someone absent, or no such option", key="lesson.option_invalid")
+    # unchanged answers stay as they were given (a spoken answer stays spoken)
+    before = queries.session_answers(session_id).get(question_id, {})
+    changed = {learner for learner, o in answers.items() if before.get(learner, (None, False))[0] != o}
     queries.record_group_answers(session_id, lesson.id, question_id,
-                                 {learner: (o, o == question.answer) for learner, o in given.items()},
-                                 True, session.position, len(lesson.screens))
+                                 {learner: (o, o == question.answer) for learner, o in given.items()
+                                  if learner in changed},
+                                 changed, session.position, len(lesson.screens))
+
+
+def record_spoken(who: AccountInfo, lesson: Lesson, session_id: int, question_id: str, learner_id: int,
+                  turn: VoiceTurn) -> bool:
+    """An attendee answered by voice at the laptop: saved as theirs (not assisted) when it was understood."""
+    session = _own(who, session_id)
+    question = lesson.question(question_id)
+    if question is None or learner_id not in queries.attendees(session_id):
+        raise InvalidInput("not an attendee", key="session.not_resident")
+    if turn.action != "answer" or turn.index is None:
+        return False
+    queries.record_group_answers(session_id, lesson.id, question_id,
+                                 {learner_id: (turn.index, turn.index == question.answer)}, {learner_id},
+                                 session.position, len(lesson.screens), mode="voice", assisted=False,
+                                 transcript=turn.transcript, confidence=turn.confidence)
+    return True
 
 
 def answers(who: AccountInfo, session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:

@@ -81,6 +81,9 @@ if screen.question is not None:
     given = sessions.answers(who, session.id).get(question.id, {})
     choices = [t("session.no_answer"), *[f"{i + 1}. {o.text}" for i, o in enumerate(question.options)]]
     st.subheader(t("session.answers"))
+    if "session_pending" in st.session_state:  # set before the grid is drawn (Streamlit's rule for widgets)
+        key, value = st.session_state.pop("session_pending")
+        st.session_state[key] = value
     if not came:
         st.info(t("session.nobody"))
     else:
@@ -94,6 +97,25 @@ if screen.question is not None:
                 sessions.record_answers(who, lesson, session.id, question.id,
                                         {pid: (o if o >= 0 else None) for pid, o in chosen.items()})
                 st.rerun()
+        recognizer = resources.recognizer()
+        if recognizer is not None:  # an attendee may also answer by voice at the laptop
+            speaker = st.selectbox(t("session.voice_who"), came, format_func=lambda p: p.name,
+                                   key=f"speaker-{question.id}")
+            count = st.session_state.get(f"smic-{question.id}", 0)
+            recording = st.audio_input(t("session.voice_record"), key=f"smic-{question.id}-{count}")
+            if recording is not None:
+                st.session_state[f"smic-{question.id}"] = count + 1
+                turn = services.hear(recognizer, recording.getvalue(), question)
+                saved = sessions.record_spoken(who, lesson, session.id, question.id, speaker.id, turn)
+                if saved and turn.index is not None:
+                    # the grid shows the spoken answer, so a later "save" keeps it
+                    st.session_state["session_pending"] = (f"ans-{question.id}-{speaker.id}", choices[turn.index + 1])
+                else:
+                    st.session_state["session_flash"] = turn.problem or "voice.not_understood"
+                st.rerun()
+            problem = st.session_state.pop("session_flash", None)
+            if problem:
+                st.warning(t(problem), icon=ICONS["mic"])
         if given:
             right = sum(ok for _, ok in given.values())
             st.success(t("session.result", prompt=plain(question.options[question.answer].text), right=right,
