@@ -219,3 +219,11 @@ def test_commune_staff_add_trainers_for_their_commune_only(trainer_page, mai, vi
     assert [s.value for s in at.success] == [t("account.created", username="tuan")]
     made = accounts.login("tuan", PASSWORD)
     assert (made.role, made.commune) == ("trainer", "Xã Thử")
+
+
+def test_the_roster_is_searched_with_or_without_diacritics(trainer_page, mai, village: int) -> None:
+    trainers.add_residents(mai, village, "Bà Lò Thị Xuân\nÔng Đào Văn An\nChị Hà")
+    at = trainer_page(account_id=mai.id)
+    at.text_input(key="roster_search").input("dao van").run()
+    [table] = at.dataframe
+    assert list(table.value[t("trainer.col_name")]) == ["Ông Đào Văn An"]

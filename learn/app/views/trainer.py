@@ -10,6 +10,7 @@ from learn.app.ui import ICONS, go, message, plain
 from learn.errors import InvalidInput, NotFound
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
+from learn.text import fold
 from progress_db.queries import LearnerInfo
 
 account_id = st.session_state.get("account_id")
@@ -52,7 +53,9 @@ if villages:
             marks = {t(f"outcome.short.{k}"): "✓" if k in ticked.get(p.id, set()) else "" for k in trainers.OUTCOMES}
             return {t("trainer.col_name"): p.name, t("trainer.col_year"): p.birth_year or "", **marks}
 
-        st.dataframe([row(p) for p in people], hide_index=True, width="stretch")
+        query = st.text_input(t("learner.search"), key="roster_search", icon=ICONS["search"])
+        shown = [p for p in people if fold(query) in fold(p.name)] if query.strip() else people
+        st.dataframe([row(p) for p in shown], hide_index=True, width="stretch")
     else:
         st.info(t("trainer.roster_empty"))
     # After a quick add the box keeps only the lines that were not added, so nothing typed is lost.
