@@ -295,6 +295,44 @@ def users_add(settings: Settings, username: str, role: str, commune: str | None,
 
 
 @cli.group()
+def report() -> None:
+    """Reports for commune staff."""
+
+
+@report.command("villages")
+@click.option("--commune", help="Commune name (default: the only one in the database).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_obj
+def report_villages(settings: Settings, commune: str | None, fmt: str) -> None:
+    """Each village of a commune: residents, lessons completed, share who finished each core topic, sessions,
+    last activity."""
+    from learn.lessons.catalog import Catalog
+    from learn.services import reports
+    from progress_db import queries
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    if commune is None:
+        communes = sorted({v.commune for v in queries.list_villages()})
+        if len(communes) != 1:
+            raise click.UsageError(f"name the commune with --commune (there are {len(communes)})")
+        commune = communes[0]
+    rows = reports.villages_report(Catalog.load(settings.content_dir), commune)
+    if fmt == "csv":
+        click.echo(reports.as_csv(rows), nl=False)
+    elif fmt == "json":
+        for record in reports.as_records(rows):
+            click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        records = reports.as_records(rows)
+        widths = {c: max(len(c), *(len(str(r[c])) for r in records)) if records else len(c)
+                  for c in reports.COLUMNS}
+        click.echo("  ".join(c.ljust(widths[c]) for c in reports.COLUMNS))
+        for r in records:
+            click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in reports.COLUMNS))
+
+
+@cli.group()
 def db() -> None:
     """The progress database."""
 
