@@ -158,6 +158,7 @@ STRINGS: dict[str, str] = {
     "session.back_to_trainer": "Về trang tổ công nghệ số",
     "session.not_found": "Không tìm thấy buổi học này.",
     "session.not_resident": "Người này không thuộc thôn của buổi học.",
+    "report.no_commune": "Không tìm thấy xã này.",
     "handout.print": "In trang này",
     "handout.quiz": "Hỏi nhanh",
     "handout.answer": "Đáp án: {answer}.",
