@@ -209,6 +209,8 @@ def test_commune_staff_add_trainers_for_their_commune_only(trainer_page, mai, vi
     with pytest.raises(accounts.Forbidden):
         accounts.create_trainer(mai, "tuan", "Tuấn", PASSWORD)  # a trainer cannot
     at = trainer_page(account_id=lan.id)
+    assert t("report.heading") in texts(at)  # staff see every village's progress
+    assert at.get("download_button")[-1].proto.label == t("report.download_csv")
     at.text_input(key="new_trainer_user").input("tuan")
     at.text_input(key="new_trainer_name").input("Anh Tuấn")
     at.text_input(key="new_trainer_password").input("ngan")

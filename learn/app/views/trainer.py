@@ -8,7 +8,8 @@ from learn import services
 from learn.app import resources
 from learn.app.ui import ICONS, go, message, plain
 from learn.errors import InvalidInput, NotFound
-from learn.services import accounts, sessions, trainers
+from learn.lessons.model import CORE_TOPICS
+from learn.services import accounts, reports, sessions, trainers
 from learn.strings_vi import t
 from learn.text import fold
 from progress_db.queries import LearnerInfo
@@ -51,7 +52,7 @@ if villages:
         st.caption(t("trainer.roster_count", count=len(people)))
         def row(p: LearnerInfo) -> dict[str, object]:
             marks = {t(f"outcome.short.{k}"): "✓" if k in ticked.get(p.id, set()) else "" for k in trainers.OUTCOMES}
-            return {t("trainer.col_name"): p.name, t("trainer.col_year"): p.birth_year or "", **marks}
+            return {t("trainer.col_name"): p.name, t("trainer.col_year"): str(p.birth_year or ""), **marks}
 
         query = st.text_input(t("learner.search"), key="roster_search", icon=ICONS["search"])
         shown = [p for p in people if fold(query) in fold(p.name)] if query.strip() else people
@@ -137,6 +138,21 @@ for _, lessons in catalog.by_topic():
                            on_click="ignore")
 
 if who.role in ("staff", "admin") and who.commune:
+    st.subheader(f"{ICONS['lesson']} {t('report.heading')}")
+    st.caption(t("report.hint"))
+    table = reports.villages_report(resources.catalog(), who.commune)
+    topics = [x for x in CORE_TOPICS if any(r.row.topic_finishers.get(x) is not None for r in table)]
+    st.dataframe([{t("report.col_village"): r.row.village, t("report.col_learners"): r.row.learners,
+                   t("report.col_completed"): r.row.lessons_completed,
+                   **{t(f"topic.{x}"): f"{round(100 * r.share(x))}%" for x in topics},
+                   t("report.col_sessions"): r.row.sessions,
+                   t("report.col_last"): r.row.last_activity.strftime("%d/%m/%Y") if r.row.last_activity else ""}
+                  for r in table], hide_index=True, width="stretch")
+    if table and topics:
+        st.bar_chart({t(f"topic.{x}"): [round(100 * r.share(x)) for r in table] for x in topics} |
+                     {"_": [r.row.village for r in table]}, x="_", x_label="", y_label="%", stack=False)
+    st.download_button(t("report.download_csv"), reports.as_csv(table), file_name="village-report.csv",
+                       mime="text/csv", icon=ICONS["print"], on_click="ignore", key="report_csv")
     with st.expander(t("account.new_trainer"), icon=ICONS["add"]):
         with st.form("new_trainer", clear_on_submit=False):
             new_user = st.text_input(t("trainer.username"), key="new_trainer_user")
