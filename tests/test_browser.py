@@ -379,7 +379,14 @@ def test_bad_name_and_unknown_lesson(server: Server, new_context: Callable[[], B
 
     typed = "<b>Bà Tư</b>"
     add_learner(page, typed, None)
-    expect(page.get_by_test_id("stAlert").filter(has_text=t("learner.name_invalid", char="<"))).to_be_visible()
+    refused = page.get_by_test_id("stAlert").filter(has_text=t("learner.name_invalid", char="<"))
+    try:
+        expect(refused).to_be_visible(timeout=10_000)
+    except AssertionError:
+        # Seen twice in about thirty CI runs: the tap on "Lưu tên" right after the form opened never reached the
+        # server (no rerun at all). A resident taps again; so does the test, once. Kept in the stop notes.
+        page.get_by_role("button", name=t("learner.save")).click()
+        expect(refused).to_be_visible()
     expect(page.get_by_label(t("learner.name"))).to_have_value(typed)
     expect(page.get_by_text(t("lessons.heading", name=typed))).to_have_count(0)
 
