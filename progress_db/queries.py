@@ -100,8 +100,14 @@ def list_villages() -> list[VillageInfo]:
 
 
 def get_village(village_id: int) -> VillageInfo | None:
-    """One village, or None."""
-    return next((v for v in list_villages() if v.id == village_id), None)
+    """One village, or None (one query, however many villages there are)."""
+    with database.connection_context():
+        row = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
+                              Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
+               .join(Commune).switch(Village).join(Learner, JOIN.LEFT_OUTER)
+               .where(Village.id == village_id)
+               .group_by(Village.id, Village.name, Commune.name, Commune.id).objects().first())
+        return VillageInfo(row.id, row.name, row.commune_name, row.n, row.cid) if row else None
 
 
 def list_learners(village_id: int) -> list[LearnerInfo]:

@@ -10,8 +10,7 @@ from learn.errors import InvalidInput, NotFound
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import Lesson
 from learn.services import people
-from learn.services.accounts import require
-from learn.services.trainers import commune_villages
+from learn.services.trainers import commune_villages, village_for
 from learn.services.voice import VoiceTurn
 from progress_db import queries
 from progress_db.queries import AccountInfo, SessionInfo
@@ -21,13 +20,13 @@ def _own(who: AccountInfo, session_id: int) -> SessionInfo:
     found = queries.get_session(session_id)
     if found is None:
         raise NotFound(f"session {session_id}", key="session.not_found")
-    require(who, "trainer", "staff", commune_id=people.village(found.village_id).commune_id)
+    village_for(who, found.village_id)
     return found
 
 
 def start(who: AccountInfo, catalog: Catalog, village_id: int, lesson_id: str) -> SessionInfo:
     """Open a session of ``lesson_id`` for a village of the trainer's commune."""
-    require(who, "trainer", "staff", commune_id=people.village(village_id).commune_id)
+    village_for(who, village_id)
     if catalog.get(lesson_id) is None:
         raise NotFound(f"lesson {lesson_id!r}", key="lesson.not_found")
     return queries.start_session(who.id, village_id, lesson_id)
@@ -136,5 +135,5 @@ def summary(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionR
     given = answers(who, session_id)
     results = [QuestionResult(q.id, q.prompt, len(given.get(q.id, {})),
                               sum(ok for _, ok in given.get(q.id, {}).values())) for q in lesson.questions]
-    return sorted(results, key=lambda r: (r.share_right if r.answered else 2.0, lesson.questions.index(
-        next(q for q in lesson.questions if q.id == r.question_id))))
+    # hardest first; unanswered questions last; ties in lesson order (sorted() is stable)
+    return sorted(results, key=lambda r: r.share_right if r.answered else 2.0)

@@ -23,7 +23,8 @@ def commune_villages(who: AccountInfo) -> list[VillageInfo]:
     return [v for v in people.villages() if who.role == "admin" or v.commune_id == who.commune_id]
 
 
-def _village(who: AccountInfo, village_id: int) -> VillageInfo:
+def village_for(who: AccountInfo, village_id: int) -> VillageInfo:
+    """The village, if ``who`` is a trainer or staff of its commune (or an admin); Forbidden otherwise."""
     found = people.village(village_id)
     require(who, "trainer", "staff", commune_id=found.commune_id)
     return found
@@ -31,7 +32,7 @@ def _village(who: AccountInfo, village_id: int) -> VillageInfo:
 
 def roster(who: AccountInfo, village_id: int) -> list[LearnerInfo]:
     """The village's learners, for a trainer of its commune."""
-    _village(who, village_id)
+    village_for(who, village_id)
     return people.learners(village_id)
 
 
@@ -46,7 +47,7 @@ class LineProblem:
 
 def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[LearnerInfo], list[LineProblem]]:
     """Add one resident per line ("Name" or "Name, year of birth"); lines that cannot be added are returned."""
-    _village(who, village_id)
+    village_for(who, village_id)
     added, problems = [], []
     for number, raw in enumerate(lines.splitlines(), start=1):
         if not raw.strip():
@@ -61,14 +62,14 @@ def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[L
 
 def outcomes(who: AccountInfo, village_id: int) -> dict[int, set[str]]:
     """The outcomes ticked for the village's residents, by learner id."""
-    _village(who, village_id)
+    village_for(who, village_id)
     return queries.village_outcomes(village_id)
 
 
 def save_outcomes(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
     """Tick exactly ``kinds`` for a resident of a village of the trainer's commune."""
     person = people.learner(learner_id)
-    _village(who, person.village_id)
+    village_for(who, person.village_id)
     unknown = kinds - set(OUTCOMES)
     if unknown:
         raise InvalidInput(f"unknown outcome {sorted(unknown)[0]!r}")
@@ -80,6 +81,6 @@ def merge(who: AccountInfo, keep_id: int, drop_id: int) -> LearnerInfo:
     keep, drop = people.learner(keep_id), people.learner(drop_id)
     if keep_id == drop_id or keep.village_id != drop.village_id:
         raise InvalidInput("merge two different residents of one village", key="trainer.merge_invalid")
-    _village(who, keep.village_id)
+    village_for(who, keep.village_id)
     queries.merge_learners(keep_id, drop_id)
     return people.learner(keep_id)

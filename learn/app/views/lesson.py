@@ -61,7 +61,7 @@ if view.finished:
         services.restart(learner_id, lesson)
         st.rerun()
     # the steps to take home: a large-print page to print, or to keep on the phone
-    st.download_button(t("handout.download"), services.handout(resources.catalog(), lesson),
+    st.download_button(t("handout.download"), lambda: services.handout(resources.catalog(), lesson),
                        file_name=f"{lesson.id}.html", mime="text/html", icon=ICONS["print"], width="stretch",
                        key="handout", on_click="ignore")
     st.stop()

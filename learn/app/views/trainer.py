@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from learn import services
@@ -133,7 +135,9 @@ st.caption(t("trainer.handouts_hint"))
 catalog = resources.catalog()
 for _, lessons in catalog.by_topic():
     for lesson in lessons:
-        st.download_button(plain(lesson.title), services.handout(catalog, lesson), file_name=f"{lesson.id}.html",
+        # made only when tapped: rendering all handouts on every rerun of this page would be wasted work
+        st.download_button(plain(lesson.title), partial(services.handout, catalog, lesson),
+                           file_name=f"{lesson.id}.html",
                            mime="text/html", icon=ICONS["print"], width="stretch", key=f"handout-{lesson.id}",
                            on_click="ignore")
 
