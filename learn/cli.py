@@ -299,37 +299,103 @@ def report() -> None:
     """Reports for commune staff."""
 
 
+def _commune(commune: str | None) -> str:
+    """The commune named, or the only one in the database."""
+    from progress_db import queries
+
+    if commune is None:
+        communes = [name for _, name in queries.list_communes()]
+        if len(communes) != 1:
+            raise click.UsageError(f"name the commune with --commune (there are {len(communes)})")
+        return communes[0]
+    return commune
+
+
 @report.command("villages")
 @click.option("--commune", help="Commune name (default: the only one in the database).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.pass_obj
 def report_villages(settings: Settings, commune: str | None, fmt: str) -> None:
-    """Each village of a commune: residents, lessons completed, share who finished each core topic, sessions,
-    last activity."""
+    """Each village of a commune: residents, lessons completed, share who finished each core topic, each
+    indicator's value, households, sessions, last activity."""
+    from learn.lessons.catalog import Catalog
+    from learn.services import reports
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    records = reports.as_records(reports.villages_report(Catalog.load(settings.content_dir), _commune(commune)))
+    columns = reports.VILLAGE_COLUMNS
+    if fmt == "csv":
+        click.echo(reports.as_csv(records, columns), nl=False)
+    elif fmt == "json":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        widths = {c: max(len(c), *(len(str(r[c])) for r in records)) if records else len(c) for c in columns}
+        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+        for r in records:
+            click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in columns))
+
+
+def _staff_view(commune: str):  # -> an admin's view of one commune, for the CLI (which runs as the operator)
+    from progress_db import queries
+    from progress_db.queries import AccountInfo
+
+    commune_id = queries.find_commune(commune)
+    if commune_id is None:
+        raise click.ClickException(f"no commune named {commune!r}")
+    return AccountInfo(0, "cli", "cli", "admin", None, None), commune_id
+
+
+@report.command("monthly")
+@click.option("--commune", help="Commune name (default: the only one in the database).")
+@click.option("--month", "month", required=True, help="The month, as YYYY-MM.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (open it in a browser and print).")
+@click.pass_obj
+def report_monthly(settings: Settings, commune: str | None, month: str, output: Path) -> None:
+    """The printable one-page monthly report of a commune."""
+    from datetime import date
+
+    from learn.lessons.catalog import Catalog
+    from learn.services import reports
+    from progress_db.db import open_db
+
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--month") from exc
+    open_db(settings.database_url)
+    who, commune_id = _staff_view(_commune(commune))
+    dash = reports.dashboard(who, Catalog.load(settings.content_dir), commune_id, reports.month_filters(first))
+    output.write_text(reports.monthly_report(dash, date.today()), encoding="utf-8")
+    click.echo(f"monthly report for {dash.commune}, {month}: {output}")
+
+
+@report.command("learners")
+@click.option("--commune", help="Commune name (default: the only one in the database).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write.")
+@click.pass_obj
+def report_learners(settings: Settings, commune: str | None, fmt: str, output: Path) -> None:
+    """Every resident's progress (CSV), or the village table and residents' progress (Excel), spreadsheet-safe."""
     from learn.lessons.catalog import Catalog
     from learn.services import reports
     from progress_db import queries
     from progress_db.db import open_db
 
     open_db(settings.database_url)
-    if commune is None:
-        communes = sorted({v.commune for v in queries.list_villages()})
-        if len(communes) != 1:
-            raise click.UsageError(f"name the commune with --commune (there are {len(communes)})")
-        commune = communes[0]
-    rows = reports.villages_report(Catalog.load(settings.content_dir), commune)
-    if fmt == "csv":
-        click.echo(reports.as_csv(rows), nl=False)
-    elif fmt == "json":
-        for record in reports.as_records(rows):
-            click.echo(json.dumps(record, ensure_ascii=False))
+    who, commune_id = _staff_view(_commune(commune))
+    catalog = Catalog.load(settings.content_dir)
+    rows = reports.learners_report(who, catalog, commune_id)
+    if fmt == "xlsx":
+        output.write_bytes(reports.exports(reports.dashboard(who, catalog, commune_id), rows))
     else:
-        records = reports.as_records(rows)
-        widths = {c: max(len(c), *(len(str(r[c])) for r in records)) if records else len(c)
-                  for c in reports.COLUMNS}
-        click.echo("  ".join(c.ljust(widths[c]) for c in reports.COLUMNS))
-        for r in records:
-            click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in reports.COLUMNS))
+        names = {v.id: v.name for v in queries.list_villages() if v.commune_id == commune_id}
+        output.write_text(reports.as_csv(reports.learner_records(rows, names), reports.LEARNER_COLUMNS,
+                                         people=True), encoding="utf-8")
+    click.echo(f"{len(rows)} residents: {output}")
 
 
 @cli.group()
@@ -378,6 +444,28 @@ def demo_init(settings: Settings) -> None:
     open_db(settings.database_url)
     services.seed_demo(path)
     click.echo(f"demo commune ready in {settings.database_url}")
+
+
+@demo.command("seed")
+@click.option("--villages", type=click.IntRange(1), required=True, help="Villages in all.")
+@click.option("--learners", type=click.IntRange(0), required=True, help="Residents in all.")
+@click.option("--communes", type=click.IntRange(1), default=1, show_default=True,
+              help="Spread the villages over this many communes (a province).")
+@click.option("--months", type=click.IntRange(1, 60), default=8, show_default=True, help="Months of history.")
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.pass_obj
+def demo_seed(settings: Settings, villages: int, learners: int, communes: int, months: int,
+              seed_value: int) -> None:
+    """Add a realistic synthetic commune or province (names, uneven villages, months of answers)."""
+    from learn.lessons.catalog import Catalog
+    from learn.services import demo as demo_data
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    made = demo_data.seed(Catalog.load(settings.content_dir), settings.content_dir / "demo-names.yaml",
+                          villages, learners, communes=communes, seed=seed_value, months=months)
+    click.echo(f"{made.communes} communes, {made.villages} villages, {made.learners} residents, "
+               f"{made.lessons} lessons started, {made.answers} answers, {made.sessions} group sessions")
 
 
 @cli.command()

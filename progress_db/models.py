@@ -52,6 +52,8 @@ class Learner(BaseModel):
     display_name = CharField()
     name_key = CharField(index=True)
     birth_year = IntegerField(null=True)
+    #: A label the trainer gives (house number, head of household); empty means a household of one.
+    household = CharField(null=True)
     pin_hash = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
     #: wrong PINs in a row, and until when the PIN is refused after too many
@@ -144,6 +146,18 @@ class Outcome(BaseModel):
         indexes = ((("learner", "kind"), True),)
 
 
+class CommuneTarget(BaseModel):
+    """A commune's target for one indicator, as a share of residents or households (0..1)."""
+
+    commune = ForeignKeyField(Commune, backref="targets", on_delete="CASCADE")
+    indicator = CharField()
+    target = FloatField()
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("commune", "indicator"), True),)
+
+
 class GroupSession(BaseModel):
     """A lesson a trainer runs for a village on the projector; ``position`` is the screen shown."""
 
@@ -177,4 +191,5 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, GroupSession, Attendance]
+TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
+          Attendance]

@@ -13,6 +13,7 @@ from progress_db.models import (
     Attempt,
     Attendance,
     Commune,
+    CommuneTarget,
     GroupSession,
     Learner,
     LessonProgress,
@@ -45,6 +46,7 @@ class LearnerInfo:
     birth_year: int | None
     has_pin: bool
     uid: str
+    household: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class AnswerInfo:
 
 
 def _learner_info(row: Learner) -> LearnerInfo:
-    return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid)
+    return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid,
+                       row.household)
 
 
 def get_or_create_commune(name: str) -> int:
@@ -127,12 +130,63 @@ def find_learner(village_id: int, name_key: str, birth_year: int | None) -> Lear
         return _learner_info(row) if row else None
 
 
-def add_learner(village_id: int, name: str, name_key: str, birth_year: int | None, pin_hash: str | None) -> LearnerInfo:
+def add_learner(village_id: int, name: str, name_key: str, birth_year: int | None, pin_hash: str | None,
+                household: str | None = None) -> LearnerInfo:
     """Create a learner in the village."""
     with database.connection_context():
         row = Learner.create(village=village_id, display_name=name, name_key=name_key,
-                             birth_year=birth_year, pin_hash=pin_hash)
+                             birth_year=birth_year, pin_hash=pin_hash, household=household)
         return _learner_info(row)
+
+
+def set_household(learner_id: int, household: str | None) -> None:
+    """Put a learner in a household (None: a household of their own)."""
+    with database.connection_context():
+        Learner.update(household=household).where(Learner.id == learner_id).execute()
+
+
+def add_village(commune_id: int, name: str) -> int | None:
+    """A new village of the commune; None if the commune has one with that name already."""
+    with database.connection_context():
+        if Village.get_or_none((Village.commune == commune_id) & (Village.name == name)) is not None:
+            return None
+        return Village.create(commune=commune_id, name=name).id
+
+
+def rename_village(village_id: int, name: str) -> bool:
+    """Rename a village; False if another village of its commune already has the name."""
+    with database.connection_context(), database.atomic():
+        row = Village.get_by_id(village_id)
+        if Village.get_or_none((Village.commune == row.commune_id) & (Village.name == name)
+                               & (Village.id != village_id)) is not None:
+            return False
+        Village.update(name=name).where(Village.id == village_id).execute()
+        return True
+
+
+def commune_targets(commune_id: int) -> dict[str, float]:
+    """The targets a commune has set (indicators it has not set are left out)."""
+    with database.connection_context():
+        rows = CommuneTarget.select().where(CommuneTarget.commune == commune_id)
+        return {row.indicator: row.target for row in rows}
+
+
+def set_commune_targets(commune_id: int, targets: dict[str, float]) -> None:
+    """Set the commune's targets for the given indicators (others keep theirs), in one transaction."""
+    with database.connection_context(), database.atomic():
+        for indicator, target in targets.items():
+            (CommuneTarget.insert(commune=commune_id, indicator=indicator, target=target, updated_at=utcnow())
+             .on_conflict(conflict_target=[CommuneTarget.commune, CommuneTarget.indicator],
+                          update={CommuneTarget.target: target, CommuneTarget.updated_at: utcnow()})
+             .execute())
+
+
+def commune_accounts(commune_id: int) -> list[AccountInfo]:
+    """The trainer and staff accounts of a commune, by username."""
+    with database.connection_context():
+        rows = (Account.select(Account, Commune).join(Commune, JOIN.LEFT_OUTER)
+                .where(Account.commune == commune_id).order_by(Account.username))
+        return [_account_info(r) for r in rows]
 
 
 def get_learner(learner_id: int) -> LearnerInfo | None:
@@ -350,6 +404,19 @@ def reset_login_failures(account_id: int) -> None:
     """Forget wrong passwords after a right one."""
     with database.connection_context():
         Account.update(failed_logins=0, locked_until=None).where(Account.id == account_id).execute()
+
+
+def commune_name(commune_id: int) -> str | None:
+    """The commune's name, or None."""
+    with database.connection_context():
+        row = Commune.get_or_none(Commune.id == commune_id)
+        return row.name if row else None
+
+
+def list_communes() -> list[tuple[int, str]]:
+    """Every commune as (id, name)."""
+    with database.connection_context():
+        return [(row.id, row.name) for row in Commune.select(Commune.id, Commune.name).order_by(Commune.name)]
 
 
 def find_commune(name: str) -> int | None:

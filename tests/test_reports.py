@@ -1,80 +1,336 @@
-"""The village table for commune staff, against values computed by hand on a small commune."""
+"""Commune staff's dashboard, village table and exports, against values counted by hand on a small commune.
+
+Xã Thử (times are UTC; Vietnam is UTC+7):
+  Thôn Một  A "Bà Một"  household Nhà 1: unlock done 2026-09-10, sms done 2026-10-05; ticked smartphone 09-10,
+                                          vneid_level2 10-20
+            B "Ông Hai" household Nhà 1: unlock done 2026-09-30 20:00 UTC (= 1 Oct, 03:00 in Vietnam);
+                                          ticked smartphone 10-15
+            C "Chị Ba"  no household:    unlock started (not done), last 2026-10-02
+            F "Cô Năm"  no household:    joined 2026-11-10, nothing yet
+            one group session 2026-10-12
+  Bản Hai   D "Anh Tư"  household Nhà 7: sms done 2026-10-20, unlock done 2026-11-02; ticked payment_account and
+                                          cashless_bill 11-02
+            one group session 2026-11-03
+Xã Xa (another commune): E "Bà Xa" did everything and answered "swipe" wrong three times: it must never count.
+Answers to "swipe" (right option 1): A wrong 10-01, A right 10-01, B wrong 10-14, C wrong 10-02, D right 11-02;
+"screen-off": A right, B right, D wrong (11-02); "otp": A right, D right.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import subprocess
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from learn import services
 from learn.cli import cli
-from learn.services import reports
+from learn.errors import InvalidInput
+from learn.services import accounts, indicators, reports, trainers
+from learn.services.accounts import Forbidden
 from progress_db import queries
-from tests.conftest import CONTENT
+from progress_db import reports as sql
+from progress_db.models import Attempt, GroupSession, Learner, LessonProgress, Outcome
+from tests.conftest import CONTENT, ROOT
+from tests.test_cli import runner
+
+OCTOBER = reports.Filters(since=date(2026, 10, 1), until=date(2026, 10, 31))
+
+
+def _done(learner: int, lesson: str, when: str | None, last: str | None = None) -> None:
+    at = datetime.fromisoformat(when) if when else None
+    LessonProgress.create(learner=learner, lesson_id=lesson, position=5 if at else 2, screens=5,
+                          started_at=at or datetime.fromisoformat(last or "2026-10-01"),
+                          updated_at=at or datetime.fromisoformat(last or "2026-10-01"), completed_at=at)
+
+
+def _answer(learner: int, lesson: str, question: str, option: int, when: str) -> None:
+    Attempt.create(learner=learner, lesson_id=lesson, question_id=question, option_index=option,
+                   correct=option == 1, answered_at=datetime.fromisoformat(when))
 
 
 @pytest.fixture
-def commune(village: int, catalog):
-    """Thôn Một: Bà Một finished both lessons, Ông Hai the smartphone one, Chị Ba nothing; one session.
-    Bản Hai: Anh Tư finished the scams lesson. Another commune's village must not count."""
-    other = queries.get_or_create_village(queries.find_commune("Xã Thử"), "Bản Hai")
-    unlock, sms = catalog.get("test-unlock"), catalog.get("test-sms")
-    one, two, _three = (services.add_learner(village, n) for n in ("Bà Một", "Ông Hai", "Chị Ba"))
-    four = services.add_learner(other, "Anh Tư")
-    for person, lessons in ((one, (unlock, sms)), (two, (unlock,)), (four, (sms,))):
-        for lesson in lessons:
-            services.go_to(person.id, lesson, len(lesson.screens))
-    services.go_to(_three.id, unlock, 2)  # started, not completed
-    queries.start_session(None, village, "test-unlock")  # type: ignore[arg-type]
-    far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
-    services.go_to(services.add_learner(far, "Bà Xa").id, unlock, len(unlock.screens))
-    return village, other
+def commune(village: int):
+    """The commune above; returns the learners by letter and the village ids."""
+    xa_thu = queries.find_commune("Xã Thử")
+    ban_hai = queries.get_or_create_village(xa_thu, "Bản Hai")
+    thon_xa = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+    people = {}
+    for letter, home, name, house, joined in (("A", village, "Bà Một", "Nhà 1", "2026-09-01"),
+                                              ("B", village, "Ông Hai", "Nhà 1", "2026-09-01"),
+                                              ("C", village, "Chị Ba", None, "2026-09-01"),
+                                              ("F", village, "Cô Năm", None, "2026-11-10"),
+                                              ("D", ban_hai, "Anh Tư", "Nhà 7", "2026-09-01"),
+                                              ("E", thon_xa, "Bà Xa", None, "2026-09-01")):
+        person = services.add_learner(home, name).id
+        Learner.update(household=house, created_at=datetime.fromisoformat(joined)).where(
+            Learner.id == person).execute()
+        people[letter] = person
+    a, b, c, d, e = (people[x] for x in "ABCDE")
+    _done(a, "test-unlock", "2026-09-10 09:00")
+    _done(a, "test-sms", "2026-10-05 09:00")
+    _done(b, "test-unlock", "2026-09-30 20:00")
+    _done(c, "test-unlock", None, last="2026-10-02 10:00")
+    _done(d, "test-sms", "2026-10-20 09:00")
+    _done(d, "test-unlock", "2026-11-02 09:00")
+    _done(e, "test-unlock", "2026-10-01 09:00")
+    _done(e, "test-sms", "2026-10-01 10:00")
+    for who, kind, when in ((a, "smartphone", "2026-09-10"), (a, "vneid_level2", "2026-10-20"),
+                            (b, "smartphone", "2026-10-15"), (d, "payment_account", "2026-11-02"),
+                            (d, "cashless_bill", "2026-11-02"), (e, "smartphone", "2026-10-01"),
+                            (e, "vneid_level2", "2026-10-01")):
+        Outcome.create(learner=who, kind=kind, ticked_at=datetime.fromisoformat(when))
+    GroupSession.create(uid="s1", village=village, lesson_id="test-unlock",
+                        started_at=datetime.fromisoformat("2026-10-12 08:00"))
+    GroupSession.create(uid="s2", village=ban_hai, lesson_id="test-sms",
+                        started_at=datetime.fromisoformat("2026-11-03 08:00"))
+    for who, question, option, when in ((a, "swipe", 0, "2026-10-01 09:00"), (a, "swipe", 1, "2026-10-01 09:05"),
+                                        (b, "swipe", 0, "2026-10-14 09:00"), (c, "swipe", 0, "2026-10-02 09:00"),
+                                        (d, "swipe", 1, "2026-11-02 09:00"), (a, "screen-off", 1, "2026-09-10"),
+                                        (b, "screen-off", 1, "2026-10-14"), (d, "screen-off", 0, "2026-11-02"),
+                                        (e, "swipe", 0, "2026-10-01"), (e, "swipe", 0, "2026-10-01"),
+                                        (e, "swipe", 0, "2026-10-01")):
+        _answer(who, "test-unlock", question, option, when)
+    _answer(a, "test-sms", "otp", 1, "2026-10-05")
+    _answer(d, "test-sms", "otp", 1, "2026-10-20")
+    return {"people": people, "thon_mot": village, "ban_hai": ban_hai, "commune": xa_thu}
 
 
-def test_every_number_matches_the_hand_count(commune, catalog) -> None:
-    rows = {r.row.village: r for r in reports.villages_report(catalog, "Xã Thử")}
-    assert list(rows) == ["Bản Hai", "Thôn Một"]
-    a, b = rows["Thôn Một"], rows["Bản Hai"]
-    assert (a.row.learners, a.row.lessons_completed, a.row.sessions) == (3, 3, 1)
-    assert (a.share("smartphone"), a.share("scams"), a.share("payments")) == (2 / 3, 1 / 3, 0.0)
-    assert (b.row.learners, b.row.lessons_completed, b.row.sessions) == (1, 1, 0)
-    assert (b.share("smartphone"), b.share("scams")) == (0.0, 1.0)
-    assert a.row.last_activity is not None and b.row.last_activity is not None
+@pytest.fixture
+def staff(commune):
+    accounts.create_account("canbo", "Cán bộ", "mat-khau-dai", "staff", "Xã Thử")
+    return accounts.login("canbo", "mat-khau-dai")
 
 
-def test_the_table_takes_two_queries_whatever_the_size(commune, catalog, monkeypatch) -> None:
+def _rows(dash: reports.Dashboard) -> dict[str, reports.VillageReport]:
+    return {v.row.village: v for v in dash.villages}
+
+
+def test_every_number_matches_the_hand_count(staff, catalog, commune) -> None:
+    dash = reports.dashboard(staff, catalog, commune["commune"])
+    rows = _rows(dash)
+    assert list(rows) == ["Bản Hai", "Thôn Một"]  # Vietnamese order, other commune left out
+    one, two, whole = rows["Thôn Một"], rows["Bản Hai"], dash.total
+    assert (one.row.learners, one.row.lessons_completed, one.row.sessions, one.row.households) == (4, 3, 1, 3)
+    assert (one.share("smartphone"), one.share("scams"), one.share("payments")) == (2 / 4, 1 / 4, 0.0)
+    assert {k: one.indicator(k) for k in indicators.KEYS} == {
+        "basic_skills": 1 / 4, "smartphone": 2 / 4, "vneid_level2": 1 / 4, "payment_account": 0.0,
+        "cashless_bill": 0.0, "skilled_household": 1 / 3}
+    assert (two.row.learners, two.row.lessons_completed, two.row.sessions, two.row.households) == (1, 2, 1, 1)
+    assert {k: two.indicator(k) for k in indicators.KEYS} == {
+        "basic_skills": 1.0, "smartphone": 0.0, "vneid_level2": 0.0, "payment_account": 1.0, "cashless_bill": 1.0,
+        "skilled_household": 1.0}
+    assert (whole.row.learners, whole.row.lessons_completed, whole.row.sessions) == (5, 5, 2)
+    assert {k: whole.counts(k) for k in indicators.KEYS} == {
+        "basic_skills": (2, 5), "smartphone": (2, 5), "vneid_level2": (1, 5), "payment_account": (1, 5),
+        "cashless_bill": (1, 5), "skilled_household": (2, 4)}
+    assert one.row.last_activity == datetime(2026, 10, 5, 9) and two.row.last_activity == datetime(2026, 11, 2, 9)
+
+
+def test_a_period_counts_what_happened_in_it_and_standings_at_its_end(staff, catalog, commune) -> None:
+    rows = _rows(reports.dashboard(staff, catalog, commune["commune"], OCTOBER))
+    one, two = rows["Thôn Một"], rows["Bản Hai"]
+    # B's lesson finished at 03:00 on 1 October in Vietnam (still 30 September in UTC): it is October's
+    assert (one.row.learners, one.row.lessons_completed, one.row.sessions) == (3, 2, 1)  # Cô Năm joined later
+    assert (one.share("smartphone"), one.share("scams")) == (2 / 3, 1 / 3)
+    assert (one.indicator("basic_skills"), one.indicator("skilled_household"), one.indicator("vneid_level2")) == (
+        1 / 3, 1 / 2, 1 / 3)
+    assert (two.row.lessons_completed, two.row.sessions, two.share("smartphone"), two.share("scams")) == (
+        1, 0, 0.0, 1.0)
+    assert (two.indicator("basic_skills"), two.indicator("payment_account")) == (0.0, 0.0)  # both came in November
+    september = _rows(reports.dashboard(staff, catalog, commune["commune"],
+                                        reports.month_filters(date(2026, 9, 15))))
+    assert september["Thôn Một"].row.lessons_completed == 1 and september["Thôn Một"].share("smartphone") == 1 / 3
+
+
+def test_filters_by_topic_and_village(staff, catalog, commune) -> None:
+    scams = reports.dashboard(staff, catalog, commune["commune"], reports.Filters(topic="scams"))
+    assert [(v.row.village, v.row.lessons_completed) for v in scams.villages] == [("Bản Hai", 1), ("Thôn Một", 1)]
+    assert [lesson for lesson, _ in scams.lessons] == ["test-sms"]
+    assert set(scams.matrix) == {(commune["thon_mot"], "test-sms"), (commune["ban_hai"], "test-sms")}
+    assert {h.row.question_id for h in scams.hardest} <= {"otp", "ask-family"}
+    only = reports.dashboard(staff, catalog, commune["commune"], reports.Filters(village_ids=(commune["ban_hai"],)))
+    assert [v.row.village for v in only.villages] == ["Bản Hai"] and only.total.row.learners == 1
+    with pytest.raises(InvalidInput):
+        reports.dashboard(staff, catalog, commune["commune"],
+                          reports.Filters(since=date(2026, 10, 2), until=date(2026, 10, 1)))
+
+
+def test_lesson_matrix_and_months(staff, catalog, commune) -> None:
+    dash = reports.dashboard(staff, catalog, commune["commune"])
+    one, two = _rows(dash)["Thôn Một"], _rows(dash)["Bản Hai"]
+    assert dash.matrix == {(commune["thon_mot"], "test-unlock"): 2, (commune["thon_mot"], "test-sms"): 1,
+                           (commune["ban_hai"], "test-sms"): 1, (commune["ban_hai"], "test-unlock"): 1}
+    assert (dash.matrix_share(one, "test-unlock"), dash.matrix_share(two, "test-unlock")) == (0.5, 1.0)
+    assert sorted(dash.monthly) == [("Bản Hai", "2026-10", 1), ("Bản Hai", "2026-11", 1),
+                                    ("Thôn Một", "2026-09", 1), ("Thôn Một", "2026-10", 2)]
+    october = reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
+    assert (commune["ban_hai"], "test-unlock") not in october.matrix  # done in November
+
+
+def test_hardest_questions_across_the_commune(staff, catalog, commune) -> None:
+    scope = sql.Scope(commune["commune"])
+    found = sql.hardest_questions(scope, min_answers=2, limit=10)
+    assert [(q.question_id, q.answers, q.wrong, q.common_wrong_option) for q in found] == [
+        ("swipe", 5, 3, 0), ("screen-off", 3, 1, 0), ("otp", 2, 0, None)]
+    assert [q.question_id for q in sql.hardest_questions(scope, min_answers=4, limit=10)] == ["swipe"]
+    in_october = sql.hardest_questions(reports.scope_for(catalog, commune["commune"], OCTOBER), 2, 10)
+    assert [(q.question_id, q.answers, q.wrong) for q in in_october] == [("swipe", 4, 3), ("otp", 2, 0)]
+    dash = reports.dashboard(staff, catalog, commune["commune"])  # at least 5 answers to be listed
+    assert [(h.question.prompt if h.question else "", h.common_wrong) for h in dash.hardest] == [
+        ("Vuốt lên có mở được màn hình không?", "Có")]
+
+
+def test_targets_default_to_the_national_ones_and_staff_change_them(staff, catalog, commune) -> None:
+    assert indicators.targets(staff, commune["commune"]) == {i.key: i.default for i in indicators.INDICATORS}
+    indicators.set_targets(staff, commune["commune"], {"basic_skills": 0.25, "cashless_bill": 0.9})
+    dash = reports.dashboard(staff, catalog, commune["commune"])
+    assert dash.targets["basic_skills"] == 0.25 and dash.targets["smartphone"] == 0.8
+    assert dash.total.indicator("basic_skills") >= dash.targets["basic_skills"]  # 2/5 meets 25%
+    with pytest.raises(InvalidInput):  # all or nothing: the good value is not kept either
+        indicators.set_targets(staff, commune["commune"], {"smartphone": 0.5, "vneid_level2": 1.5})
+    assert indicators.targets(staff, commune["commune"])["smartphone"] == 0.8
+
+
+def test_only_staff_of_the_commune_or_an_admin_see_it(staff, catalog, commune) -> None:
+    accounts.create_account("totruong", "Tổ trưởng", "mat-khau-dai", "trainer", "Xã Thử")
+    accounts.create_account("canbo-xa", "Cán bộ xã Xa", "mat-khau-dai", "staff", "Xã Xa")
+    accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
+    trainer, other, admin = (accounts.login(u, "mat-khau-dai") for u in ("totruong", "canbo-xa", "tinh"))
+    for outsider in (trainer, other):
+        with pytest.raises(Forbidden):
+            reports.dashboard(outsider, catalog, commune["commune"])
+        with pytest.raises(Forbidden):
+            reports.learners_report(outsider, catalog, commune["commune"])
+        with pytest.raises(Forbidden):
+            indicators.set_targets(outsider, commune["commune"], {"basic_skills": 0.1})
+    with pytest.raises(Forbidden):
+        trainers.add_village(trainer, commune["commune"], "Thôn Mới")
+    assert reports.dashboard(admin, catalog, commune["commune"]).total.row.learners == 5
+    assert reports.dashboard(other, catalog, queries.find_commune("Xã Xa")).total.row.learners == 1
+
+
+def test_the_dashboard_takes_the_same_queries_whatever_the_size(staff, catalog, commune, monkeypatch) -> None:
     from progress_db.db import database
 
     real = database.obj.execute_sql
-    calls = []
+    calls: list[str] = []
     monkeypatch.setattr(database.obj, "execute_sql", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    reports.villages_report(catalog, "Xã Thử")
+    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
     small = len(calls)
-    for i in range(30):
-        services.add_learner(commune[0], f"Người {i}")
+    for i in range(40):
+        person = services.add_learner(commune["ban_hai"], f"Người {i}")
+        services.go_to(person.id, catalog.get("test-sms"), 99)
     calls.clear()
-    reports.villages_report(catalog, "Xã Thử")
-    assert len(calls) == small <= 4
+    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
+    assert len(calls) == small <= 12
 
 
-def test_csv_is_safe_from_formula_injection(commune, catalog) -> None:
-    queries.get_or_create_village(queries.find_commune("Xã Thử"), "=HYPERLINK(\"http://x\")")
-    text = reports.as_csv(reports.villages_report(catalog, "Xã Thử"))
-    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+def test_the_queries_use_indexes(staff, catalog, commune, monkeypatch) -> None:
+    from progress_db.db import database
+
+    real = database.obj.execute_sql
+    seen: list[tuple[str, object]] = []
+    monkeypatch.setattr(database.obj, "execute_sql",
+                        lambda *a, **k: seen.append((a[0], a[1] if len(a) > 1 else None)) or real(*a, **k))
+    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
+    reports.learners_report(staff, catalog, commune["commune"], OCTOBER)
+    monkeypatch.undo()
+    for statement, params in seen:
+        if "lesson_progress" in statement or "attempt" in statement:
+            plan = " | ".join(r[3] for r in database.execute_sql("EXPLAIN QUERY PLAN " + statement, params))
+            assert not re.search(r"SCAN (lp|a|lesson_progress|attempt)\b(?! USING)", plan), plan
 
 
-def test_report_villages_cli(commune, db: Path) -> None:
+def test_learner_export_has_each_residents_standing(staff, catalog, commune) -> None:
+    rows = {r.name: r for r in reports.learners_report(staff, catalog, commune["commune"])}
+    assert set(rows) == {"Bà Một", "Ông Hai", "Chị Ba", "Cô Năm", "Anh Tư"}
+    a, b, c = rows["Bà Một"], rows["Ông Hai"], rows["Chị Ba"]
+    assert (a.lessons_completed, a.skilled, a.household, a.outcomes["vneid_level2"]) == (2, True, "Nhà 1", True)
+    assert (b.lessons_completed, b.skilled, b.finished["smartphone"], b.outcomes["vneid_level2"]) == (
+        1, False, True, False)
+    assert (c.lessons_completed, c.finished["smartphone"], c.last_activity) == (0, False, datetime(2026, 10, 2, 10))
+
+
+def test_csv_and_excel_are_safe_from_formula_injection(staff, catalog, commune) -> None:
+    evil = '=HYPERLINK("http://x","Bấm")'
+    queries.get_or_create_village(commune["commune"], evil)
+    person = services.add_learner(commune["thon_mot"], "Bà Bảy")
+    Learner.update(display_name="@SUM(1+1)").where(Learner.id == person.id).execute()  # as if typed long ago
+    dash = reports.dashboard(staff, catalog, commune["commune"])
+    text = reports.as_csv(reports.as_records(dash.villages), reports.VILLAGE_COLUMNS, people=True)
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and text.startswith("\ufeffThôn,")
+    book = reports.exports(dash, reports.learners_report(staff, catalog, commune["commune"]))
+    with zipfile.ZipFile(io.BytesIO(book)) as zipped:
+        sheets = [zipped.read(n).decode() for n in zipped.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in s or "<f " in s for s in sheets)  # no formula anywhere
+    loaded = load_workbook(io.BytesIO(book))
+    villages, learners = loaded.worksheets
+    assert evil in [c.value for c in villages["A"]]  # shown exactly as written, as text
+    assert "@SUM(1+1)" in [c.value for c in learners["B"]]
+    assert [c.value for c in villages[1]][:3] == ["Thôn", "Người học", "Bài đã xong"]
+
+
+def test_monthly_report_names_the_month_and_its_numbers(staff, catalog, commune) -> None:
+    dash = reports.dashboard(staff, catalog, commune["commune"], reports.month_filters(date(2026, 10, 9)))
+    page = reports.monthly_report(dash, date(2026, 11, 3))
+    assert "Báo cáo tháng 10/2026" in page and "01/10/2026" in page and "31/10/2026" in page
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert re.search(r"Thôn Một\s+3\s+2\s+1\s+33%", text)  # residents, lessons this month, sessions, basic skills
+    assert re.search(r"Có kỹ năng số cơ bản\s+1/4\s+25%\s+70%\s+Còn thiếu 45 điểm %", text)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's Chromium to print")
+def test_monthly_report_prints_on_one_page_for_a_commune_of_twenty_villages(db: Path, catalog, tmp_path) -> None:
+    from learn.services import demo
+
+    demo.seed(catalog, ROOT / "content" / "vi" / "demo-names.yaml",
+              villages=20, learners=400, seed=5, now=datetime(2026, 11, 20))
+    admin = queries.AccountInfo(0, "t", "t", "admin", None, None)
+    commune_id = queries.list_communes()[0][0]
+    dash = reports.dashboard(admin, catalog, commune_id, reports.month_filters(date(2026, 10, 1)))
+    assert len(dash.villages) == 20 and dash.total.row.lessons_completed > 0
+    source = tmp_path / "report.html"
+    source.write_text(reports.monthly_report(dash, date(2026, 11, 20)), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    source.as_uri()], check=True, capture_output=True, timeout=120)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+
+
+def test_report_commands(commune, db: Path, tmp_path: Path) -> None:
     env = {"LEARN_HOME": str(db.parent), "LEARN_CONTENT_DIR": str(CONTENT)}
-    result = CliRunner().invoke(cli, ["report", "villages", "--commune", "Xã Thử", "--format", "json"], env=env)
-    assert result.exit_code == 0
+    result = runner().invoke(cli, ["report", "villages", "--commune", "Xã Thử", "--format", "json"],
+                             env=env)
+    assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
-    assert [(r["village"], r["learners"], r["finished_smartphone"]) for r in rows] == [
-        ("Bản Hai", 1, 0.0), ("Thôn Một", 3, 0.667)]
-    table = CliRunner().invoke(cli, ["report", "villages", "--commune", "Xã Thử"], env=env)
+    assert [(r["village"], r["learners"], r["finished_smartphone"], r["indicator_skilled_household"])
+            for r in rows] == [("Bản Hai", 1, 1.0, 1.0), ("Thôn Một", 4, 0.5, 0.333)]
+    table = runner().invoke(cli, ["report", "villages", "--commune", "Xã Thử"], env=env)
     assert table.output.splitlines()[0].split()[:3] == ["village", "learners", "lessons_completed"]
-    missing = CliRunner().invoke(cli, ["report", "villages", "--commune", "Xã Không Có"], env=env)
-    assert missing.exit_code == 1 and "no commune named" in missing.output
-    several = CliRunner().invoke(cli, ["report", "villages"], env=env)
-    assert several.exit_code == 2 and "name the commune with --commune" in several.output
+    missing = runner().invoke(cli, ["report", "villages", "--commune", "Xã Không Có"], env=env)
+    assert missing.exit_code == 1 and "no commune named" in missing.stderr
+    several = runner().invoke(cli, ["report", "villages"], env=env)
+    assert several.exit_code == 2 and "name the commune with --commune" in several.stderr
+    out = tmp_path / "october.html"
+    monthly = runner().invoke(cli, ["report", "monthly", "--commune", "Xã Thử", "--month", "2026-10",
+                                               "-o", str(out)], env=env)
+    assert monthly.exit_code == 0 and "Báo cáo tháng 10/2026" in out.read_text(encoding="utf-8")
+    bad = runner().invoke(cli, ["report", "monthly", "--commune", "Xã Thử", "--month", "10/2026",
+                                           "-o", str(out)], env=env)
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.stderr
+    book = tmp_path / "hoc-so.xlsx"
+    xlsx = runner().invoke(cli, ["report", "learners", "--commune", "Xã Thử", "--format", "xlsx",
+                                            "-o", str(book)], env=env)
+    assert xlsx.exit_code == 0 and load_workbook(book).worksheets[1].max_row == 6  # header + 5 residents
+    csv_file = tmp_path / "learners.csv"
+    runner().invoke(cli, ["report", "learners", "--commune", "Xã Thử", "-o", str(csv_file)], env=env)
+    assert "Bà Một" in csv_file.read_text(encoding="utf-8") and "Bà Xa" not in csv_file.read_text(encoding="utf-8")
+

@@ -23,6 +23,7 @@ page = st.navigation(
         st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
         st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
         st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
+        st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
     ],
     position="hidden",
 )

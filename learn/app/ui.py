@@ -13,8 +13,9 @@ from learn import services
 from learn.app import resources
 from learn.errors import LearnError, NotFound
 from learn.lessons.model import Question
+from learn.services import accounts
 from learn.strings_vi import t
-from progress_db.queries import LearnerInfo
+from progress_db.queries import AccountInfo, LearnerInfo
 
 PAGES = {
     "village": "views/village.py",
@@ -23,6 +24,7 @@ PAGES = {
     "lesson": "views/lesson.py",
     "trainer": "views/trainer.py",
     "session": "views/session.py",
+    "dashboard": "views/dashboard.py",
 }
 
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.
@@ -36,6 +38,7 @@ ICONS = {
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
     "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
     "slow": ":material/slow_motion_video:", "mic": ":material/mic:", "print": ":material/print:",
+    "chart": ":material/bar_chart:", "download": ":material/download:", "target": ":material/flag:",
 }
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
@@ -96,6 +99,18 @@ def signed_in_learner() -> LearnerInfo:
         for key in ("learner_id", "learner_uid"):
             st.session_state.pop(key, None)
         go("learner" if "village_id" in st.session_state else "village")
+
+
+def signed_in_account() -> AccountInfo | None:
+    """The trainer, staff or admin account signed in on this session, if it still exists."""
+    account_id = st.session_state.get("account_id")
+    if account_id is None:
+        return None
+    try:
+        return accounts.account(account_id)
+    except NotFound:
+        st.session_state.pop("account_id", None)
+        return None
 
 
 def apply_style() -> None:

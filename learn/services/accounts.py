@@ -59,10 +59,13 @@ def create_account(username: str, name: str, password: str, role: str, commune: 
     return queries.add_account(username, squash(name) or username, hash_secret(password), role, commune_id)
 
 
-def create_trainer(who: AccountInfo, username: str, name: str, password: str) -> AccountInfo:
-    """Commune staff add a trainer account for their own commune."""
-    require(who, "staff")
-    return create_account(username, name, password, "trainer", who.commune)
+def create_trainer(who: AccountInfo, username: str, name: str, password: str,
+                   commune_id: int | None = None) -> AccountInfo:
+    """Commune staff add a trainer account for their own commune (an admin, for the commune given)."""
+    commune_id = who.commune_id if commune_id is None else commune_id
+    require(who, "staff", commune_id=commune_id)
+    return create_account(username, name, password, "trainer", queries.commune_name(commune_id)
+                          if commune_id is not None else None)
 
 
 def login(username: str, password: str, now: datetime | None = None) -> AccountInfo:

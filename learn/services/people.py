@@ -89,7 +89,8 @@ def learners(village_id: int) -> list[LearnerInfo]:
     return queries.list_learners(village_id)
 
 
-def add_learner(village_id: int, name: str, birth_year: str | int | None = None, pin: str | None = None) -> LearnerInfo:
+def add_learner(village_id: int, name: str, birth_year: str | int | None = None, pin: str | None = None,
+                household: str | None = None) -> LearnerInfo:
     """Add a resident to a village after checking every field; InvalidInput names the first bad one."""
     village(village_id)
     clean = clean_name(name)
@@ -97,7 +98,7 @@ def add_learner(village_id: int, name: str, birth_year: str | int | None = None,
     code = clean_pin(pin)
     if queries.find_learner(village_id, fold(clean), year) is not None:
         raise InvalidInput("same name and year already in this village", key="learner.duplicate", name=clean)
-    return queries.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None)
+    return queries.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None, household)
 
 
 def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:

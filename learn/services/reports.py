@@ -1,64 +1,369 @@
-"""Commune staff's view of their villages: the village table, for the dashboard, the CLI and exports."""
+"""Commune staff's view of their villages: the dashboard, the village table (also for the CLI) and exports.
+
+Numbers come from ``progress_db.reports`` (SQL aggregation, a fixed number of queries); this module adds the
+shares, targets, lesson titles and the formats people take away (CSV, Excel, a printable monthly report).
+"""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from learn.errors import InvalidInput
 from learn.lessons.catalog import Catalog
-from learn.lessons.model import CORE_TOPICS
+from learn.lessons.model import CORE_TOPICS, Question
+from learn.services import indicators
+from learn.services.accounts import require
+from learn.strings_vi import t
 from learn.text import fold
 from progress_db import queries
-from progress_db.reports import VillageRow, village_table
+from progress_db import reports as sql
+from progress_db.queries import AccountInfo
+from progress_db.reports import LearnerRow, Measures, QuestionRow, Scope, VillageRow
+
+#: Vietnam keeps one time zone all year; dates people pick and months on charts are in it.
+UTC_OFFSET_HOURS = 7
+HARDEST_MIN_ANSWERS = 5
+HARDEST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the staff member picked: some villages (None: all), one topic (None: all), a period of local dates
+    (both ends included; None: open)."""
+
+    village_ids: tuple[int, ...] | None = None
+    topic: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _utc(day: date) -> datetime:
+    """Local midnight at the start of ``day``, as the naive UTC time the database stores."""
+    return datetime(day.year, day.month, day.day) - timedelta(hours=UTC_OFFSET_HOURS)
+
+
+def scope_for(catalog: Catalog, commune_id: int, filters: Filters) -> Scope:
+    """The SQL scope for the filters."""
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput("period ends before it starts", key="dashboard.bad_period")
+    lessons = None
+    if filters.topic is not None:
+        lessons = tuple(x.id for topic, group in catalog.by_topic() if topic == filters.topic for x in group)
+    return Scope(commune_id, filters.village_ids, lessons,
+                 _utc(filters.since) if filters.since else None,
+                 _utc(filters.until + timedelta(days=1)) if filters.until else None)
+
+
+def measures(catalog: Catalog) -> Measures:
+    """Core topics' lessons, basic-skills topics and the outcomes trainers tick."""
+    from learn.services.trainers import OUTCOMES
+
+    topics = {topic: tuple(x.id for x in group) for topic, group in catalog.by_topic() if topic in CORE_TOPICS}
+    return Measures(topics, tuple(x for x in indicators.BASIC_TOPICS if x in topics), OUTCOMES)
 
 
 @dataclass(frozen=True)
 class VillageReport:
-    """A village table row with the shares a report shows (0..1)."""
+    """A village (or the whole commune) with the shares a report shows (0..1)."""
 
     row: VillageRow
 
     def share(self, topic: str) -> float:
-        """Share of the village's residents who finished every lesson of ``topic``."""
+        """Share of the residents who finished every lesson of ``topic``."""
         return self.row.topic_finishers.get(topic, 0) / self.row.learners if self.row.learners else 0.0
 
+    def counts(self, key: str) -> tuple[int, int]:
+        """(numerator, denominator) of an indicator."""
+        if key == "basic_skills":
+            return self.row.skilled, self.row.learners
+        if key == "skilled_household":
+            return self.row.skilled_households, self.row.households
+        return self.row.outcomes.get(key, 0), self.row.learners
 
-def villages_report(catalog: Catalog, commune: str) -> list[VillageReport]:
-    """Every village of the commune named ``commune``, in Vietnamese alphabetical order."""
-    commune_id = queries.find_commune(commune)
-    if commune_id is None:
-        raise InvalidInput(f"no commune named {commune!r}", key="report.no_commune")
-    topics = {topic: [x.id for x in lessons] for topic, lessons in catalog.by_topic() if topic in CORE_TOPICS}
-    rows = village_table(commune_id, topics)
+    def indicator(self, key: str) -> float:
+        """The indicator's value as a share (0 when there is nobody to count)."""
+        part, whole = self.counts(key)
+        return part / whole if whole else 0.0
+
+
+def total(rows: list[VillageReport], name: str) -> VillageReport:
+    """The commune as one row: every count summed (households belong to one village each)."""
+    def add(key: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in rows:
+            for k, v in getattr(r.row, key).items():
+                out[k] = out.get(k, 0) + v
+        return out
+    last = max((r.row.last_activity for r in rows if r.row.last_activity), default=None)
+    return VillageReport(VillageRow(
+        0, name, sum(r.row.learners for r in rows), sum(r.row.lessons_completed for r in rows),
+        add("topic_finishers"), sum(r.row.sessions for r in rows), last, sum(r.row.skilled for r in rows),
+        add("outcomes"), sum(r.row.households for r in rows), sum(r.row.skilled_households for r in rows)))
+
+
+@dataclass(frozen=True)
+class HardQuestion:
+    """A question many got wrong, with its text and the wrong option chosen most."""
+
+    lesson_title: str
+    question: Question | None
+    row: QuestionRow
+
+    @property
+    def common_wrong(self) -> str:
+        if self.question is None or self.row.common_wrong_option is None:
+            return ""
+        options = self.question.options
+        return options[self.row.common_wrong_option].text if self.row.common_wrong_option < len(options) else ""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the staff dashboard shows, for one commune and one set of filters."""
+
+    commune_id: int
+    commune: str
+    filters: Filters
+    villages: list[VillageReport]
+    total: VillageReport
+    targets: dict[str, float]
+    lessons: list[tuple[str, str]]  # (lesson id, title), in curriculum order
+    matrix: dict[tuple[int, str], int]
+    monthly: list[tuple[str, str, int]]  # (village name, YYYY-MM, lessons completed)
+    hardest: list[HardQuestion]
+
+    def matrix_share(self, village: VillageReport, lesson_id: str) -> float:
+        done = self.matrix.get((village.row.village_id, lesson_id), 0)
+        return done / village.row.learners if village.row.learners else 0.0
+
+
+def _commune_name(commune_id: int) -> str:
+    name = queries.commune_name(commune_id)
+    if name is None:
+        raise InvalidInput(f"no commune {commune_id}", key="report.no_commune")
+    return name
+
+
+def _sorted(rows: list[VillageRow]) -> list[VillageReport]:
     return [VillageReport(r) for r in sorted(rows, key=lambda r: (fold(r.village), r.village))]
 
 
-COLUMNS = ["village", "learners", "lessons_completed", *[f"finished_{t}" for t in CORE_TOPICS], "sessions",
-           "last_activity"]
+def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filters = Filters()) -> Dashboard:
+    """The dashboard for staff of the commune (or an admin). Eight queries, whatever the data size."""
+    require(who, "staff", commune_id=commune_id)
+    commune = _commune_name(commune_id)
+    scope = scope_for(catalog, commune_id, filters)
+    villages = _sorted(sql.village_table(scope, measures(catalog)))
+    names = {v.row.village_id: v.row.village for v in villages}
+    lessons = [(x.id, x.title) for topic, group in catalog.by_topic() for x in group
+               if filters.topic is None or topic == filters.topic]
+    hardest = []
+    for row in sql.hardest_questions(scope, HARDEST_MIN_ANSWERS, HARDEST_LIMIT):
+        lesson = catalog.lessons.get(row.lesson_id)
+        question = next((q for q in lesson.questions if q.id == row.question_id), None) if lesson else None
+        hardest.append(HardQuestion(lesson.title if lesson else row.lesson_id, question, row))
+    monthly = [(names.get(v, ""), month, n) for v, month, n in sql.monthly_completions(scope, UTC_OFFSET_HOURS)]
+    return Dashboard(commune_id, commune, filters, villages, total(villages, commune),
+                     indicators.targets(who, commune_id), lessons, sql.lesson_matrix(scope), monthly, hardest)
+
+
+def villages_report(catalog: Catalog, commune: str) -> list[VillageReport]:
+    """Every village of the commune named ``commune``, in Vietnamese alphabetical order (for the CLI)."""
+    commune_id = queries.find_commune(commune)
+    if commune_id is None:
+        raise InvalidInput(f"no commune named {commune!r}", key="report.no_commune")
+    return _sorted(sql.village_table(Scope(commune_id), measures(catalog)))
+
+
+def learners_report(who: AccountInfo, catalog: Catalog, commune_id: int,
+                    filters: Filters = Filters()) -> list[LearnerRow]:
+    """Every resident of the commune (or the filtered villages) with their standing; for the progress export."""
+    require(who, "staff", commune_id=commune_id)
+    return sql.learner_table(scope_for(catalog, commune_id, filters), measures(catalog))
+
+
+# --- tables people take away: one set of columns, English keys for machines, Vietnamese headers for people ---
+
+VILLAGE_COLUMNS = ["village", "learners", "lessons_completed", *[f"finished_{t}" for t in CORE_TOPICS],
+                   *[f"indicator_{k}" for k in indicators.KEYS], "households", "sessions", "last_activity"]
+LEARNER_COLUMNS = ["village", "name", "birth_year", "household", "lessons_completed",
+                   *[f"finished_{t}" for t in CORE_TOPICS], "indicator_basic_skills",
+                   *[f"outcome_{k}" for k in indicators.KEYS if k not in ("basic_skills", "skilled_household")],
+                   "last_activity"]
+
+
+def _when(value: datetime | None) -> str:
+    return (value + timedelta(hours=UTC_OFFSET_HOURS)).isoformat(sep=" ", timespec="minutes") if value else ""
 
 
 def as_records(reports: list[VillageReport]) -> list[dict[str, object]]:
-    """Plain rows (for JSON, CSV and the table)."""
+    """Plain rows (shares rounded to 3 places) for JSON, CSV, Excel and the table."""
     return [{"village": r.row.village, "learners": r.row.learners, "lessons_completed": r.row.lessons_completed,
-             **{f"finished_{t}": round(r.share(t), 3) for t in CORE_TOPICS}, "sessions": r.row.sessions,
-             "last_activity": r.row.last_activity.isoformat(sep=" ", timespec="minutes") if r.row.last_activity
-             else ""} for r in reports]
+             **{f"finished_{x}": round(r.share(x), 3) for x in CORE_TOPICS},
+             **{f"indicator_{k}": round(r.indicator(k), 3) for k in indicators.KEYS},
+             "households": r.row.households, "sessions": r.row.sessions,
+             "last_activity": _when(r.row.last_activity)} for r in reports]
+
+
+def learner_records(rows: list[LearnerRow], village_names: dict[int, str]) -> list[dict[str, object]]:
+    """One plain row per resident (yes/no as 1/0)."""
+    return [{"village": village_names.get(r.village_id, ""), "name": r.name, "birth_year": r.birth_year or "",
+             "household": r.household or "", "lessons_completed": r.lessons_completed,
+             **{f"finished_{x}": int(r.finished.get(x, False)) for x in CORE_TOPICS},
+             "indicator_basic_skills": int(r.skilled),
+             **{f"outcome_{k}": int(r.outcomes.get(k, False)) for k in indicators.KEYS
+                if k not in ("basic_skills", "skilled_household")},
+             "last_activity": _when(r.last_activity)} for r in rows]
+
+
+def header(column: str) -> str:
+    """A column's Vietnamese header."""
+    for prefix, key in (("finished_", "topic"), ("indicator_", "indicator"), ("outcome_", "outcome.short")):
+        if column.startswith(prefix):
+            return t(f"{key}.{column[len(prefix):]}")
+    return t(f"report.col.{column}")
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (a name like "=HYPERLINK(...)" stays text)."""
+    """A CSV cell a spreadsheet will not run as a formula (a name like "=HYPERLINK(...)" stays text)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
 
-def as_csv(reports: list[VillageReport]) -> str:
-    """The table as CSV, safe to open in a spreadsheet."""
+def as_csv(records: list[dict[str, object]], columns: list[str], *, people: bool = False) -> str:
+    """Rows as CSV, safe to open in a spreadsheet; ``people``: Vietnamese headers instead of keys."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for record in as_records(reports):
-        writer.writerow({k: spreadsheet_safe(v) for k, v in record.items()})
+    writer = csv.writer(out)
+    writer.writerow([header(c) for c in columns] if people else columns)
+    for record in records:
+        writer.writerow([spreadsheet_safe(record.get(c, "")) for c in columns])
+    # a byte-order mark so Excel on Windows reads Vietnamese as UTF-8
+    return ("\ufeff" if people else "") + out.getvalue()
+
+
+def as_xlsx(sheets: list[tuple[str, list[str], list[dict[str, object]]]]) -> bytes:
+    """An Excel workbook, one sheet per (title, columns, records). Text is always stored as text, so a name
+    that starts with "=" shows as written and never runs as a formula."""
+    book = Workbook(write_only=True)
+    for title, columns, records in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.freeze_panes = "A2"
+        for i, column in enumerate(columns):
+            sheet.column_dimensions[chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26)].width = \
+                max(10, min(40, len(header(column)) + 2))
+        bold = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=header(column))
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        for record in records:
+            cells = []
+            for column in columns:
+                value = record.get(column, "")
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # openpyxl would otherwise turn "=..." into a formula
+                cells.append(cell)
+            sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
+
+
+def exports(dash: Dashboard, learners: list[LearnerRow]) -> bytes:
+    """The dashboard's village table and the residents' progress as one Excel workbook."""
+    names = {v.row.village_id: v.row.village for v in dash.villages}
+    return as_xlsx([(t("report.sheet_villages"), VILLAGE_COLUMNS, as_records([*dash.villages, dash.total])),
+                    (t("report.sheet_learners"), LEARNER_COLUMNS, learner_records(learners, names))])
+
+
+# --- the printable monthly report ---
+
+def month_filters(month: date, village_ids: tuple[int, ...] | None = None) -> Filters:
+    """Filters for the calendar month containing ``month``."""
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return Filters(village_ids, None, first, last)
+
+
+REPORT_STYLE = """
+@page { size: A4; margin: 10mm 12mm; }
+body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; font-size: 9pt; line-height: 1.25; color: #111;
+       max-width: 186mm; margin: 0 auto; }
+h1 { font-size: 15pt; margin: 0 0 1mm; }
+.meta { color: #333; margin: 0 0 3mm; }
+h2 { font-size: 11pt; margin: 3mm 0 1mm; border-bottom: 2px solid #0b5cad; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #999; padding: 0.4mm 1.5mm; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #e8eef6; }
+tr.total td { font-weight: bold; background: #f3f3f3; }
+.met { color: #1b7f3b; font-weight: bold; }
+.short { color: #b00020; font-weight: bold; }
+ol { margin: 0; padding-left: 6mm; }
+.sign { display: flex; justify-content: space-between; margin-top: 4mm; }
+.sign div { width: 45%; text-align: center; }
+.print { font-size: 12pt; padding: 2mm 6mm; margin-bottom: 4mm; }
+@media print { .print { display: none; } }
+"""
+
+
+def _pct(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def monthly_report(dash: Dashboard, made_on: date) -> str:
+    """One printable A4 page: indicators against targets, each village's month, the hardest questions."""
+    e = html.escape
+    f = dash.filters
+    assert f.since is not None
+    rows = []
+    for key in indicators.KEYS:
+        part, whole = dash.total.counts(key)
+        value, target = dash.total.indicator(key), dash.targets[key]
+        mark = (f'<span class="met">{e(t("report.met"))}</span>' if value >= target
+                else f'<span class="short">{e(t("report.short_of", points=round(100 * (target - value))))}</span>')
+        rows.append(f"<tr><td>{e(t(f'indicator.{key}'))}</td><td>{part}/{whole}</td><td>{_pct(value)}</td>"
+                    f"<td>{_pct(target)}</td><td>{mark}</td></tr>")
+    village_rows = []
+    for v in [*dash.villages, dash.total]:
+        cls = ' class="total"' if v is dash.total else ""
+        village_rows.append(
+            f"<tr{cls}><td>{e(v.row.village)}</td><td>{v.row.learners}</td><td>{v.row.lessons_completed}</td>"
+            f"<td>{v.row.sessions}</td><td>{_pct(v.indicator('basic_skills'))}</td>"
+            f"<td>{_pct(v.indicator('vneid_level2'))}</td><td>{_pct(v.indicator('cashless_bill'))}</td></tr>")
+    hard = "".join(f"<li>{e(h.question.prompt if h.question else h.row.question_id)} "
+                   f"({e(h.lesson_title)}): {e(t('report.wrong_of', wrong=h.row.wrong, answers=h.row.answers))}</li>"
+                   for h in dash.hardest[:5]) or f"<li>{e(t('report.no_answers'))}</li>"
+    month = f"{f.since.month:02d}/{f.since.year}"
+    return f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{e(t("report.monthly_title", month=month))}</title>
+<style>{REPORT_STYLE}</style></head><body>
+<button class="print" onclick="window.print()">{e(t("handout.print"))}</button>
+<h1>{e(t("report.monthly_title", month=month))}</h1>
+<p class="meta">{e(dash.commune)} · {e(t("report.monthly_meta", since=f.since.strftime("%d/%m/%Y"),
+                                            until=(f.until or made_on).strftime("%d/%m/%Y"),
+                                            made=made_on.strftime("%d/%m/%Y")))}</p>
+<h2>{e(t("report.indicators_heading"))}</h2>
+<table><tr><th>{e(t("report.col.indicator"))}</th><th>{e(t("report.col.count"))}</th>
+<th>{e(t("report.col.value"))}</th><th>{e(t("report.col.target"))}</th><th></th></tr>{"".join(rows)}</table>
+<h2>{e(t("report.villages_heading"))}</h2>
+<table><tr><th>{e(t("report.col.village"))}</th><th>{e(t("report.col.learners"))}</th>
+<th>{e(t("report.col.completed_in_month"))}</th><th>{e(t("report.col.sessions"))}</th>
+<th>{e(t("indicator.basic_skills"))}</th><th>{e(t("indicator.vneid_level2"))}</th>
+<th>{e(t("indicator.cashless_bill"))}</th></tr>{"".join(village_rows)}</table>
+<h2>{e(t("report.hardest_heading"))}</h2><ol>{hard}</ol>
+<div class="sign"><div>{e(t("report.sign_made"))}</div><div>{e(t("report.sign_head"))}</div></div>
+</body></html>
+"""
+

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from learn.errors import InvalidInput, LearnError
 from learn.services import people
 from learn.services.accounts import require
+from learn.text import squash
 from progress_db import queries
 from progress_db.queries import AccountInfo, LearnerInfo, VillageInfo
 
@@ -46,15 +47,20 @@ class LineProblem:
 
 
 def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[LearnerInfo], list[LineProblem]]:
-    """Add one resident per line ("Name" or "Name, year of birth"); lines that cannot be added are returned."""
+    """Add one resident per line: "Name", "Name, year of birth", "Name, household" or "Name, year, household"
+    (the household is a house number or the head's name); lines that cannot be added are returned."""
     village_for(who, village_id)
     added, problems = [], []
     for number, raw in enumerate(lines.splitlines(), start=1):
         if not raw.strip():
             continue
-        name, _, year = raw.rpartition(",") if "," in raw else (raw, "", "")
+        name, *rest = (part.strip() for part in raw.split(","))
+        year = next((x for x in rest if x.isdigit()), None)
+        house = ", ".join(x for x in rest if x and not x.isdigit()) or None
         try:
-            added.append(people.add_learner(village_id, name, year.strip() or None))
+            if house is not None and len(house) > people.MAX_NAME:
+                raise InvalidInput("household label too long", key="learner.name_too_long", limit=people.MAX_NAME)
+            added.append(people.add_learner(village_id, name, year, household=squash(house) if house else None))
         except InvalidInput as exc:
             problems.append(LineProblem(number, raw.strip(), exc))
     return added, problems
@@ -84,3 +90,29 @@ def merge(who: AccountInfo, keep_id: int, drop_id: int) -> LearnerInfo:
     village_for(who, keep.village_id)
     queries.merge_learners(keep_id, drop_id)
     return people.learner(keep_id)
+
+
+def set_household(who: AccountInfo, learner_id: int, household: str) -> None:
+    """Put a resident in a household (a house number or the head's name); blank: a household of their own."""
+    person = people.learner(learner_id)
+    village_for(who, person.village_id)
+    label = squash(household)
+    if len(label) > people.MAX_NAME:
+        raise InvalidInput("household label too long", key="learner.name_too_long", limit=people.MAX_NAME)
+    queries.set_household(learner_id, label or None)
+
+
+def add_village(who: AccountInfo, commune_id: int, name: str) -> int:
+    """A new village of the commune, for its staff (or an admin)."""
+    require(who, "staff", commune_id=commune_id)
+    clean = people.clean_name(name)
+    made = queries.add_village(commune_id, clean)
+    if made is None:
+        raise InvalidInput(f"village {clean!r} exists", key="dashboard.village_exists")
+    return made
+
+
+def commune_accounts(who: AccountInfo, commune_id: int) -> list[AccountInfo]:
+    """The commune's trainer and staff accounts, for its staff (or an admin)."""
+    require(who, "staff", commune_id=commune_id)
+    return queries.commune_accounts(commune_id)

@@ -8,21 +8,14 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain
-from learn.errors import InvalidInput, NotFound
-from learn.lessons.model import CORE_TOPICS
-from learn.services import accounts, reports, sessions, trainers
+from learn.app.ui import ICONS, go, message, plain, signed_in_account
+from learn.errors import InvalidInput
+from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
 from learn.text import fold
 from progress_db.queries import LearnerInfo
 
-account_id = st.session_state.get("account_id")
-who = None
-if account_id is not None:
-    try:
-        who = accounts.account(account_id)
-    except NotFound:
-        st.session_state.pop("account_id", None)
+who = signed_in_account()
 
 if who is None:
     st.header(t("trainer.login_heading"))
@@ -44,6 +37,9 @@ if who is None:
 villages = trainers.commune_villages(who)
 st.header(t("trainer.heading", name=plain(who.name)))
 st.caption(t("trainer.commune", commune=plain(who.commune or ""), villages=len(villages)))
+if who.role in ("staff", "admin"):
+    if st.button(t("dashboard.open"), icon=ICONS["chart"], type="primary", width="stretch"):
+        go("dashboard")
 
 if villages:
     chosen = st.selectbox(t("trainer.village"), villages, format_func=lambda v: v.name, key="trainer_village")
@@ -54,7 +50,8 @@ if villages:
         st.caption(t("trainer.roster_count", count=len(people)))
         def row(p: LearnerInfo) -> dict[str, object]:
             marks = {t(f"outcome.short.{k}"): "✓" if k in ticked.get(p.id, set()) else "" for k in trainers.OUTCOMES}
-            return {t("trainer.col_name"): p.name, t("trainer.col_year"): str(p.birth_year or ""), **marks}
+            return {t("trainer.col_name"): p.name, t("trainer.col_year"): str(p.birth_year or ""),
+                    t("trainer.col_household"): p.household or "", **marks}
 
         query = st.text_input(t("learner.search"), key="roster_search", icon=ICONS["search"])
         shown = [p for p in people if fold(query) in fold(p.name)] if query.strip() else people
@@ -104,8 +101,11 @@ if villages:
             mine = ticked.get(person.id, set())
             boxes = {k: st.checkbox(t(f"outcome.{k}"), value=k in mine, key=f"outcome-{person.id}-{k}")
                      for k in trainers.OUTCOMES}
+            house = st.text_input(t("trainer.household"), value=person.household or "",
+                                  key=f"household-{person.id}")
             if st.form_submit_button(t("trainer.outcomes_save"), type="primary", width="stretch"):
                 trainers.save_outcomes(who, person.id, {k for k, on in boxes.items() if on})
+                trainers.set_household(who, person.id, house)
                 st.session_state["outcomes_notes"] = [t("trainer.outcomes_saved", name=plain(person.name))]
                 st.rerun()
 
@@ -140,35 +140,6 @@ for _, lessons in catalog.by_topic():
                            file_name=f"{lesson.id}.html",
                            mime="text/html", icon=ICONS["print"], width="stretch", key=f"handout-{lesson.id}",
                            on_click="ignore")
-
-if who.role in ("staff", "admin") and who.commune:
-    st.subheader(f"{ICONS['lesson']} {t('report.heading')}")
-    st.caption(t("report.hint"))
-    table = reports.villages_report(resources.catalog(), who.commune)
-    topics = [x for x in CORE_TOPICS if any(r.row.topic_finishers.get(x) is not None for r in table)]
-    st.dataframe([{t("report.col_village"): r.row.village, t("report.col_learners"): r.row.learners,
-                   t("report.col_completed"): r.row.lessons_completed,
-                   **{t(f"topic.{x}"): f"{round(100 * r.share(x))}%" for x in topics},
-                   t("report.col_sessions"): r.row.sessions,
-                   t("report.col_last"): r.row.last_activity.strftime("%d/%m/%Y") if r.row.last_activity else ""}
-                  for r in table], hide_index=True, width="stretch")
-    if table and topics:
-        st.bar_chart({t(f"topic.{x}"): [round(100 * r.share(x)) for r in table] for x in topics} |
-                     {"_": [r.row.village for r in table]}, x="_", x_label="", y_label="%", stack=False)
-    st.download_button(t("report.download_csv"), reports.as_csv(table), file_name="village-report.csv",
-                       mime="text/csv", icon=ICONS["print"], on_click="ignore", key="report_csv")
-    with st.expander(t("account.new_trainer"), icon=ICONS["add"]):
-        with st.form("new_trainer", clear_on_submit=False):
-            new_user = st.text_input(t("trainer.username"), key="new_trainer_user")
-            new_name = st.text_input(t("account.new_name"), key="new_trainer_name")
-            new_password = st.text_input(t("trainer.password"), type="password", key="new_trainer_password")
-            if st.form_submit_button(t("account.create"), width="stretch"):
-                try:
-                    made = accounts.create_trainer(who, new_user, new_name, new_password)
-                except InvalidInput as exc:
-                    st.error(message(exc))
-                else:
-                    st.success(t("account.created", username=made.username))
 
 if st.button(t("trainer.logout"), icon=ICONS["back"], width="stretch"):
     st.session_state.pop("account_id", None)

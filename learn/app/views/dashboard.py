@@ -1,0 +1,243 @@
+"""Commune staff's dashboard: each village against the commune's targets, lessons, months, hardest questions,
+exports and the monthly report. Thin: every number comes from ``learn.services.reports``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import partial
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from learn.app import resources
+from learn.app.ui import ICONS, go, message, plain, signed_in_account
+from learn.errors import InvalidInput
+from learn.lessons.model import CORE_TOPICS
+from learn.services import indicators, reports, trainers
+from learn.services.accounts import create_trainer
+from learn.strings_vi import t
+from progress_db import queries
+from progress_db.queries import AccountInfo
+
+# The dashboard is read on a laptop: give the tables and charts the width of the screen (our own constant CSS).
+st.markdown("<style>.block-container { max-width: 1280px; }</style>", unsafe_allow_html=True)
+
+signed_in = signed_in_account()
+if signed_in is None:
+    go("trainer")
+who: AccountInfo = signed_in
+if who.role not in ("staff", "admin"):
+    st.error(t("dashboard.staff_only"))
+    if st.button(t("dashboard.back"), icon=ICONS["back"], width="stretch"):
+        go("trainer")
+    st.stop()
+
+catalog = resources.catalog()
+picked_commune: int | None = who.commune_id
+if who.role == "admin":
+    communes = dict(queries.list_communes())
+    picked_commune = st.selectbox(t("dashboard.commune"), list(communes), format_func=lambda c: communes[c],
+                                  key="dash_commune") if communes else None
+if picked_commune is None:
+    st.info(t("report.no_commune"))
+    st.stop()
+commune_id: int = picked_commune
+
+# --- filters ---
+today = date.today()
+PERIODS = {
+    "all": (None, None),
+    "this_month": (today.replace(day=1), today),
+    "last_month": ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today.replace(day=1) - timedelta(days=1)),
+    "three_months": (today - timedelta(days=91), today),
+    "year": (today - timedelta(days=365), today),
+}
+village_choices = trainers.commune_villages(who) if who.role != "admin" else \
+    [v for v in trainers.commune_villages(who) if v.commune_id == commune_id]
+with st.container(border=True):
+    left, middle, right = st.columns([2, 1, 1])
+    picked = left.multiselect(t("dashboard.villages"), village_choices, format_func=lambda v: v.name,
+                              placeholder=t("dashboard.all_villages"), key="dash_villages")
+    topics = [topic for topic, _ in catalog.by_topic()]
+    topic = middle.selectbox(t("dashboard.topic"), [None, *topics], key="dash_topic",
+                             format_func=lambda x: t(f"topic.{x}") if x else t("dashboard.all_topics"))
+    period = right.selectbox(t("dashboard.period"), [*PERIODS, "custom"], key="dash_period",
+                             format_func=lambda x: t(f"dashboard.period.{x}"))
+    since, until = PERIODS.get(period, (None, None))
+    if period == "custom":
+        chosen = st.date_input(t("dashboard.period"), (today - timedelta(days=30), today), format="DD/MM/YYYY",
+                               key="dash_dates")
+        if isinstance(chosen, tuple) and len(chosen) == 2:
+            since, until = chosen
+    st.caption(t("dashboard.period_hint"))
+
+filters = reports.Filters(tuple(v.id for v in picked) or None, topic, since, until)
+try:
+    dash = reports.dashboard(who, catalog, commune_id, filters)
+except InvalidInput as exc:
+    st.error(message(exc))
+    st.stop()
+
+st.header(t("dashboard.heading", commune=plain(dash.commune)))
+whole = dash.total
+a, b, c, d = st.columns(4)
+a.metric(t("dashboard.residents"), whole.row.learners)
+b.metric(t("dashboard.completed"), whole.row.lessons_completed)
+c.metric(t("dashboard.sessions"), whole.row.sessions)
+d.metric(t("indicator.basic_skills"), f"{round(100 * whole.indicator('basic_skills'))}%")
+
+# --- targets ---
+st.subheader(f"{ICONS['target']} {t('dashboard.targets_heading')}")
+st.caption(t("dashboard.targets_hint"))
+frame = pd.DataFrame([{"indicator": t(f"indicator.{k}"), "value": whole.indicator(k), "target": dash.targets[k],
+                       "met": whole.indicator(k) >= dash.targets[k]} for k in indicators.KEYS])
+bars = alt.Chart(frame).mark_bar(size=22).encode(
+    x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+    y=alt.Y("indicator:N", title=None, sort=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
+    color=alt.Color("met:N", legend=None, scale=alt.Scale(domain=[True, False], range=["#1b7f3b", "#e07b00"])),
+    tooltip=[alt.Tooltip("indicator:N"), alt.Tooltip("value:Q", format=".0%"), alt.Tooltip("target:Q", format=".0%")])
+ticks = alt.Chart(frame).mark_tick(color="#111", thickness=3, size=30).encode(
+    x="target:Q", y=alt.Y("indicator:N", sort=None))
+st.altair_chart(bars + ticks, width="stretch")
+
+share = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+rows = [*dash.villages, whole]
+st.dataframe(pd.DataFrame([{t("report.col.village"): r.row.village if r is not whole else t("dashboard.commune_row"),
+                            **{t(f"indicator.{k}"): r.indicator(k) for k in indicators.KEYS}} for r in rows]),
+             hide_index=True, width="stretch",
+             column_config={t(f"indicator.{k}"): share for k in indicators.KEYS})
+
+# --- the village table ---
+st.subheader(f"{ICONS['village']} {t('dashboard.table_heading')}")
+topic_columns = [x for x in CORE_TOPICS if topic in (None, x)]
+st.dataframe(pd.DataFrame([{
+    t("report.col.village"): r.row.village if r is not whole else t("dashboard.commune_row"),
+    t("report.col.learners"): r.row.learners, t("report.col.lessons_completed"): r.row.lessons_completed,
+    **{t(f"topic.{x}"): r.share(x) for x in topic_columns},
+    t("report.col.sessions"): r.row.sessions,
+    t("report.col.last_activity"): r.row.last_activity.strftime("%d/%m/%Y") if r.row.last_activity else ""}
+    for r in rows]), hide_index=True, width="stretch", column_config={t(f"topic.{x}"): share for x in topic_columns})
+
+# --- village x lesson ---
+st.subheader(f"{ICONS['lesson']} {t('dashboard.matrix_heading')}")
+st.caption(t("dashboard.matrix_hint"))
+cells = pd.DataFrame([{"village": v.row.village, "lesson": title, "share": dash.matrix_share(v, lesson_id),
+                       "done": dash.matrix.get((v.row.village_id, lesson_id), 0), "of": v.row.learners}
+                      for v in dash.villages for lesson_id, title in dash.lessons])
+if not cells.empty:
+    heat = alt.Chart(cells).mark_rect(stroke="white").encode(
+        x=alt.X("lesson:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=180)),
+        y=alt.Y("village:N", title=None, sort=None),
+        color=alt.Color("share:Q", title="%", scale=alt.Scale(domain=[0, 1], scheme="greens"),
+                        legend=alt.Legend(format="%")),
+        tooltip=[alt.Tooltip("village:N"), alt.Tooltip("lesson:N"), alt.Tooltip("share:Q", format=".0%"),
+                 alt.Tooltip("done:Q"), alt.Tooltip("of:Q")])
+    st.altair_chart(heat.properties(height=max(120, 26 * len(dash.villages))), width="stretch")
+
+# --- over time ---
+st.subheader(f"{ICONS['chart']} {t('dashboard.time_heading')}")
+if dash.monthly:
+    months = pd.DataFrame(dash.monthly, columns=["village", "month", "done"])
+    by_village = len(dash.villages) <= 12
+    if not by_village:
+        months = months.groupby("month", as_index=False)["done"].sum()
+    st.bar_chart(months, x="month", y="done", color="village" if by_village else None,
+                 x_label=t("dashboard.month"), y_label=t("dashboard.completed"))
+else:
+    st.info(t("dashboard.no_completions"))
+
+# --- hardest questions ---
+st.subheader(f"{ICONS['question']} {t('dashboard.hardest_heading')}")
+st.caption(t("dashboard.hardest_hint", minimum=reports.HARDEST_MIN_ANSWERS))
+if dash.hardest:
+    for hard in dash.hardest:
+        st.markdown("- " + t("dashboard.hardest_item",
+                             prompt=plain(hard.question.prompt if hard.question else hard.row.question_id),
+                             lesson=plain(hard.lesson_title), wrong=hard.row.wrong, answers=hard.row.answers,
+                             common=plain(hard.common_wrong)))
+else:
+    st.info(t("dashboard.no_hardest"))
+
+# --- exports: made only when tapped ---
+st.subheader(f"{ICONS['download']} {t('dashboard.exports')}")
+
+
+def _learners_csv() -> str:
+    names = {v.row.village_id: v.row.village for v in dash.villages}
+    rows = reports.learners_report(who, catalog, commune_id, filters)
+    return reports.as_csv(reports.learner_records(rows, names), reports.LEARNER_COLUMNS, people=True)
+
+
+def _workbook() -> bytes:
+    return reports.exports(dash, reports.learners_report(who, catalog, commune_id, filters))
+
+
+def _monthly(month: date) -> str:
+    monthly = reports.dashboard(who, catalog, commune_id, reports.month_filters(month, filters.village_ids))
+    return reports.monthly_report(monthly, date.today())
+
+
+one, two, three = st.columns(3)
+one.download_button(t("dashboard.csv_villages"),
+                    reports.as_csv(reports.as_records(rows), reports.VILLAGE_COLUMNS, people=True),
+                    file_name="cac-thon.csv", mime="text/csv", icon=ICONS["download"], on_click="ignore",
+                    width="stretch", key="dash_csv_villages")
+two.download_button(t("dashboard.csv_learners"), _learners_csv, file_name="tien-do-nguoi-hoc.csv", mime="text/csv",
+                    icon=ICONS["download"], on_click="ignore", width="stretch", key="dash_csv_learners")
+three.download_button(t("dashboard.xlsx"), _workbook, file_name="hoc-so.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      icon=ICONS["download"], on_click="ignore", width="stretch", key="dash_xlsx")
+recent = [date(today.year - (today.month - 1 - i < 0), (today.month - 1 - i) % 12 + 1, 1) for i in range(12)]
+month = st.selectbox(t("dashboard.month"), recent, format_func=lambda m: m.strftime("%m/%Y"), key="dash_month")
+st.download_button(t("dashboard.monthly"), partial(_monthly, month), file_name=f"bao-cao-{month:%Y-%m}.html",
+                   mime="text/html", icon=ICONS["print"], on_click="ignore", width="stretch", key="dash_monthly")
+
+# --- targets and the commune's villages and accounts (staff) ---
+with st.expander(t("dashboard.targets_edit"), icon=ICONS["target"]):
+    for note in st.session_state.pop("targets_notes", []):
+        st.success(note)
+    with st.form("targets"):
+        values = {k: st.number_input(t(f"indicator.{k}"), 0, 100, round(100 * dash.targets[k]), step=5,
+                                     key=f"target-{k}") for k in indicators.KEYS}
+        if st.form_submit_button(t("dashboard.targets_save"), type="primary", width="stretch"):
+            try:
+                indicators.set_targets(who, commune_id, {k: v / 100 for k, v in values.items()})
+            except InvalidInput as exc:
+                st.error(message(exc))
+            else:
+                st.session_state["targets_notes"] = [t("dashboard.targets_saved")]
+                st.rerun()
+
+with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
+    for note in st.session_state.pop("manage_notes", []):
+        st.success(note)
+    with st.form("add_village"):
+        name = st.text_input(t("dashboard.village_name"), key="new_village")
+        if st.form_submit_button(t("dashboard.add_village"), width="stretch"):
+            try:
+                trainers.add_village(who, commune_id, name)
+            except InvalidInput as exc:
+                st.error(message(exc))
+            else:
+                st.session_state["manage_notes"] = [t("dashboard.village_added", name=plain(name.strip()))]
+                st.rerun()
+    st.caption(t("dashboard.accounts"))
+    st.dataframe([{t("trainer.username"): a.username, t("account.new_name"): a.name,
+                   t("dashboard.role"): t(f"dashboard.role.{a.role}")}
+                  for a in trainers.commune_accounts(who, commune_id)], hide_index=True, width="stretch")
+    with st.form("new_trainer", clear_on_submit=False):
+        st.caption(t("account.new_trainer"))
+        new_user = st.text_input(t("trainer.username"), key="new_trainer_user")
+        new_name = st.text_input(t("account.new_name"), key="new_trainer_name")
+        new_password = st.text_input(t("trainer.password"), type="password", key="new_trainer_password")
+        if st.form_submit_button(t("account.create"), width="stretch"):
+            try:
+                made = create_trainer(who, new_user, new_name, new_password, commune_id)
+            except InvalidInput as exc:
+                st.error(message(exc))
+            else:
+                st.success(t("account.created", username=made.username))
+
+if st.button(t("dashboard.back"), icon=ICONS["back"], width="stretch"):
+    go("trainer")

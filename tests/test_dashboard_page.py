@@ -1,0 +1,104 @@
+"""The commune staff's dashboard page (AppTest), on the hand-counted commune of test_reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from learn.services import accounts, indicators
+from learn.strings_vi import t
+from progress_db import queries
+from tests.conftest import CONTENT
+from tests.test_app import MAIN, button, texts
+from tests.test_reports import commune, staff  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, db: Path):
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.setenv("LEARN_TTS", "off")
+    st.cache_resource.clear()
+
+    def make(**state: object) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=30)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.switch_page("views/dashboard.py")
+        return at.run()
+
+    yield make
+    st.cache_resource.clear()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_staff_see_their_commune_at_a_glance(page, staff, commune) -> None:  # noqa: F811
+    at = page(account_id=staff.id)
+    assert not at.exception
+    assert t("dashboard.heading", commune="Xã Thử") in texts(at)
+    assert metrics(at) == {t("dashboard.residents"): "5", t("dashboard.completed"): "5",
+                           t("dashboard.sessions"): "2", t("indicator.basic_skills"): "40%"}
+    table = at.dataframe[0].value  # indicators per village, then the commune
+    assert list(table[t("report.col.village")]) == ["Bản Hai", "Thôn Một", t("dashboard.commune_row")]
+    assert list(table[t("indicator.skilled_household")]) == [1.0, 1 / 3, 0.5]
+    villages = at.dataframe[1].value
+    assert list(villages[t("report.col.learners")]) == [1, 4, 5]
+    assert list(villages[t("topic.scams")]) == [1.0, 0.25, 0.4]
+    hardest = [m.value for m in at.markdown if "Vuốt lên" in m.value]
+    assert hardest and "3/5" in hardest[0] and "“Có”" in hardest[0]
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == [t("dashboard.csv_villages"), t("dashboard.csv_learners"), t("dashboard.xlsx"),
+                      t("dashboard.monthly")]
+
+
+def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) -> None:  # noqa: F811
+    at = page(account_id=staff.id)
+    at.selectbox(key="dash_period").set_value("custom").run()
+    at.date_input(key="dash_dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
+    assert metrics(at)[t("dashboard.residents")] == "4"  # Cô Năm joined in November
+    assert metrics(at)[t("dashboard.completed")] == "3"
+    assert metrics(at)[t("dashboard.sessions")] == "1"
+    at.selectbox(key="dash_topic").set_value("scams").run()
+    assert metrics(at)[t("dashboard.completed")] == "2"
+    at.multiselect(key="dash_villages").select(
+        next(v for v in at.multiselect(key="dash_villages").options if v == "Bản Hai")).run()
+    assert metrics(at)[t("dashboard.residents")] == "1"
+
+
+def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:  # noqa: F811
+    at = page(account_id=staff.id)
+    at.number_input(key="target-basic_skills").set_value(30)
+    button(at, t("dashboard.targets_save")).click().run()
+    assert t("dashboard.targets_saved") in [s.value for s in at.success]
+    assert indicators.targets(staff, commune["commune"])["basic_skills"] == 0.3
+    at.text_input(key="new_village").input("Bản Mới")
+    button(at, t("dashboard.add_village")).click().run()
+    assert "Bản Mới" in [v.name for v in queries.list_villages()]
+    at.text_input(key="new_village").input("Bản Mới")
+    button(at, t("dashboard.add_village")).click().run()
+    assert [e.value for e in at.error] == [t("dashboard.village_exists")]
+
+
+def test_trainers_and_strangers_do_not_see_it(page, staff, commune) -> None:  # noqa: F811
+    trainer = accounts.create_account("totruong", "Tổ trưởng", "mat-khau-dai", "trainer", "Xã Thử")
+    at = page(account_id=trainer.id)
+    assert [e.value for e in at.error] == [t("dashboard.staff_only")]
+    assert not at.metric and not at.dataframe
+    nobody = page()
+    assert t("trainer.login_heading") in texts(nobody) and not nobody.metric
+
+
+def test_an_admin_picks_the_commune(page, commune) -> None:  # noqa: F811
+    admin = accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
+    at = page(account_id=admin.id)
+    at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Xa")).run()
+    assert metrics(at)[t("dashboard.residents")] == "1"
+    at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Thử")).run()
+    assert metrics(at)[t("dashboard.residents")] == "5"
