@@ -7,7 +7,7 @@ import platform
 import time
 from pathlib import Path
 
-from benchmarks import bench_voice
+from benchmarks import bench_reports, bench_voice
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {
@@ -15,12 +15,18 @@ TARGETS = {
     "pipeline_rtf_wav16k": ("< 0.05", lambda v: v < 0.05),
     "pipeline_rtf_webm48k": ("< 0.2", lambda v: v < 0.2),
     "recognition_rtf_free": ("< 0.5", lambda v: v < 0.5),
+    "reports_10x_dashboard_s": ("<= 0.5", lambda v: v <= 0.5),
+    "reports_100x_dashboard_s": ("<= 2", lambda v: v <= 2),
+    "reports_100x_cli_report_villages_s": ("<= 3", lambda v: v <= 3),
+    "reports_1x_unindexed_reads": ("0", lambda v: v == 0),
+    "reports_10x_unindexed_reads": ("0", lambda v: v == 0),
+    "reports_100x_unindexed_reads": ("0", lambda v: v == 0),
 }
 
 
 def main() -> None:
     results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {platform.python_version()}",
-               **bench_voice.run()}
+               **bench_voice.run(), **bench_reports.run()}
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     lines = ["| measure | value | target |", "|---|---|---|"]
     for key, value in results.items():

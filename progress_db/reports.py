@@ -228,7 +228,7 @@ class QuestionRow:
 
 def hardest_questions(scope: Scope, min_answers: int, limit: int) -> list[QuestionRow]:
     """The questions answered wrong most often (as a share, then by count), with at least ``min_answers``
-    answers in the period. Two queries."""
+    answers in the period. One query."""
     def where(q: Params) -> str:
         parts = [f"v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}"]
         if scope.lesson_ids is not None:
@@ -239,29 +239,27 @@ def hardest_questions(scope: Scope, min_answers: int, limit: int) -> list[Questi
             parts.append(f"a.answered_at < {q(scope.until)}")
         return " AND ".join(parts)
 
-    source = "FROM attempt a JOIN learner l ON l.id = a.learner_id JOIN village v ON v.id = l.village_id"
     q = Params()
+    # one pass over the answers: counts per (question, option, right or wrong); ranking a few dozen questions
+    # is then done here
     sql = f"""
-        SELECT a.lesson_id, a.question_id, COUNT(*), SUM(CASE WHEN a.correct THEN 0 ELSE 1 END) AS wrong
-        {source} WHERE {where(q)}
-        GROUP BY a.lesson_id, a.question_id
-        HAVING COUNT(*) >= {q(min_answers)}
-        ORDER BY SUM(CASE WHEN a.correct THEN 0 ELSE 1 END) * 1.0 / COUNT(*) DESC, COUNT(*) DESC,
-                 a.lesson_id, a.question_id
-        LIMIT {q(limit)}"""
-    w = Params()
-    options_sql = f"""
-        SELECT a.lesson_id, a.question_id, a.option_index, COUNT(*)
-        {source} WHERE {where(w)} AND NOT a.correct
-        GROUP BY a.lesson_id, a.question_id, a.option_index"""
+        SELECT a.lesson_id, a.question_id, a.option_index, CASE WHEN a.correct THEN 1 ELSE 0 END, COUNT(*)
+        FROM attempt a JOIN learner l ON l.id = a.learner_id JOIN village v ON v.id = l.village_id
+        WHERE {where(q)}
+        GROUP BY a.lesson_id, a.question_id, a.option_index, CASE WHEN a.correct THEN 1 ELSE 0 END"""
     with database.connection_context():
-        top = database.execute_sql(sql, q.values).fetchall()
-        counts = database.execute_sql(options_sql, w.values).fetchall()
-    best: dict[tuple[str, str], tuple[int, int]] = {}
-    for lesson, question, option, n in counts:
-        key, n = (lesson, question), int(n)
-        if key not in best or (n, -option) > (best[key][1], -best[key][0]):
-            best[key] = (option, n)
-    return [QuestionRow(lesson, question, int(n), int(wrong or 0),
-                        best[(lesson, question)][0] if (lesson, question) in best else None)
-            for lesson, question, n, wrong in top]
+        counts = database.execute_sql(sql, q.values).fetchall()
+    answers: dict[tuple[str, str], int] = {}
+    wrong: dict[tuple[str, str], int] = {}
+    chosen: dict[tuple[str, str], dict[int, int]] = {}
+    for lesson, question, option, right, n in counts:
+        key = (lesson, question)
+        answers[key] = answers.get(key, 0) + int(n)
+        if not right:
+            wrong[key] = wrong.get(key, 0) + int(n)
+            chosen.setdefault(key, {})[option] = chosen.get(key, {}).get(option, 0) + int(n)
+    ranked = sorted((k for k, n in answers.items() if n >= min_answers),
+                    key=lambda k: (-wrong.get(k, 0) / answers[k], -answers[k], k))
+    return [QuestionRow(k[0], k[1], answers[k], wrong.get(k, 0),
+                        min(chosen[k], key=lambda o: (-chosen[k][o], o)) if k in chosen else None)
+            for k in ranked[:limit]]

@@ -23,6 +23,7 @@ def page(monkeypatch: pytest.MonkeyPatch, db: Path):
     monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
     monkeypatch.setenv("LEARN_TTS", "off")
     st.cache_resource.clear()
+    st.cache_data.clear()
 
     def make(**state: object) -> AppTest:
         at = AppTest.from_file(MAIN, default_timeout=30)
@@ -33,6 +34,7 @@ def page(monkeypatch: pytest.MonkeyPatch, db: Path):
 
     yield make
     st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -102,3 +104,13 @@ def test_an_admin_picks_the_commune(page, commune) -> None:  # noqa: F811
     assert metrics(at)[t("dashboard.residents")] == "1"
     at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Thử")).run()
     assert metrics(at)[t("dashboard.residents")] == "5"
+
+
+def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> None:  # noqa: F811
+    at = page(account_id=staff.id)
+    assert metrics(at)[t("dashboard.residents")] == "5"
+    queries.add_learner(commune["ban_hai"], "Người Mới", "nguoi moi", None, None)
+    at.run()
+    assert metrics(at)[t("dashboard.residents")] == "5"  # the same numbers for five minutes
+    button(at, t("dashboard.refresh")).click().run()
+    assert metrics(at)[t("dashboard.residents")] == "6"

@@ -97,6 +97,7 @@ def trainer_page(monkeypatch: pytest.MonkeyPatch, db: Path):
     monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
     monkeypatch.setenv("LEARN_TTS", "off")
     st.cache_resource.clear()
+    st.cache_data.clear()
 
     def make(**state: object) -> AppTest:
         at = AppTest.from_file(MAIN, default_timeout=20)
@@ -107,6 +108,7 @@ def trainer_page(monkeypatch: pytest.MonkeyPatch, db: Path):
 
     yield make
     st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def test_the_trainer_page_asks_to_sign_in_and_refuses_a_wrong_password(trainer_page, mai) -> None:

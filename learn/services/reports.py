@@ -10,11 +10,9 @@ import csv
 import html
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+import xlsxwriter
 
 from learn.errors import InvalidInput
 from learn.lessons.catalog import Catalog
@@ -139,6 +137,7 @@ class Dashboard:
     matrix: dict[tuple[int, str], int]
     monthly: list[tuple[str, str, int]]  # (village name, YYYY-MM, lessons completed)
     hardest: list[HardQuestion]
+    made_at: datetime  # local time the numbers were computed
 
     def matrix_share(self, village: VillageReport, lesson_id: str) -> float:
         done = self.matrix.get((village.row.village_id, lesson_id), 0)
@@ -172,7 +171,8 @@ def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filt
         hardest.append(HardQuestion(lesson.title if lesson else row.lesson_id, question, row))
     monthly = [(names.get(v, ""), month, n) for v, month, n in sql.monthly_completions(scope, UTC_OFFSET_HOURS)]
     return Dashboard(commune_id, commune, filters, villages, total(villages, commune),
-                     indicators.targets(who, commune_id), lessons, sql.lesson_matrix(scope), monthly, hardest)
+                     indicators.targets(who, commune_id), lessons, sql.lesson_matrix(scope), monthly, hardest,
+                     datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=UTC_OFFSET_HOURS))
 
 
 def villages_report(catalog: Catalog, commune: str) -> list[VillageReport]:
@@ -251,32 +251,22 @@ def as_csv(records: list[dict[str, object]], columns: list[str], *, people: bool
 
 
 def as_xlsx(sheets: list[tuple[str, list[str], list[dict[str, object]]]]) -> bytes:
-    """An Excel workbook, one sheet per (title, columns, records). Text is always stored as text, so a name
-    that starts with "=" shows as written and never runs as a formula."""
-    book = Workbook(write_only=True)
-    for title, columns, records in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.freeze_panes = "A2"
-        for i, column in enumerate(columns):
-            sheet.column_dimensions[chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26)].width = \
-                max(10, min(40, len(header(column)) + 2))
-        bold = []
-        for column in columns:
-            cell = WriteOnlyCell(sheet, value=header(column))
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
-        for record in records:
-            cells = []
-            for column in columns:
-                value = record.get(column, "")
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # openpyxl would otherwise turn "=..." into a formula
-                cells.append(cell)
-            sheet.append(cells)
+    """An Excel workbook, one sheet per (title, columns, records). Text is always stored as text (never as a
+    formula, a link or a number), so a name that starts with "=" shows as written and never runs."""
     out = io.BytesIO()
-    book.save(out)
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1})
+    for title, columns, records in sheets:
+        sheet = book.add_worksheet(title[:31])
+        sheet.freeze_panes(1, 0)
+        for i, column in enumerate(columns):
+            sheet.set_column(i, i, max(10, min(40, len(header(column)) + 2)))
+        sheet.write_row(0, 0, [header(c) for c in columns], bold)
+        for number, record in enumerate(records, start=1):
+            sheet.write_row(number, 0, [record.get(c, "") for c in columns])
+        sheet.autofilter(0, 0, len(records), len(columns) - 1)
+    book.close()
     return out.getvalue()
 
 

@@ -73,13 +73,28 @@ with st.container(border=True):
     st.caption(t("dashboard.period_hint"))
 
 filters = reports.Filters(tuple(v.id for v in picked) or None, topic, since, until)
+
+
+# A province-sized commune takes a second or two to count (grouping a million answers is SQLite's floor), so the
+# numbers are kept for five minutes per account and filters: ticking a box or opening a panel stays instant.
+@st.cache_data(ttl=300, show_spinner=False, max_entries=64)
+def _dashboard(viewer: AccountInfo, commune: int, chosen: reports.Filters) -> reports.Dashboard:
+    return reports.dashboard(viewer, resources.catalog(), commune, chosen)
+
+
 try:
-    dash = reports.dashboard(who, catalog, commune_id, filters)
+    with st.spinner(t("dashboard.loading")):
+        dash = _dashboard(who, commune_id, filters)
 except InvalidInput as exc:
     st.error(message(exc))
     st.stop()
 
 st.header(t("dashboard.heading", commune=plain(dash.commune)))
+when, refresh = st.columns([3, 1])
+when.caption(t("dashboard.made_at", time=dash.made_at.strftime("%H:%M %d/%m/%Y")))
+if refresh.button(t("dashboard.refresh"), icon=ICONS["restart"], key="dash_refresh", width="stretch"):
+    _dashboard.clear()
+    st.rerun()
 whole = dash.total
 a, b, c, d = st.columns(4)
 a.metric(t("dashboard.residents"), whole.row.learners)
@@ -206,6 +221,7 @@ with st.expander(t("dashboard.targets_edit"), icon=ICONS["target"]):
             except InvalidInput as exc:
                 st.error(message(exc))
             else:
+                _dashboard.clear()
                 st.session_state["targets_notes"] = [t("dashboard.targets_saved")]
                 st.rerun()
 
@@ -220,6 +236,7 @@ with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
             except InvalidInput as exc:
                 st.error(message(exc))
             else:
+                _dashboard.clear()
                 st.session_state["manage_notes"] = [t("dashboard.village_added", name=plain(name.strip()))]
                 st.rerun()
     st.caption(t("dashboard.accounts"))
