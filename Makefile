@@ -30,7 +30,7 @@ bench: install
 	$(PY) -m benchmarks.run
 
 lint: install
-	$(VENV)/bin/ruff check learn progress_db tests
+	$(VENV)/bin/ruff check learn progress_db tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:

@@ -52,55 +52,58 @@ def _plans(call) -> tuple[int, list[str], list[str]]:
     finally:
         database.obj.execute_sql = real
     unindexed, plans = [], []
-    for sql, params in seen:
-        plan = " | ".join(row[3] for row in real("EXPLAIN QUERY PLAN " + sql, params))
+    for statement, params in seen:
+        plan = " | ".join(row[3] for row in real("EXPLAIN QUERY PLAN " + statement, params))
         plans.append(plan)
         if re.search(r"SCAN (lp|a|lesson_progress|attempt)\b(?! USING)", plan):
             unindexed.append(plan)
     return len(seen), unindexed, plans
 
 
+def _size(label: str, villages: int, learners: int, catalog: Catalog) -> dict[str, object]:
+    out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'progress.sqlite3'}"
+        db = open_db(url)
+        start = time.perf_counter()
+        made = demo.seed(catalog, DEFAULT_CONTENT_DIR / "demo-names.yaml", villages, learners, seed=1, now=NOW)
+        out[f"reports_{label}_seed_s"] = round(time.perf_counter() - start, 1)
+        out[f"reports_{label}_answers"] = made.answers
+        commune, commune_name = queries.list_communes()[0]
+        out[f"reports_{label}_dashboard_s"] = round(_median_seconds(
+            lambda: reports.dashboard(ADMIN, catalog, commune)), 3)
+        scope = reports.scope_for(catalog, commune, reports.Filters())
+        out[f"reports_{label}_hardest_questions_s"] = round(_median_seconds(
+            lambda: sql.hardest_questions(scope, 5, 10)), 3)
+        out[f"reports_{label}_dashboard_october_s"] = round(_median_seconds(
+            lambda: reports.dashboard(ADMIN, catalog, commune, OCTOBER)), 3)
+        out[f"reports_{label}_learner_export_s"] = round(_median_seconds(
+            lambda: reports.exports(reports.dashboard(ADMIN, catalog, commune),
+                                    reports.learners_report(ADMIN, catalog, commune)), repeat=1), 3)
+        statements, unindexed, plans = _plans(lambda: (reports.dashboard(ADMIN, catalog, commune, OCTOBER),
+                                                       reports.learners_report(ADMIN, catalog, commune)))
+        out[f"reports_{label}_dashboard_queries"] = statements
+        out[f"reports_{label}_unindexed_reads"] = len(unindexed)
+        if label == "100x":
+            (Path(__file__).parent / "results-query-plans.txt").write_text(
+                "SQLite query plans of the dashboard and the residents' export, 100x data:\n\n"
+                + "\n".join(f"{i + 1}. {p}" for i, p in enumerate(plans)) + "\n")
+            start = time.perf_counter()
+            subprocess.run([str(Path(sys.executable).parent / "learn"), "report", "villages", "--commune",
+                            commune_name], check=True, capture_output=True,
+                           env={"LEARN_DATABASE_URL": url, "LEARN_CONTENT_DIR": str(DEFAULT_CONTENT_DIR),
+                                "PATH": "/usr/bin:/bin", "HOME": tmp})
+            out["reports_100x_cli_report_villages_s"] = round(time.perf_counter() - start, 2)
+        db.close_all() if hasattr(db, "close_all") else db.close()
+        database.initialize(None)
+    return out
+
+
 def run() -> dict[str, object]:
     catalog = Catalog.load(DEFAULT_CONTENT_DIR)
-    names = DEFAULT_CONTENT_DIR / "demo-names.yaml"
     out: dict[str, object] = {}
     for label, (villages, learners) in SIZES.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'progress.sqlite3'}"
-            db = open_db(url)
-            start = time.perf_counter()
-            made = demo.seed(catalog, names, villages, learners, seed=1, now=NOW)
-            out[f"reports_{label}_seed_s"] = round(time.perf_counter() - start, 1)
-            out[f"reports_{label}_answers"] = made.answers
-            commune = queries.list_communes()[0][0]
-            commune_name = queries.list_communes()[0][1]
-            out[f"reports_{label}_dashboard_s"] = round(_median_seconds(
-                lambda: reports.dashboard(ADMIN, catalog, commune)), 3)
-            scope = reports.scope_for(catalog, commune, reports.Filters())
-            out[f"reports_{label}_hardest_questions_s"] = round(_median_seconds(
-                lambda: sql.hardest_questions(scope, 5, 10)), 3)
-            out[f"reports_{label}_dashboard_october_s"] = round(_median_seconds(
-                lambda: reports.dashboard(ADMIN, catalog, commune, OCTOBER)), 3)
-            out[f"reports_{label}_learner_export_s"] = round(_median_seconds(
-                lambda: reports.exports(reports.dashboard(ADMIN, catalog, commune),
-                                        reports.learners_report(ADMIN, catalog, commune)), repeat=1), 3)
-            statements, unindexed, plans = _plans(lambda: (reports.dashboard(ADMIN, catalog, commune, OCTOBER),
-                                                    reports.learners_report(ADMIN, catalog, commune)))
-            out[f"reports_{label}_dashboard_queries"] = statements
-            out[f"reports_{label}_unindexed_reads"] = len(unindexed)
-            if label == "100x":
-                (Path(__file__).parent / "results-query-plans.txt").write_text(
-                    "SQLite query plans of the dashboard and the residents' export, 100x data:\n\n"
-                    + "\n".join(f"{i + 1}. {p}" for i, p in enumerate(plans)) + "\n")
-                start = time.perf_counter()
-                subprocess.run([str(Path(sys.executable).parent / "learn"), "report", "villages", "--commune",
-                                commune_name],
-                               check=True, capture_output=True,
-                               env={"LEARN_DATABASE_URL": url, "LEARN_CONTENT_DIR": str(DEFAULT_CONTENT_DIR),
-                                    "PATH": "/usr/bin:/bin", "HOME": tmp})
-                out["reports_100x_cli_report_villages_s"] = round(time.perf_counter() - start, 2)
-            db.close_all() if hasattr(db, "close_all") else db.close()
-            database.initialize(None)
+        out.update(_size(label, villages, learners, catalog))
     out["reports_dashboard_growth_100x_over_1x"] = round(
         float(out["reports_100x_dashboard_s"]) / max(1e-9, float(out["reports_1x_dashboard_s"])), 1)  # type: ignore[arg-type]
     return out
