@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages: Chromium for the browser tests, espeak-ng and ffmpeg for narration.
-DEB_PACKAGES := chromium espeak-ng ffmpeg
+# Debian packages: Chromium for the browser tests, espeak-ng and ffmpeg for narration, PostgreSQL's server for
+# the database tests (they start a throwaway cluster on loopback) and for a province server.
+DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql
 HOST ?= 0.0.0.0
 PORT ?= 8501
 
@@ -24,7 +25,7 @@ run: install
 	$(VENV)/bin/learn serve --host $(HOST) --port $(PORT)
 
 test: install lint
-	$(PY) -m pytest
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest
 
 bench: install
 	$(PY) -m benchmarks.run

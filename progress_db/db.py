@@ -6,7 +6,8 @@ from pathlib import Path
 
 from peewee import Database, DatabaseProxy, OperationalError
 from playhouse.db_url import connect as connect_url
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 #: Bound by ``open_db``; models and queries use it without knowing which engine is behind it.
 database = DatabaseProxy()
@@ -26,6 +27,12 @@ def sqlite_path(url: str) -> Path | None:
 def connect(url: str) -> Database:
     """A database object for ``url``; SQLite gets a small connection pool shared by Streamlit's threads."""
     path = sqlite_path(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        # one pool per process: Streamlit runs each session's reruns on its own thread
+        params = parse_url(url)
+        params.pop("max_connections", None)
+        return PooledPostgresqlDatabase(params.pop("database"), max_connections=32, stale_timeout=300, timeout=10,
+                                        **params)
     if path is None:
         return connect_url(url)
     try:

@@ -1,77 +1,88 @@
-"""The progress database on a real SQLite file: schema, migrations and every query the app relies on."""
+"""The progress database on SQLite and PostgreSQL: schema, migrations and every query the app relies on."""
 
 from __future__ import annotations
 
-import sqlite3
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from peewee import SqliteDatabase
+import pytest
+from peewee import Database, SqliteDatabase
 
 from progress_db import queries
-from progress_db.db import sqlite_path
+from progress_db.db import connect, database, open_db, sqlite_path
 from progress_db.migrations import applied, available, migrate
 from progress_db.models import TABLES
+from tests.support import pg_cluster
 
 
-def columns(path: Path) -> dict[str, object]:
-    """Each table's columns (name, type, not null, default), indexes (columns, unique) and foreign keys."""
-    con = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        schema: dict[str, object] = {}
-        for t in tables:
-            cols = {(r[1], r[2], r[3], r[4]) for r in con.execute(f"PRAGMA table_info({t})")}
-            indexes = {(tuple(c[2] for c in con.execute(f"PRAGMA index_info('{i[1]}')")), i[2])
-                       for i in con.execute(f"PRAGMA index_list({t})")}
-            fks = {(r[2], r[3], r[4], r[6]) for r in con.execute(f"PRAGMA foreign_key_list({t})")}
-            schema[t] = (cols, indexes, fks)
-        return schema
-    finally:
-        con.close()
+def schema(db: Database) -> dict[str, object]:
+    """Each table's columns (name, type, nullable), indexes (columns, unique) and foreign keys, as the engine
+    itself reports them."""
+    with db.connection_context():
+        return {t: ({(c.name, c.data_type, c.null) for c in db.get_columns(t)},
+                    {(tuple(i.columns), i.unique) for i in db.get_indexes(t)},
+                    {(f.column, f.dest_table, f.dest_column) for f in db.get_foreign_keys(t)})
+                for t in db.get_tables()}
 
 
-def test_migrations_build_exactly_the_models_schema(db: Path, tmp_path: Path) -> None:
-    migrated = columns(db)
-    fresh = SqliteDatabase(str(tmp_path / "fresh.sqlite3"))
-    with fresh.bind_ctx(TABLES):
+@pytest.fixture
+def blank(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Database, str]]:
+    """An empty database of the engine under test that nothing has touched, and its URL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'blank.sqlite3'}"
+        yield SqliteDatabase(str(tmp_path / "blank.sqlite3")), url
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"blank_{os.getpid()}_{id(request)}"
+    pg_cluster.create_database(server, name)
+    url = pg_cluster.with_database(server, name)
+    handle = connect(url)
+    yield handle, url
+    handle.close_all()
+    pg_cluster.drop_database(server, name)
+
+
+def test_migrations_build_exactly_the_models_schema(db: Path, blank) -> None:
+    fresh, _ = blank
+    with fresh.bind_ctx(TABLES), fresh.connection_context():
         fresh.create_tables(TABLES)
-    expected = columns(tmp_path / "fresh.sqlite3")
-    assert {t: c for t, c in migrated.items() if t != "schema_version"} == expected
+    migrated = schema(database.obj)
+    assert {t: c for t, c in migrated.items() if t != "schema_version"} == schema(fresh)
 
 
 def test_migrate_is_idempotent_and_recorded(db: Path) -> None:
-    handle = SqliteDatabase(str(db))
-    assert applied(handle) == {m.version for m in available()} == set(range(1, len(available()) + 1))
-    assert migrate(handle) == []
+    assert applied(database.obj) == {m.version for m in available()} == set(range(1, len(available()) + 1))
+    assert migrate(database.obj) == []
 
 
-def test_a_database_of_the_first_release_upgrades_without_loss(tmp_path: Path) -> None:
+def test_a_database_of_the_first_release_upgrades_without_loss(blank) -> None:
     """Build the schema exactly as release 0.1 did (migration 0001 only), fill it, then migrate."""
-    old = SqliteDatabase(str(tmp_path / "old.sqlite3"))
+    old, url = blank
     first = available()[0]
-    first.module.up(old)
-    old.execute_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL,"
-                    " applied_at DATETIME NOT NULL)")
-    old.execute_sql("INSERT INTO schema_version VALUES (1, 'initial', '2026-11-01 08:00:00')")
-    old.execute_sql("INSERT INTO commune (name, created_at) VALUES ('Xã Cũ', '2026-11-01')")
-    old.execute_sql("INSERT INTO village (commune_id, name, created_at) VALUES (1, 'Thôn Cũ', '2026-11-01')")
-    old.execute_sql("INSERT INTO learner (uid, village_id, display_name, name_key, created_at)"
-                    " VALUES ('u1', 1, 'Bà Cũ', 'ba cu', '2026-11-01')")
-    old.execute_sql("INSERT INTO attempt (uid, learner_id, lesson_id, question_id, option_index, correct, mode,"
-                    " answered_at) VALUES ('a1', 1, 'phone-unlock', 'q1', 0, 1, 'tap', '2026-11-02 09:00:00')")
-    old.close()
+    with old.connection_context():
+        first.module.up(old)
+        old.execute_sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL,"
+                        " applied_at TIMESTAMP NOT NULL)")
+        old.execute_sql("INSERT INTO schema_version VALUES (1, 'initial', '2026-11-01 08:00:00')")
+        old.execute_sql("INSERT INTO commune (name, created_at) VALUES ('Xã Cũ', '2026-11-01')")
+        old.execute_sql("INSERT INTO village (commune_id, name, created_at) VALUES (1, 'Thôn Cũ', '2026-11-01')")
+        old.execute_sql("INSERT INTO learner (uid, village_id, display_name, name_key, created_at)"
+                        " VALUES ('u1', 1, 'Bà Cũ', 'ba cu', '2026-11-01')")
+        old.execute_sql("INSERT INTO attempt (uid, learner_id, lesson_id, question_id, option_index, correct, mode,"
+                        " answered_at) VALUES ('a1', 1, 'phone-unlock', 'q1', 0, TRUE, 'tap', '2026-11-02 09:00:00')")
+    old.close_all() if hasattr(old, "close_all") else old.close()
 
-    assert [m.name for m in migrate(SqliteDatabase(str(tmp_path / "old.sqlite3")))] == [
-        m.name for m in available()[1:]]
-    from progress_db.db import open_db
-
-    open_db(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    assert [m.name for m in migrate(connect(url))] == [m.name for m in available()[1:]]
+    open_db(url)
     [learner] = queries.list_learners(1)
     assert learner.name == "Bà Cũ"
     assert queries.latest_answers(learner.id, "phone-unlock") == {
         "q1": queries.AnswerInfo("q1", 0, True, "tap", None, None)}
     queries.record_answer(learner.id, "phone-unlock", "q2", 1, True, "voice", 3, 8, "hai", 0.81)
     assert queries.latest_answers(learner.id, "phone-unlock")["q2"].transcript == "hai"
+    database.obj.close_all()
+    database.initialize(None)
 
 
 def test_two_sessions_saving_at_once_both_succeed(village: int) -> None:
@@ -102,9 +113,9 @@ def test_two_sessions_saving_at_once_both_succeed(village: int) -> None:
     assert all(queries.answer_count(p.id) == 4 for p in people)
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path) -> None:
-    from progress_db.db import database
-
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Path, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite's own settings")
     with database.connection_context():
         assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

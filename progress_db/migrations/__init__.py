@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from peewee import Database
+from peewee import Database, IntegrityError, SqliteDatabase
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.py$")
 
@@ -48,18 +48,32 @@ def applied(db: Database) -> set[int]:
 
 
 def migrate(db: Database) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction; return what was applied."""
+    """Apply every pending migration, each in its own transaction; return what was applied.
+
+    On SQLite, foreign keys are off while migrating: changing a column rebuilds its table (copy, drop, rename),
+    and dropping ``learner`` with foreign keys on would cascade and delete every answer. The keys are checked
+    before they are turned back on.
+    """
     from progress_db.models import SchemaVersion
 
     done = applied(db)
     ran = []
+    sqlite = isinstance(db, SqliteDatabase)
     with db.bind_ctx([SchemaVersion]), db.connection_context():
-        db.create_tables([SchemaVersion], safe=True)
-        for migration in available():
-            if migration.version in done:
-                continue
-            with db.atomic():
-                migration.module.up(db)
-                SchemaVersion.create(version=migration.version, name=migration.name)
-            ran.append(migration)
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+        try:
+            db.create_tables([SchemaVersion], safe=True)
+            for migration in available():
+                if migration.version in done:
+                    continue
+                with db.atomic():
+                    migration.module.up(db)
+                    if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchone() is not None:
+                        raise IntegrityError(f"migration {migration.version:04d} broke a foreign key")
+                    SchemaVersion.create(version=migration.version, name=migration.name)
+                ran.append(migration)
+        finally:
+            if sqlite:
+                db.execute_sql("PRAGMA foreign_keys = ON")
     return ran
