@@ -232,8 +232,11 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_size(staff, catalog, 
     assert len(calls) == small <= 12
 
 
-def test_the_queries_use_indexes(staff, catalog, commune, monkeypatch) -> None:
+def test_the_queries_use_indexes(staff, catalog, commune, monkeypatch, backend) -> None:
     from progress_db.db import database
+
+    if backend != "sqlite":
+        pytest.skip("SQLite's plans; PostgreSQL rightly scans tables this small (the benchmark has large data)")
 
     real = database.obj.execute_sql
     seen: list[tuple[str, object]] = []
