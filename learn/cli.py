@@ -20,11 +20,12 @@ class _Errors(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from learn.errors import LearnError
+        from progress_db.backup import BackupError
         from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
         try:
             return super().invoke(ctx)
-        except LearnError as exc:
+        except (LearnError, BackupError) as exc:
             raise click.ClickException(str(exc)) from exc
         except (DatabaseError, MaxConnectionsExceeded) as exc:
             settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
@@ -424,6 +425,31 @@ def db_status(settings: Settings) -> None:
     done = applied(connect(settings.database_url))
     for m in available():
         click.echo(f"{m.version:04d} {m.name:24} {'applied' if m.version in done else 'pending'}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_backup(settings: Settings, file: Path) -> None:
+    """Copy the database to FILE while the app keeps running (SQLite backup API, or pg_dump)."""
+    from progress_db.backup import backup
+
+    click.echo(f"backup written: {backup(settings.database_url, file)}")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def db_restore(settings: Settings, file: Path, yes: bool) -> None:
+    """Replace the database with the backup FILE (stop `learn serve` first). The backup is checked first, and
+    a SQLite database is kept beside it as *.before-restore-TIME."""
+    from progress_db.backup import restore
+
+    if not yes:
+        click.confirm(f"Replace {settings.database_url} with {file}?", abort=True)
+    kept = restore(settings.database_url, file)
+    click.echo(f"restored from {file}" + (f"; the previous database is kept at {kept}" if kept else ""))
 
 
 @cli.group()
