@@ -453,6 +453,46 @@ def db_restore(settings: Settings, file: Path, yes: bool) -> None:
 
 
 @cli.group()
+def sync() -> None:
+    """Offline sync: a trainer's laptop exports a bundle, the commune or province server imports it."""
+
+
+@sync.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The bundle file to write.")
+@click.option("--all", "everything", is_flag=True, help="Everything, not only what changed since the last export.")
+@click.pass_obj
+def sync_export(settings: Settings, output: Path, everything: bool) -> None:
+    """Write what this laptop recorded since its last export to one bundle file."""
+    from learn.services import sync as syncing
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    made = syncing.export(output, settings.sync_key, everything=everything)
+    what = ", ".join(f"{n} {k}" for k, n in made.counts.items() if n) or "nothing new"
+    since = f"since {made.since:%Y-%m-%d %H:%M} UTC" if made.since else "everything"
+    click.echo(f"bundle {made.bundle} ({since}{', signed' if settings.sync_key else ', unsigned'}): {what}: {output}")
+
+
+@sync.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def sync_import(settings: Settings, file: Path) -> None:
+    """Take a bundle in: checked whole first, then all or nothing; the same bundle twice changes nothing."""
+    from learn.services import sync as syncing
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    done = syncing.take_in(file.read_bytes(), settings.sync_key)
+    if done.already:
+        click.echo(f"bundle {done.bundle} was imported before: nothing changed")
+        return
+    what = ", ".join(f"{n} {k}" for k, n in done.added.items() if n) or "nothing new"
+    matched = f"; {done.matched_learners} residents matched by name" if done.matched_learners else ""
+    click.echo(f"bundle {done.bundle} from {done.origin}: added {what}{matched}")
+
+
+@cli.group()
 def demo() -> None:
     """Demo data."""
 

@@ -21,6 +21,8 @@ ENVIRONMENT = {
     "LEARN_VOSK_MODEL": "folder of an unpacked Vosk model for spoken answers "
                         "(default: $LEARN_HOME/models/vosk-model-small-vn-0.4, from `learn models download vi`)",
     "LEARN_TTS": "narration engines: auto (gTTS online, else espeak-ng), gtts, espeak or off (default auto)",
+    "LEARN_SYNC_KEY": "shared secret that signs sync bundles; a server with a key refuses unsigned or wrongly "
+                      "signed bundles (default: none, bundles carry only a checksum)",
 }
 
 
@@ -39,6 +41,7 @@ class Settings:
     content_dir: Path
     vosk_model_dir: Path
     tts: str = "auto"
+    sync_key: str | None = None
 
     @property
     def audio_cache_dir(self) -> Path:
@@ -60,4 +63,5 @@ class Settings:
             content_dir=Path(content).expanduser().absolute() if content else DEFAULT_CONTENT_DIR,
             vosk_model_dir=Path(model).expanduser().absolute() if model else home / "models" / DEFAULT_MODEL,
             tts=(env.get("LEARN_TTS") or "auto").strip().lower(),
+            sync_key=env.get("LEARN_SYNC_KEY") or None,
         )

@@ -29,6 +29,7 @@ class BaseModel(Model):
 class Commune(BaseModel):
     """A commune (xã/phường) running its own digital technology teams."""
 
+    uid = CharField(unique=True, default=new_uid)
     name = CharField(unique=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -36,6 +37,7 @@ class Commune(BaseModel):
 class Village(BaseModel):
     """A village (thôn/bản/tổ dân phố) of a commune."""
 
+    uid = CharField(unique=True, default=new_uid)
     commune = ForeignKeyField(Commune, backref="villages", on_delete="CASCADE")
     name = CharField()
     created_at = DateTimeField(default=utcnow)
@@ -56,6 +58,8 @@ class Learner(BaseModel):
     household = CharField(null=True)
     pin_hash = CharField(null=True)
     created_at = DateTimeField(default=utcnow)
+    #: the last change to the fields above (what sync compares)
+    updated_at = DateTimeField(default=utcnow)
     #: wrong PINs in a row, and until when the PIN is refused after too many
     pin_failures = IntegerField(default=0)
     pin_locked_until = DateTimeField(null=True)
@@ -107,6 +111,7 @@ class Utterance(BaseModel):
     """One thing a learner said to the recogniser, and what came of it ("answer", "repeat", "next", or the
     reason it was not understood), so trainers see what it hears and authors can add spoken forms."""
 
+    uid = CharField(unique=True, default=new_uid)
     learner = ForeignKeyField(Learner, backref="utterances", on_delete="CASCADE")
     lesson_id = CharField()
     question_id = CharField(null=True)
@@ -183,6 +188,32 @@ class Attendance(BaseModel):
         indexes = ((("session", "learner"), True),)
 
 
+class SyncLog(BaseModel):
+    """A sync bundle made here or taken in here: what it covered and how many records."""
+
+    direction = CharField()  # "export" or "import"
+    bundle = CharField(index=True)
+    origin = CharField()
+    since = DateTimeField(null=True)
+    until = DateTimeField()
+    records = IntegerField()
+    summary = TextField()
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sync_log"
+
+
+class LocalSetting(BaseModel):
+    """Facts about this database itself (its own sync id)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "local_setting"
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -192,4 +223,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
-          Attendance]
+          Attendance, SyncLog, LocalSetting]

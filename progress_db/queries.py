@@ -23,6 +23,7 @@ from progress_db.models import (
     new_uid,
     utcnow,
 )
+from progress_db.sync import merged_progress
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def add_learner(village_id: int, name: str, name_key: str, birth_year: int | Non
 def set_household(learner_id: int, household: str | None) -> None:
     """Put a learner in a household (None: a household of their own)."""
     with database.connection_context():
-        Learner.update(household=household).where(Learner.id == learner_id).execute()
+        Learner.update(household=household, updated_at=utcnow()).where(Learner.id == learner_id).execute()
 
 
 def add_village(commune_id: int, name: str) -> int | None:
@@ -552,10 +553,9 @@ def merge_learners(keep_id: int, drop_id: int) -> None:
             if ours is None:
                 LessonProgress.update(learner=keep_id).where(LessonProgress.id == theirs.id).execute()
                 continue
-            done = [d for d in (ours.completed_at, theirs.completed_at) if d is not None]
-            (LessonProgress.update(position=max(ours.position, theirs.position),
-                                   completed_at=min(done) if done else None)
-             .where(LessonProgress.id == ours.id).execute())
+            fields = ("run", "screens", "position", "completed_at", "started_at", "updated_at")
+            merged = merged_progress({f: getattr(ours, f) for f in fields}, {f: getattr(theirs, f) for f in fields})
+            LessonProgress.update(**merged).where(LessonProgress.id == ours.id).execute()
             LessonProgress.delete().where(LessonProgress.id == theirs.id).execute()
         Attempt.update(learner=keep_id).where(Attempt.learner == drop_id).execute()
         Utterance.update(learner=keep_id).where(Utterance.learner == drop_id).execute()

@@ -228,7 +228,7 @@ class QuestionRow:
 
 def hardest_questions(scope: Scope, min_answers: int, limit: int) -> list[QuestionRow]:
     """The questions answered wrong most often (as a share, then by count), with at least ``min_answers``
-    answers in the period. One query."""
+    answers in the period and at least one wrong. One query."""
     def where(q: Params) -> str:
         parts = [f"v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}"]
         if scope.lesson_ids is not None:
@@ -258,7 +258,8 @@ def hardest_questions(scope: Scope, min_answers: int, limit: int) -> list[Questi
         if not right:
             wrong[key] = wrong.get(key, 0) + int(n)
             chosen.setdefault(key, {})[option] = chosen.get(key, {}).get(option, 0) + int(n)
-    ranked = sorted((k for k, n in answers.items() if n >= min_answers),
+    # a question nobody got wrong is not "hard", however often it was answered
+    ranked = sorted((k for k, n in answers.items() if n >= min_answers and wrong.get(k, 0) > 0),
                     key=lambda k: (-wrong.get(k, 0) / answers[k], -answers[k], k))
     return [QuestionRow(k[0], k[1], answers[k], wrong.get(k, 0),
                         min(chosen[k], key=lambda o: (-chosen[k][o], o)) if k in chosen else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,25 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest,
     try:
         yield url
     finally:
+        pg_cluster.drop_database(server, name)
+
+
+@pytest.fixture
+def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Makes more fresh, empty databases of the same engine (other laptops, a server); none is bound."""
+    made: list[tuple[str, str]] = []
+
+    def make() -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'other-{next(_NUMBERS)}.sqlite3'}"
+        server = request.getfixturevalue("postgres_server")
+        name = f"o_{os.getpid()}_{next(_NUMBERS)}"
+        pg_cluster.create_database(server, name)
+        made.append((server, name))
+        return pg_cluster.with_database(server, name)
+
+    yield make
+    for server, name in made:
         pg_cluster.drop_database(server, name)
 
 

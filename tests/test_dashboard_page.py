@@ -47,12 +47,13 @@ def test_staff_see_their_commune_at_a_glance(page, staff, commune) -> None:  # n
     assert t("dashboard.heading", commune="Xã Thử") in texts(at)
     assert metrics(at) == {t("dashboard.residents"): "5", t("dashboard.completed"): "5",
                            t("dashboard.sessions"): "2", t("indicator.basic_skills"): "40%"}
-    table = at.dataframe[0].value  # indicators per village, then the commune
-    assert list(table[t("report.col.village")]) == ["Bản Hai", "Thôn Một", t("dashboard.commune_row")]
-    assert list(table[t("indicator.skilled_household")]) == [1.0, 1 / 3, 0.5]
+    table = at.dataframe[0].value  # indicators in whole percents: the commune first, then each village
+    assert list(table[t("report.col.village")]) == [t("dashboard.commune_row"), "Bản Hai", "Thôn Một"]
+    assert list(table[t("indicator.short.skilled_household")]) == [50, 100, 33]
+    assert list(table[t("indicator.short.basic_skills")]) == [40, 100, 25]
     villages = at.dataframe[1].value
-    assert list(villages[t("report.col.learners")]) == [1, 4, 5]
-    assert list(villages[t("topic.scams")]) == [1.0, 0.25, 0.4]
+    assert list(villages[t("report.col.learners")]) == [5, 1, 4]
+    assert list(villages[t("topic.scams")]) == [40, 100, 25]
     hardest = [m.value for m in at.markdown if "Vuốt lên" in m.value]
     assert hardest and "3/5" in hardest[0] and "“Có”" in hardest[0]
     labels = [d.proto.label for d in at.get("download_button")]
@@ -72,6 +73,7 @@ def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) ->
     at.multiselect(key="dash_villages").select(
         next(v for v in at.multiselect(key="dash_villages").options if v == "Bản Hai")).run()
     assert metrics(at)[t("dashboard.residents")] == "1"
+    assert at.dataframe[0].value[t("report.col.village")][0] == t("dashboard.selected_row")
 
 
 def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:  # noqa: F811

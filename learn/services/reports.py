@@ -170,7 +170,8 @@ def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filt
         question = next((q for q in lesson.questions if q.id == row.question_id), None) if lesson else None
         hardest.append(HardQuestion(lesson.title if lesson else row.lesson_id, question, row))
     monthly = [(names.get(v, ""), month, n) for v, month, n in sql.monthly_completions(scope, UTC_OFFSET_HOURS)]
-    return Dashboard(commune_id, commune, filters, villages, total(villages, commune),
+    name = commune if filters.village_ids is None else t("report.selected_villages", commune=commune)
+    return Dashboard(commune_id, commune, filters, villages, total(villages, name),
                      indicators.targets(who, commune_id), lessons, sql.lesson_matrix(scope), monthly, hardest,
                      datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=UTC_OFFSET_HOURS))
 
@@ -224,11 +225,16 @@ def learner_records(rows: list[LearnerRow], village_names: dict[int, str]) -> li
              "last_activity": _when(r.last_activity)} for r in rows]
 
 
-def header(column: str) -> str:
-    """A column's Vietnamese header."""
-    for prefix, key in (("finished_", "topic"), ("indicator_", "indicator"), ("outcome_", "outcome.short")):
+def is_share(column: str, records: list[dict[str, object]]) -> bool:
+    """Whether a column holds shares (0..1) rather than counts or yes/no."""
+    return column.startswith(("finished_", "indicator_")) and any(isinstance(r.get(column), float) for r in records)
+
+
+def header(column: str, *, percent: bool = False) -> str:
+    """A column's Vietnamese header (``percent``: the column is shown in %)."""
+    for prefix, key in (("finished_", "topic"), ("indicator_", "indicator"), ("outcome_", "indicator")):
         if column.startswith(prefix):
-            return t(f"{key}.{column[len(prefix):]}")
+            return t(f"{key}.{column[len(prefix):]}") + (" (%)" if percent else "")
     return t(f"report.col.{column}")
 
 
@@ -243,9 +249,12 @@ def as_csv(records: list[dict[str, object]], columns: list[str], *, people: bool
     """Rows as CSV, safe to open in a spreadsheet; ``people``: Vietnamese headers instead of keys."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([header(c) for c in columns] if people else columns)
+    # for people, shares become whole percents: no decimal mark for a Vietnamese spreadsheet to misread
+    shares = {c for c in columns if people and is_share(c, records)}
+    writer.writerow([header(c, percent=c in shares) for c in columns] if people else columns)
     for record in records:
-        writer.writerow([spreadsheet_safe(record.get(c, "")) for c in columns])
+        writer.writerow([round(100 * float(record[c])) if c in shares and record.get(c) != "" else  # type: ignore[arg-type]
+                         spreadsheet_safe(record.get(c, "")) for c in columns])
     # a byte-order mark so Excel on Windows reads Vietnamese as UTF-8
     return ("\ufeff" if people else "") + out.getvalue()
 
@@ -256,12 +265,14 @@ def as_xlsx(sheets: list[tuple[str, list[str], list[dict[str, object]]]]) -> byt
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1})
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1, "text_wrap": True})
+    share = book.add_format({"num_format": "0%"})
     for title, columns, records in sheets:
         sheet = book.add_worksheet(title[:31])
-        sheet.freeze_panes(1, 0)
+        sheet.freeze_panes(1, 1)
         for i, column in enumerate(columns):
-            sheet.set_column(i, i, max(10, min(40, len(header(column)) + 2)))
+            sheet.set_column(i, i, max(10, min(28, len(header(column)) + 2)),
+                             share if is_share(column, records) else None)
         sheet.write_row(0, 0, [header(c) for c in columns], bold)
         for number, record in enumerate(records, start=1):
             sheet.write_row(number, 0, [record.get(c, "") for c in columns])
@@ -295,14 +306,17 @@ h1 { font-size: 15pt; margin: 0 0 1mm; }
 h2 { font-size: 11pt; margin: 3mm 0 1mm; border-bottom: 2px solid #0b5cad; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #999; padding: 0.4mm 1.5mm; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child { text-align: left; white-space: nowrap; }
 th { background: #e8eef6; }
 tr.total td { font-weight: bold; background: #f3f3f3; }
 .met { color: #1b7f3b; font-weight: bold; }
 .short { color: #b00020; font-weight: bold; }
 ol { margin: 0; padding-left: 6mm; }
-.sign { display: flex; justify-content: space-between; margin-top: 4mm; }
-.sign div { width: 45%; text-align: center; }
+.note { color: #444; font-size: 8.5pt; margin: 1mm 0 0; }
+.place { text-align: right; font-style: italic; margin: 4mm 0 1mm; }
+.sign { display: flex; justify-content: space-between; }
+.sign div { width: 45%; text-align: center; font-weight: bold; }
+.sign small { display: block; font-weight: normal; font-style: italic; }
 .print { font-size: 12pt; padding: 2mm 6mm; margin-bottom: 4mm; }
 @media print { .print { display: none; } }
 """
@@ -342,18 +356,21 @@ def monthly_report(dash: Dashboard, made_on: date) -> str:
 <button class="print" onclick="window.print()">{e(t("handout.print"))}</button>
 <h1>{e(t("report.monthly_title", month=month))}</h1>
 <p class="meta">{e(dash.commune)} · {e(t("report.monthly_meta", since=f.since.strftime("%d/%m/%Y"),
-                                            until=(f.until or made_on).strftime("%d/%m/%Y"),
+                                            until=min(f.until or made_on, made_on).strftime("%d/%m/%Y"),
                                             made=made_on.strftime("%d/%m/%Y")))}</p>
 <h2>{e(t("report.indicators_heading"))}</h2>
 <table><tr><th>{e(t("report.col.indicator"))}</th><th>{e(t("report.col.count"))}</th>
 <th>{e(t("report.col.value"))}</th><th>{e(t("report.col.target"))}</th><th></th></tr>{"".join(rows)}</table>
+<p class="note">{e(t("report.targets_note"))}</p>
 <h2>{e(t("report.villages_heading"))}</h2>
 <table><tr><th>{e(t("report.col.village"))}</th><th>{e(t("report.col.learners"))}</th>
 <th>{e(t("report.col.completed_in_month"))}</th><th>{e(t("report.col.sessions"))}</th>
 <th>{e(t("indicator.basic_skills"))}</th><th>{e(t("indicator.vneid_level2"))}</th>
 <th>{e(t("indicator.cashless_bill"))}</th></tr>{"".join(village_rows)}</table>
 <h2>{e(t("report.hardest_heading"))}</h2><ol>{hard}</ol>
-<div class="sign"><div>{e(t("report.sign_made"))}</div><div>{e(t("report.sign_head"))}</div></div>
+<p class="place">{e(t("report.place_date"))}</p>
+<div class="sign"><div>{e(t("report.sign_made"))}<small>{e(t("report.sign_hint"))}</small></div>
+<div>{e(t("report.sign_head"))}<small>{e(t("report.sign_hint"))}</small></div></div>
 </body></html>
 """
 

@@ -15,8 +15,9 @@ from learn.app.ui import ICONS, go, message, plain, signed_in_account
 from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
 from learn.services import indicators, reports, trainers
+from learn.services import sync as syncing
 from learn.services.accounts import create_trainer
-from learn.strings_vi import t
+from learn.strings_vi import STRINGS, t
 from progress_db import queries
 from progress_db.queries import AccountInfo
 
@@ -58,7 +59,7 @@ village_choices = trainers.commune_villages(who) if who.role != "admin" else \
 with st.container(border=True):
     left, middle, right = st.columns([2, 1, 1])
     picked = left.multiselect(t("dashboard.villages"), village_choices, format_func=lambda v: v.name,
-                              placeholder=t("dashboard.all_villages"), key="dash_villages")
+                              placeholder=t("dashboard.all_villages"), key="dash_villages", select_all=False)
     topics = [topic for topic, _ in catalog.by_topic()]
     topic = middle.selectbox(t("dashboard.topic"), [None, *topics], key="dash_topic",
                              format_func=lambda x: t(f"topic.{x}") if x else t("dashboard.all_topics"))
@@ -105,60 +106,105 @@ d.metric(t("indicator.basic_skills"), f"{round(100 * whole.indicator('basic_skil
 # --- targets ---
 st.subheader(f"{ICONS['target']} {t('dashboard.targets_heading')}")
 st.caption(t("dashboard.targets_hint"))
-frame = pd.DataFrame([{"indicator": t(f"indicator.{k}"), "value": whole.indicator(k), "target": dash.targets[k],
-                       "met": whole.indicator(k) >= dash.targets[k]} for k in indicators.KEYS])
-bars = alt.Chart(frame).mark_bar(size=22).encode(
-    x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-    y=alt.Y("indicator:N", title=None, sort=None, axis=alt.Axis(labelLimit=260, labelFontSize=13)),
+frame = pd.DataFrame([{"indicator": t(f"indicator.{k}"), "value": round(100 * whole.indicator(k)),
+                       "target": round(100 * dash.targets[k]), "met": whole.indicator(k) >= dash.targets[k]}
+                      for k in indicators.KEYS])
+ROW = 44  # pixels per bar: every label shows, and each target mark sits on its own bar
+bars = alt.Chart(frame).mark_bar(size=26).encode(
+    x=alt.X("value:Q", title="%", scale=alt.Scale(domain=[0, 100])),
+    y=alt.Y("indicator:N", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelFontSize=14)),
     color=alt.Color("met:N", legend=None, scale=alt.Scale(domain=[True, False], range=["#1b7f3b", "#e07b00"])),
-    tooltip=[alt.Tooltip("indicator:N"), alt.Tooltip("value:Q", format=".0%"), alt.Tooltip("target:Q", format=".0%")])
-ticks = alt.Chart(frame).mark_tick(color="#111", thickness=3, size=30).encode(
+    tooltip=[alt.Tooltip("indicator:N", title=t("report.col.indicator")),
+             alt.Tooltip("value:Q", title=t("report.col.value") + " (%)"),
+             alt.Tooltip("target:Q", title=t("report.col.target") + " (%)")])
+labels = bars.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text("value:Q", format="d"),
+                                                                 color=alt.value("#111"))
+ticks = alt.Chart(frame).mark_tick(color="#111", thickness=3, size=ROW - 8).encode(
     x="target:Q", y=alt.Y("indicator:N", sort=None))
-st.altair_chart(bars + ticks, width="stretch")
+st.altair_chart((bars + labels + ticks).properties(height=ROW * len(frame)), width="stretch",
+                height=ROW * len(frame) + 60)
 
-share = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
-rows = [*dash.villages, whole]
-st.dataframe(pd.DataFrame([{t("report.col.village"): r.row.village if r is not whole else t("dashboard.commune_row"),
-                            **{t(f"indicator.{k}"): r.indicator(k) for k in indicators.KEYS}} for r in rows]),
-             hide_index=True, width="stretch",
-             column_config={t(f"indicator.{k}"): share for k in indicators.KEYS})
+percent = st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100)
+total_label = t("dashboard.commune_row") if filters.village_ids is None else t("dashboard.selected_row")
+# the whole commune (or the villages picked) first, so it is seen without scrolling
+rows = [whole, *dash.villages]
+
+
+def _name(r: reports.VillageReport) -> str:
+    return total_label if r is whole else r.row.village
+
+
+def _height(count: int) -> int:
+    return 38 + 35 * min(count, 16)
+
+
+short = {k: t(f"indicator.short.{k}") for k in indicators.KEYS}
+st.dataframe(pd.DataFrame([{t("report.col.village"): _name(r), **{short[k]: round(100 * r.indicator(k))
+                                                                  for k in indicators.KEYS}} for r in rows]),
+             hide_index=True, width="stretch", height=_height(len(rows)),
+             column_config={t("report.col.village"): st.column_config.TextColumn(pinned=True),
+                            **{short[k]: st.column_config.ProgressColumn(short[k], help=t(f"indicator.{k}"),
+                                                                         format="%d%%", min_value=0, max_value=100)
+                               for k in indicators.KEYS}})
 
 # --- the village table ---
 st.subheader(f"{ICONS['village']} {t('dashboard.table_heading')}")
 topic_columns = [x for x in CORE_TOPICS if topic in (None, x)]
+done_header = t("report.col.lessons_completed") if since is None and until is None else t("dashboard.done_in_period")
 st.dataframe(pd.DataFrame([{
-    t("report.col.village"): r.row.village if r is not whole else t("dashboard.commune_row"),
-    t("report.col.learners"): r.row.learners, t("report.col.lessons_completed"): r.row.lessons_completed,
-    **{t(f"topic.{x}"): r.share(x) for x in topic_columns},
+    t("report.col.village"): _name(r),
+    t("report.col.learners"): r.row.learners, done_header: r.row.lessons_completed,
+    **{t(f"topic.{x}"): round(100 * r.share(x)) for x in topic_columns},
     t("report.col.sessions"): r.row.sessions,
     t("report.col.last_activity"): r.row.last_activity.strftime("%d/%m/%Y") if r.row.last_activity else ""}
-    for r in rows]), hide_index=True, width="stretch", column_config={t(f"topic.{x}"): share for x in topic_columns})
+    for r in rows]), hide_index=True, width="stretch", height=_height(len(rows)),
+    column_config={t("report.col.village"): st.column_config.TextColumn(pinned=True),
+                   **{t(f"topic.{x}"): percent for x in topic_columns}})
 
-# --- village x lesson ---
+# --- lesson x village ---
 st.subheader(f"{ICONS['lesson']} {t('dashboard.matrix_heading')}")
 st.caption(t("dashboard.matrix_hint"))
-cells = pd.DataFrame([{"village": v.row.village, "lesson": title, "share": dash.matrix_share(v, lesson_id),
+cells = pd.DataFrame([{"village": v.row.village, "lesson": title, "share": round(100 * dash.matrix_share(v, lesson_id)),
                        "done": dash.matrix.get((v.row.village_id, lesson_id), 0), "of": v.row.learners}
                       for v in dash.villages for lesson_id, title in dash.lessons])
 if not cells.empty:
+    # lessons down the side (their titles are long), villages across (their names are short)
     heat = alt.Chart(cells).mark_rect(stroke="white").encode(
-        x=alt.X("lesson:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=180)),
-        y=alt.Y("village:N", title=None, sort=None),
-        color=alt.Color("share:Q", title="%", scale=alt.Scale(domain=[0, 1], scheme="greens"),
-                        legend=alt.Legend(format="%")),
-        tooltip=[alt.Tooltip("village:N"), alt.Tooltip("lesson:N"), alt.Tooltip("share:Q", format=".0%"),
-                 alt.Tooltip("done:Q"), alt.Tooltip("of:Q")])
-    st.altair_chart(heat.properties(height=max(120, 26 * len(dash.villages))), width="stretch")
+        x=alt.X("village:N", title=None, sort=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=140, orient="top", labelOverlap=False)),
+        y=alt.Y("lesson:N", title=None, sort=None, axis=alt.Axis(labelLimit=330, labelFontSize=13)),
+        color=alt.Color("share:Q", title="%", scale=alt.Scale(domain=[0, 100], scheme="greens")),
+        tooltip=[alt.Tooltip("village:N", title=t("report.col.village")),
+                 alt.Tooltip("lesson:N", title=t("dashboard.lesson")),
+                 alt.Tooltip("share:Q", title="%"), alt.Tooltip("done:Q", title=t("dashboard.done_people")),
+                 alt.Tooltip("of:Q", title=t("report.col.learners"))])
+    if len(dash.villages) <= 14:  # the number in each cell, when there is room for it
+        heat = heat + heat.mark_text(fontSize=12).encode(
+            text=alt.Text("share:Q", format="d"),
+            color=alt.condition(alt.datum.share > 60, alt.value("white"), alt.value("#111")))
+    st.altair_chart(heat.properties(height=30 * len(dash.lessons)), width="stretch",
+                    height=30 * len(dash.lessons) + 140)
 
 # --- over time ---
 st.subheader(f"{ICONS['chart']} {t('dashboard.time_heading')}")
 if dash.monthly:
     months = pd.DataFrame(dash.monthly, columns=["village", "month", "done"])
+    months["month"] = months["month"].map(lambda m: f"{m[5:7]}/{m[:4]}")
     by_village = len(dash.villages) <= 12
     if not by_village:
-        months = months.groupby("month", as_index=False)["done"].sum()
-    st.bar_chart(months, x="month", y="done", color="village" if by_village else None,
-                 x_label=t("dashboard.month"), y_label=t("dashboard.completed"))
+        months = months.groupby("month", as_index=False, sort=False)["done"].sum()
+    order = sorted(months["month"].unique(), key=lambda m: (m[3:], m[:2]))
+    chart = alt.Chart(months).mark_bar(size=min(60, 600 // max(1, len(order)))).encode(
+        x=alt.X("month:N", title=t("dashboard.month"), sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("sum(done):Q", title=t("dashboard.completed")),
+        tooltip=[alt.Tooltip("month:N", title=t("dashboard.month")),
+                 alt.Tooltip("sum(done):Q", title=t("dashboard.completed"))]
+        + ([alt.Tooltip("village:N", title=t("report.col.village"))] if by_village else []))
+    if by_village:
+        chart = chart.encode(color=alt.Color("village:N", title=t("report.col.village"),
+                                             scale=alt.Scale(scheme="tableau20"),
+                                             legend=alt.Legend(orient="bottom", columns=4, labelLimit=200)))
+    st.altair_chart(chart.properties(height=300), width="stretch", height=300 + 40 + 22 * 4)
 else:
     st.info(t("dashboard.no_completions"))
 
@@ -167,10 +213,12 @@ st.subheader(f"{ICONS['question']} {t('dashboard.hardest_heading')}")
 st.caption(t("dashboard.hardest_hint", minimum=reports.HARDEST_MIN_ANSWERS))
 if dash.hardest:
     for hard in dash.hardest:
-        st.markdown("- " + t("dashboard.hardest_item",
-                             prompt=plain(hard.question.prompt if hard.question else hard.row.question_id),
-                             lesson=plain(hard.lesson_title), wrong=hard.row.wrong, answers=hard.row.answers,
-                             common=plain(hard.common_wrong)))
+        prompt = hard.question.prompt if hard.question else hard.row.question_id
+        line = t("dashboard.hardest_item", prompt=plain(prompt), lesson=plain(hard.lesson_title),
+                 wrong=hard.row.wrong, answers=hard.row.answers)
+        if hard.common_wrong:
+            line += " " + t("dashboard.hardest_common", common=plain(hard.common_wrong))
+        st.markdown("- " + line)
 else:
     st.info(t("dashboard.no_hardest"))
 
@@ -189,7 +237,8 @@ def _workbook() -> bytes:
 
 
 def _monthly(month: date) -> str:
-    monthly = reports.dashboard(who, catalog, commune_id, reports.month_filters(month, filters.village_ids))
+    # the report sent upward is always the whole commune's, whatever villages are picked above
+    monthly = reports.dashboard(who, catalog, commune_id, reports.month_filters(month))
     return reports.monthly_report(monthly, date.today())
 
 
@@ -203,18 +252,26 @@ two.download_button(t("dashboard.csv_learners"), _learners_csv, file_name="tien-
 three.download_button(t("dashboard.xlsx"), _workbook, file_name="hoc-so.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=ICONS["download"], on_click="ignore", width="stretch", key="dash_xlsx")
-recent = [date(today.year - (today.month - 1 - i < 0), (today.month - 1 - i) % 12 + 1, 1) for i in range(12)]
-month = st.selectbox(t("dashboard.month"), recent, format_func=lambda m: m.strftime("%m/%Y"), key="dash_month")
-st.download_button(t("dashboard.monthly"), partial(_monthly, month), file_name=f"bao-cao-{month:%Y-%m}.html",
-                   mime="text/html", icon=ICONS["print"], on_click="ignore", width="stretch", key="dash_monthly")
+with st.container(border=True):
+    st.markdown(f"**{t('dashboard.monthly_heading')}**")
+    st.caption(t("dashboard.monthly_hint"))
+    recent = [date(today.year - (today.month - 1 - i < 0), (today.month - 1 - i) % 12 + 1, 1) for i in range(12)]
+    pick, get = st.columns([1, 2], vertical_alignment="bottom")
+    month = pick.selectbox(t("dashboard.month"), recent, format_func=lambda m: m.strftime("%m/%Y"),
+                           key="dash_month")
+    get.download_button(t("dashboard.monthly"), partial(_monthly, month), file_name=f"bao-cao-{month:%Y-%m}.html",
+                        mime="text/html", icon=ICONS["print"], on_click="ignore", width="stretch",
+                        key="dash_monthly")
 
 # --- targets and the commune's villages and accounts (staff) ---
 with st.expander(t("dashboard.targets_edit"), icon=ICONS["target"]):
     for note in st.session_state.pop("targets_notes", []):
         st.success(note)
     with st.form("targets"):
-        values = {k: st.number_input(t(f"indicator.{k}"), 0, 100, round(100 * dash.targets[k]), step=5,
-                                     key=f"target-{k}") for k in indicators.KEYS}
+        boxes = st.columns(3)
+        values = {k: boxes[i % 3].number_input(t("dashboard.target_input", indicator=t(f"indicator.{k}")), 0, 100,
+                                               round(100 * dash.targets[k]), step=5, key=f"target-{k}")
+                  for i, k in enumerate(indicators.KEYS)}
         if st.form_submit_button(t("dashboard.targets_save"), type="primary", width="stretch"):
             try:
                 indicators.set_targets(who, commune_id, {k: v / 100 for k, v in values.items()})
@@ -223,6 +280,26 @@ with st.expander(t("dashboard.targets_edit"), icon=ICONS["target"]):
             else:
                 _dashboard.clear()
                 st.session_state["targets_notes"] = [t("dashboard.targets_saved")]
+                st.rerun()
+
+with st.expander(t("sync.heading"), icon=ICONS["download"]):
+    st.caption(t("sync.hint"))
+    for kind, note in st.session_state.pop("sync_notes", []):
+        (st.success if kind == "ok" else st.info)(note)
+    with st.form("sync_upload", clear_on_submit=True):
+        upload = st.file_uploader(t("sync.upload"), type=["hocso"], key="sync_file")
+        if st.form_submit_button(t("sync.take"), type="primary", width="stretch") and upload is not None:
+            try:
+                got = syncing.receive(who, upload.getvalue(), resources.settings().sync_key)
+            except syncing.BundleRejected as exc:
+                st.error(message(exc))
+            else:
+                parts = [t(f"sync.kind.{k}", count=n) for k, n in got.added.items()
+                         if n and f"sync.kind.{k}" in STRINGS]
+                st.session_state["sync_notes"] = [
+                    ("info", t("sync.already")) if got.already else
+                    ("ok", t("sync.done", what=", ".join(parts))) if parts else ("info", t("sync.nothing_new"))]
+                _dashboard.clear()
                 st.rerun()
 
 with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
