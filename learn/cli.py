@@ -39,7 +39,10 @@ class _Errors(click.Group):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Học Số: short spoken lessons in digital skills. Settings come from LEARN_* environment variables."""
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except ValueError as exc:  # a setting with a value it cannot take
+        raise click.UsageError(str(exc)) from exc
 
 
 @cli.group()

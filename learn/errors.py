@@ -59,3 +59,24 @@ class VoiceUnavailable(LearnError):
     """No speech engine or model can serve this request; the lesson continues as text."""
 
     key = "voice.unavailable"
+
+
+class JoinCodeNeeded(LearnError):
+    """This server shows a village's names only after its join code (or the QR card's link)."""
+
+    key = "village.code_needed"
+
+
+class WrongJoinCode(LearnError):
+    """The join code typed is not the village's."""
+
+    key = "village.code_wrong"
+
+
+class JoinLocked(LearnError):
+    """Too many wrong join codes for this village: codes are refused for some minutes."""
+
+    key = "village.code_locked"
+
+    def __init__(self, message: str, minutes: int) -> None:
+        super().__init__(message, minutes=minutes)

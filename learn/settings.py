@@ -21,6 +21,10 @@ ENVIRONMENT = {
     "LEARN_VOSK_MODEL": "folder of an unpacked Vosk model for spoken answers "
                         "(default: $LEARN_HOME/models/vosk-model-small-vn-0.4, from `learn models download vi`)",
     "LEARN_TTS": "narration engines: auto (gTTS online, else espeak-ng), gtts, espeak or off (default auto)",
+    "LEARN_JOIN_CODE": "required: a village's list of names opens only with its join code or QR card (set it on "
+                       "any server reachable from the internet); off: anyone on the network sees it (default off)",
+    "LEARN_PUBLIC_URL": "the address residents open, printed in the QR cards (default: the address the trainer's "
+                        "browser used)",
     "LEARN_SYNC_KEY": "shared secret that signs sync bundles; a server with a key refuses unsigned or wrongly "
                       "signed bundles (default: none, bundles carry only a checksum)",
 }
@@ -30,6 +34,13 @@ def _default_home(env: Mapping[str, str]) -> Path:
     # Follow the XDG convention so a shared laptop keeps each account's data apart.
     base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
     return Path(base) / "hoc-so"
+
+
+def _join_code(value: str | None) -> bool:
+    choice = (value or "off").strip().lower()
+    if choice not in ("off", "required"):
+        raise ValueError(f"LEARN_JOIN_CODE must be 'off' or 'required', not {value!r}")
+    return choice == "required"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class Settings:
     vosk_model_dir: Path
     tts: str = "auto"
     sync_key: str | None = None
+    join_code_required: bool = False
+    public_url: str | None = None
 
     @property
     def audio_cache_dir(self) -> Path:
@@ -64,4 +77,6 @@ class Settings:
             vosk_model_dir=Path(model).expanduser().absolute() if model else home / "models" / DEFAULT_MODEL,
             tts=(env.get("LEARN_TTS") or "auto").strip().lower(),
             sync_key=env.get("LEARN_SYNC_KEY") or None,
+            join_code_required=_join_code(env.get("LEARN_JOIN_CODE")),
+            public_url=(env.get("LEARN_PUBLIC_URL") or "").strip().rstrip("/") or None,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -13,6 +14,11 @@ from progress_db.db import database
 def utcnow() -> datetime:
     """The current time in UTC, without tzinfo (stored the same way in SQLite and PostgreSQL)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_join_code() -> str:
+    """Six random digits a resident types (or scans) to open their village's list of names."""
+    return f"{secrets.randbelow(1_000_000):06d}"
 
 
 def new_uid() -> str:
@@ -41,6 +47,10 @@ class Village(BaseModel):
     commune = ForeignKeyField(Commune, backref="villages", on_delete="CASCADE")
     name = CharField()
     created_at = DateTimeField(default=utcnow)
+    #: opens the roster when the server requires join codes; wrong codes are counted and then refused a while
+    join_code = CharField(default=new_join_code)
+    join_failures = IntegerField(default=0)
+    join_locked_until = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("commune", "name"), True),)

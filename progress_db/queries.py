@@ -20,6 +20,7 @@ from progress_db.models import (
     Outcome,
     Utterance,
     Village,
+    new_join_code,
     new_uid,
     utcnow,
 )
@@ -291,6 +292,44 @@ def _record_failure(model, row_id: int, counter, locked, lock_after: int, lock_f
         until = utcnow() + lock_for
         model.update({counter: 0, locked: until}).where(model.id == row_id).execute()
         return until
+
+
+@dataclass(frozen=True)
+class JoinState:
+    """A village's join code and until when wrong codes lock it."""
+
+    code: str
+    locked_until: datetime | None
+
+
+def join_state(village_id: int) -> JoinState | None:
+    with database.connection_context():
+        row = Village.get_or_none(Village.id == village_id)
+        return JoinState(row.join_code, row.join_locked_until) if row else None
+
+
+def record_join_failure(village_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
+    """Count a wrong join code; after ``lock_after``, refuse codes for ``lock_for`` and return until when."""
+    return _record_failure(Village, village_id, Village.join_failures, Village.join_locked_until, lock_after,
+                           lock_for)
+
+
+def reset_join_failures(village_id: int) -> None:
+    with database.connection_context():
+        (Village.update(join_failures=0, join_locked_until=None)
+         .where((Village.id == village_id) & (Village.join_failures > 0)).execute())
+
+
+def renew_join_code(village_id: int) -> str:
+    """A new join code for the village (the old one stops working)."""
+    with database.connection_context():
+        old = Village.get_by_id(village_id).join_code
+        code = new_join_code()
+        while code == old:
+            code = new_join_code()
+        Village.update(join_code=code, join_failures=0, join_locked_until=None).where(
+            Village.id == village_id).execute()
+    return code
 
 
 def record_pin_failure(learner_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:

@@ -137,7 +137,7 @@ def test_a_trainer_adds_residents_and_gets_handouts(trainer_page, mai, village: 
     assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
     assert at.text_area(key="quick_add_lines").value == "Ông <b>Tư</b>"  # only what was not added stays
     assert t("trainer.roster_count", count=1) in texts(at)  # the roster already shows her
-    assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ"}
+    assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ", t("trainer.join_card")}
 
 
 def test_the_first_page_leads_trainers_to_sign_in_even_without_villages(trainer_page, db: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Literal, NoReturn
 
 import streamlit as st
@@ -88,9 +89,25 @@ def go(page: str, **query: str) -> NoReturn:
 ButtonKind = Literal["primary", "secondary", "tertiary"]
 
 
+def _still_here(key: str, idle: timedelta) -> bool:
+    """Whether this browser session was used within ``idle`` (and note that it is used now)."""
+    now = datetime.now(UTC)
+    seen = st.session_state.get(key)
+    st.session_state[key] = now
+    return seen is None or now - seen <= idle
+
+
 def signed_in_learner() -> LearnerInfo:
-    """The learner of this session, checked against the database; otherwise back to choosing one."""
+    """The learner of this session, checked against the database; otherwise back to choosing one.
+
+    On a shared laptop the next resident must not find the last one signed in: after a long pause the learner
+    taps their name again (their progress is saved)."""
     learner_id = st.session_state.get("learner_id")
+    if learner_id is not None and not _still_here("learner_seen", services.LEARNER_IDLE):
+        for key in ("learner_id", "learner_uid"):
+            st.session_state.pop(key, None)
+        st.session_state["link_problem"] = t("learner.expired")
+        learner_id = None
     if learner_id is None:
         go("learner" if "village_id" in st.session_state else "village")
     try:
@@ -105,6 +122,10 @@ def signed_in_account() -> AccountInfo | None:
     """The trainer, staff or admin account signed in on this session, if it still exists."""
     account_id = st.session_state.get("account_id")
     if account_id is None:
+        return None
+    if not _still_here("account_seen", accounts.SESSION_IDLE):
+        st.session_state.pop("account_id", None)
+        st.session_state["account_note"] = t("account.expired")
         return None
     try:
         return accounts.account(account_id)

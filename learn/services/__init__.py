@@ -16,6 +16,7 @@ from learn.services.narration import (
     speak,
 )
 from learn.services.people import (
+    LEARNER_IDLE,
     MAX_NAME,
     MAX_PIN_TRIES,
     add_learner,
@@ -23,9 +24,12 @@ from learn.services.people import (
     clean_name,
     clean_pin,
     hash_pin,
+    join,
     learner,
     learners,
+    open_village,
     pin_matches,
+    residents,
     seed_demo,
     sign_in,
     village,
@@ -35,8 +39,9 @@ from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson,
 from learn.services.voice import VoiceTurn, hear, remember
 
 __all__ = [
-    "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
+    "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
-    "handout", "restart", "seed_demo", "sign_in", "speak", "village", "villages", "VoiceTurn", "hear", "remember",
+    "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in", "speak", "village",
+    "villages", "VoiceTurn", "hear", "remember",
 ]

@@ -24,6 +24,10 @@ LOGIN_LOCK = timedelta(minutes=15)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
+#: a signed-in trainer or staff member is signed out after this long without using the app
+SESSION_IDLE = timedelta(hours=2)
+
+
 class LoginFailed(LearnError):
     """Wrong username or password (never which of the two), or too many tries."""
 

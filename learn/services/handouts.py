@@ -80,3 +80,35 @@ def handout(catalog: Catalog, lesson: Lesson) -> str:
 <footer>{html.escape(t("handout.footer"))}</footer>
 </body></html>
 """
+
+
+CARD_STYLE = """
+@page { size: A6 landscape; margin: 6mm; }
+body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0; }
+.card { display: flex; gap: 6mm; align-items: center; border: 2px solid #0b5cad; border-radius: 4mm; padding: 5mm; }
+.card svg { width: 52mm; height: 52mm; flex: none; }
+h1 { font-size: 18pt; margin: 0 0 2mm; }
+.code { font-size: 30pt; font-weight: bold; letter-spacing: 3mm; margin: 2mm 0; }
+p { font-size: 12pt; margin: 1mm 0; }
+.url { font-size: 9pt; color: #444; word-break: break-all; }
+.print { font-size: 14pt; padding: 2mm 6mm; margin: 4mm 0; }
+@media print { .print { display: none; } }
+"""
+
+
+def join_card(village: str, commune: str, code: str, link: str) -> str:
+    """A printable card a trainer hands out: the village's join code and a QR code that opens its names."""
+    import segno
+
+    qr = segno.make(link, error="m").svg_inline(scale=6, border=2)
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{e(t("card.title", village=village))}</title>
+<style>{CARD_STYLE}</style></head><body>
+<div class="card">{qr}<div>
+<h1>{e(village)}</h1><p>{e(commune)}</p>
+<p>{e(t("card.code"))}</p><p class="code">{e(code)}</p>
+<p>{e(t("card.scan"))}</p><p class="url">{e(link)}</p></div></div>
+<button class="print" onclick="window.print()">{e(t("handout.print"))}</button>
+</body></html>
+"""

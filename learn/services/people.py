@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from learn.errors import InvalidInput, NotFound, PinLocked, WrongPin
+from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.secrets import hash_secret, secret_matches
 from learn.text import fold, squash
 from progress_db import queries
@@ -128,6 +129,50 @@ def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None
     if until is not None:
         raise PinLocked("PIN locked", minutes=ceil(PIN_LOCK.total_seconds() / 60))
     raise WrongPin("wrong PIN")
+
+
+#: on a shared laptop a resident is signed out after this long without a tap (their progress is kept)
+LEARNER_IDLE = timedelta(minutes=30)
+
+#: wrong join codes in a row before a village refuses codes for a while: a code has a million values, so at 20
+#: tries per 10 minutes guessing one takes about a year, and a mistyping resident is not shut out
+JOIN_TRIES = 20
+JOIN_LOCK = timedelta(minutes=10)
+
+
+def open_village(village_id: int, code: str | None, *, required: bool, now: datetime | None = None) -> VillageInfo:
+    """The village, when the server does not require join codes or ``code`` is its code; JoinCodeNeeded,
+    WrongJoinCode or JoinLocked otherwise. Wrong codes are counted per village, in the database."""
+    found = village(village_id)
+    if not required:
+        return found
+    if not (code or "").strip():
+        raise JoinCodeNeeded("join code needed")
+    state = queries.join_state(village_id)
+    if state is None:
+        raise NotFound(f"village {village_id}", key="village.not_found")
+    now = now or utcnow()
+    if state.locked_until is not None and state.locked_until > now:
+        raise JoinLocked("join codes locked", minutes=max(1, ceil((state.locked_until - now).total_seconds() / 60)))
+    if hmac.compare_digest((code or "").strip().encode(), state.code.encode()):
+        queries.reset_join_failures(village_id)
+        return found
+    if queries.record_join_failure(village_id, JOIN_TRIES, JOIN_LOCK) is not None:
+        raise JoinLocked("join codes locked", minutes=ceil(JOIN_LOCK.total_seconds() / 60))
+    raise WrongJoinCode("wrong join code")
+
+
+def residents(village_id: int, code: str | None, *, required: bool) -> list[LearnerInfo]:
+    """The names a resident picks from: only with the village's join code when the server requires one."""
+    open_village(village_id, code, required=required)
+    return learners(village_id)
+
+
+def join(village_id: int, code: str | None, name: str, birth_year: str | None, pin: str | None, *,
+         required: bool) -> LearnerInfo:
+    """A resident adds themselves to a village they have opened."""
+    open_village(village_id, code, required=required)
+    return add_learner(village_id, name, birth_year, pin)
 
 
 def seed_demo(path: Path) -> int:

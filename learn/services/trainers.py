@@ -6,9 +6,10 @@ Every function takes the signed-in account and checks its role and commune first
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from learn.errors import InvalidInput, LearnError
-from learn.services import people
+from learn.services import handouts, people
 from learn.services.accounts import require
 from learn.text import squash
 from progress_db import queries
@@ -116,3 +117,30 @@ def commune_accounts(who: AccountInfo, commune_id: int) -> list[AccountInfo]:
     """The commune's trainer and staff accounts, for its staff (or an admin)."""
     require(who, "staff", commune_id=commune_id)
     return queries.commune_accounts(commune_id)
+
+
+def join_link(base_url: str, village_id: int, code: str) -> str:
+    """The address a QR card opens: the app's first page, which opens the village with its code."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'village': village_id, 'code': code})}"
+
+
+def join_card(who: AccountInfo, village_id: int, base_url: str) -> str:
+    """The village's printable join card (code and QR), for a trainer of its commune."""
+    found = village_for(who, village_id)
+    state = queries.join_state(village_id)
+    assert state is not None
+    return handouts.join_card(found.name, found.commune, state.code, join_link(base_url, village_id, state.code))
+
+
+def join_code(who: AccountInfo, village_id: int) -> str:
+    """The village's join code, for a trainer of its commune."""
+    village_for(who, village_id)
+    state = queries.join_state(village_id)
+    assert state is not None
+    return state.code
+
+
+def renew_join_code(who: AccountInfo, village_id: int) -> str:
+    """A new join code (when a card was lost or the code got around); old cards stop working."""
+    village_for(who, village_id)
+    return queries.renew_join_code(village_id)

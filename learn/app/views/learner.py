@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from learn import services
+from learn.app import resources
 from learn.app.ui import ICONS, go, message, plain
-from learn.errors import InvalidInput, NotFound, PinLocked, WrongPin
+from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.strings_vi import t
 from learn.text import fold
 
@@ -29,6 +30,7 @@ def enter(learner_id: int, pin: str | None = None) -> None:
     person = services.sign_in(learner_id, pin)
     st.session_state["learner_id"] = learner_id
     st.session_state["learner_uid"] = person.uid  # ids can be reused after a reset; the uid cannot
+    st.session_state.pop("learner_seen", None)  # a new resident's pause starts now
     st.session_state.pop("pin_for", None)
     pending = st.session_state.pop("pending_lesson", None)
     if pending:
@@ -37,10 +39,38 @@ def enter(learner_id: int, pin: str | None = None) -> None:
 
 
 st.caption(f"{ICONS['village']} {plain(village.name)}")
+problem = st.session_state.pop("link_problem", None)
+if problem:
+    st.warning(problem)
 st.header(t("learner.heading"))
 
+required = resources.settings().join_code_required
+if required and "village_code" not in st.session_state:
+    # a server reachable from the internet: the names open only with the village's code (or its QR card)
+    st.subheader(t("village.code_heading"))
+    st.write(t("village.code_hint"))
+    with st.form("join_code"):
+        typed = st.text_input(t("village.code"), max_chars=6, key="join_code_value", placeholder="123456")
+        if st.form_submit_button(t("village.code_open"), type="primary", width="stretch"):
+            try:
+                services.open_village(village.id, typed, required=True)
+            except (JoinCodeNeeded, WrongJoinCode, JoinLocked) as exc:
+                st.error(message(exc))
+            else:
+                st.session_state["village_code"] = typed.strip()
+                st.rerun()
+    if st.button(t("nav.change_village"), icon=ICONS["village"], width="stretch"):
+        go("village")
+    st.stop()
+code = st.session_state.get("village_code")
+try:
+    people = services.residents(village.id, code, required=required)
+except (JoinCodeNeeded, WrongJoinCode, JoinLocked) as exc:  # the code was renewed since: ask again
+    st.session_state.pop("village_code", None)
+    st.warning(message(exc))
+    st.stop()
+
 pin_for = st.session_state.get("pin_for")
-people = services.learners(village.id)
 chosen = next((p for p in people if p.id == pin_for), None)
 if chosen is not None:
     st.subheader(t("learner.pin_ask", name=plain(chosen.name)))
@@ -83,7 +113,7 @@ with st.expander(t("learner.add"), icon=ICONS["add"], expanded=not people):
                             key="new_pin")
         if st.form_submit_button(t("learner.save"), type="primary", width="stretch"):
             try:
-                added = services.add_learner(village.id, name, year, pin)
+                added = services.join(village.id, code, name, year, pin, required=required)
             except InvalidInput as exc:
                 st.error(message(exc))  # the form keeps what was typed
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -19,6 +20,9 @@ who = signed_in_account()
 
 if who is None:
     st.header(t("trainer.login_heading"))
+    note = st.session_state.pop("account_note", None)
+    if note:
+        st.info(note)
     with st.form("login"):
         username = st.text_input(t("trainer.username"), key="login_user", autocomplete="username")
         password = st.text_input(t("trainer.password"), type="password", key="login_password",
@@ -27,6 +31,7 @@ if who is None:
     if submitted:
         try:
             st.session_state["account_id"] = accounts.login(username, password).id
+            st.session_state.pop("account_seen", None)
             st.rerun()
         except accounts.LoginFailed as exc:
             st.error(message(exc))
@@ -44,6 +49,21 @@ if who.role in ("staff", "admin"):
 if villages:
     chosen = st.selectbox(t("trainer.village"), villages, format_func=lambda v: v.name, key="trainer_village")
     st.subheader(f"{ICONS['village']} {t('trainer.roster_heading')}")
+    with st.expander(t("trainer.join_heading"), icon=ICONS["lock"]):
+        settings = resources.settings()
+        for note in st.session_state.pop("join_notes", []):
+            st.success(note)
+        st.markdown(t("trainer.join_code", village=plain(chosen.name), code=trainers.join_code(who, chosen.id)))
+        st.caption(t("trainer.join_hint") if settings.join_code_required else t("trainer.join_off"))
+        seen = urlsplit(st.context.url or "http://localhost:8501")
+        base = settings.public_url or f"{seen.scheme}://{seen.netloc}"
+        st.download_button(t("trainer.join_card"), partial(trainers.join_card, who, chosen.id, base),
+                           file_name=f"the-qr-{chosen.id}.html", mime="text/html", icon=ICONS["print"],
+                           on_click="ignore", width="stretch", key="join_card")
+        if st.button(t("trainer.join_renew"), key="join_renew", width="stretch"):
+            fresh = trainers.renew_join_code(who, chosen.id)
+            st.session_state["join_notes"] = [t("trainer.join_renewed", code=fresh)]
+            st.rerun()
     people = trainers.roster(who, chosen.id)
     ticked = trainers.outcomes(who, chosen.id)
     if people:

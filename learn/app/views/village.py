@@ -5,8 +5,26 @@ from __future__ import annotations
 import streamlit as st
 
 from learn import services
-from learn.app.ui import ICONS, go, plain
+from learn.app import resources
+from learn.app.ui import ICONS, go, message, plain
+from learn.errors import LearnError
 from learn.strings_vi import t
+
+# A QR card from the tech team opens its village directly: /?village=ID&code=CODE
+link = st.query_params.to_dict()
+if link.get("village", "").isdigit():
+    st.query_params.clear()
+    st.session_state["village_id"] = int(link["village"])
+    st.session_state.pop("learner_id", None)
+    st.session_state.pop("village_code", None)
+    if link.get("code"):
+        try:
+            services.open_village(int(link["village"]), link["code"], required=resources.settings().join_code_required)
+        except LearnError as exc:
+            st.session_state["link_problem"] = message(exc)
+        else:
+            st.session_state["village_code"] = link["code"].strip()
+    go("learner")
 
 st.title(f"{ICONS['app']} {t('app.title')}")
 st.caption(t("app.tagline"))
@@ -27,6 +45,7 @@ for v in villages:
                  help=t("village.learners", count=v.learners)):
         st.session_state["village_id"] = v.id
         st.session_state.pop("learner_id", None)
+        st.session_state.pop("village_code", None)
         go("learner")
 
 st.divider()

@@ -1,0 +1,114 @@
+"""Each security rule of a server reachable from the internet, with an attack that fails: the roster behind a
+join code, sessions that expire, roles in the services, escaped names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from learn import services
+from learn.errors import JoinCodeNeeded, JoinLocked, WrongJoinCode
+from learn.services import accounts, trainers
+from learn.strings_vi import t
+from progress_db import queries
+from tests.test_app import app, button, texts  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def mai_village(village: int) -> int:
+    services.add_learner(village, "Bà Lò Thị Mai", 1956)
+    return village
+
+
+def test_without_the_code_the_names_stay_closed(mai_village: int) -> None:
+    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    with pytest.raises(JoinCodeNeeded):
+        services.residents(mai_village, None, required=True)
+    with pytest.raises(WrongJoinCode):
+        services.residents(mai_village, "000000" if code != "000000" else "111111", required=True)
+    with pytest.raises(JoinCodeNeeded):  # nor can a stranger add names
+        services.join(mai_village, "", "Kẻ Lạ", None, None, required=True)
+    assert [p.name for p in services.residents(mai_village, code, required=True)] == ["Bà Lò Thị Mai"]
+    assert [p.name for p in services.residents(mai_village, None, required=False)] == ["Bà Lò Thị Mai"]
+
+
+def test_guessing_codes_locks_the_village_for_a_while(mai_village: int) -> None:
+    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(services.people.JOIN_TRIES - 1):
+        with pytest.raises(WrongJoinCode):
+            services.open_village(mai_village, wrong, required=True)
+    with pytest.raises(JoinLocked):
+        services.open_village(mai_village, wrong, required=True)
+    with pytest.raises(JoinLocked):  # even the right code waits: guessing gains nothing
+        services.open_village(mai_village, code, required=True)
+    later = datetime.now(UTC).replace(tzinfo=None) + services.people.JOIN_LOCK + timedelta(seconds=1)
+    assert services.open_village(mai_village, code, required=True, now=later).id == mai_village
+
+
+def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("LEARN_JOIN_CODE", "required")
+    at = app("learner", village_id=mai_village)
+    assert t("village.code_heading") in texts(at)
+    assert "Bà Lò Thị Mai" not in texts(at) and not [b for b in at.button if "Mai" in b.label]
+    at.text_input(key="join_code_value").input("99999x")
+    button(at, t("village.code_open")).click().run()
+    assert [e.value for e in at.error] == [t("village.code_wrong")]
+    at.text_input(key="join_code_value").input(queries.join_state(mai_village).code)  # type: ignore[union-attr]
+    button(at, t("village.code_open")).click().run()
+    assert [b for b in at.button if "Bà Lò Thị Mai" in b.label]
+
+
+def test_the_qr_card_opens_the_village_directly(app, mai_village: int, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("LEARN_JOIN_CODE", "required")
+    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    at = app(query={"village": str(mai_village), "code": code})
+    assert [b for b in at.button if "Bà Lò Thị Mai" in b.label]
+    forged = app(query={"village": str(mai_village), "code": "12345"})
+    assert not [b for b in forged.button if "Mai" in b.label]
+    assert t("village.code_heading") in texts(forged)
+
+
+def test_trainers_print_cards_and_renew_codes_for_their_commune_only(mai_village: int) -> None:
+    mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
+    far = queries.get_or_create_commune("Xã Xa")
+    queries.get_or_create_village(far, "Thôn Xa")
+    stranger = accounts.create_account("nguoi-la", "Người lạ", "mat-khau-dai", "trainer", "Xã Xa")
+    code = trainers.join_code(mai, mai_village)
+    card = trainers.join_card(mai, mai_village, "https://hocso.example.vn")
+    assert code in card and "<svg" in card and f"village={mai_village}&amp;code={code}" in card
+    with pytest.raises(accounts.Forbidden):
+        trainers.join_card(stranger, mai_village, "https://hocso.example.vn")
+    with pytest.raises(accounts.Forbidden):
+        trainers.renew_join_code(stranger, mai_village)
+    fresh = trainers.renew_join_code(mai, mai_village)
+    assert fresh != code and fresh == trainers.join_code(mai, mai_village)
+    with pytest.raises(WrongJoinCode):  # the lost card no longer opens the village
+        services.open_village(mai_village, code, required=True)
+
+
+def test_an_idle_learner_is_signed_out_on_a_shared_laptop(app, mai_village: int) -> None:  # noqa: F811
+    [mai] = services.learners(mai_village)
+    long_ago = datetime.now(UTC) - services.LEARNER_IDLE - timedelta(minutes=1)
+    at = app("lessons", village_id=mai_village, learner_id=mai.id, learner_uid=mai.uid, learner_seen=long_ago)
+    assert "learner_id" not in at.session_state
+    assert t("learner.expired") in texts(at)
+    recent = datetime.now(UTC) - timedelta(minutes=5)
+    still = app("lessons", village_id=mai_village, learner_id=mai.id, learner_uid=mai.uid, learner_seen=recent)
+    assert still.session_state["learner_id"] == mai.id
+
+
+def test_an_idle_trainer_is_signed_out(app, village: int) -> None:  # noqa: F811
+    mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
+    long_ago = datetime.now(UTC) - accounts.SESSION_IDLE - timedelta(minutes=1)
+    at = app("trainer", account_id=mai.id, account_seen=long_ago)
+    assert t("trainer.login_heading") in texts(at) and t("account.expired") in texts(at)
+    assert "account_id" not in at.session_state
+
+
+def test_a_name_cannot_inject_html_or_links(app, village: int) -> None:  # noqa: F811
+    person = queries.add_learner(village, "<img src=x onerror=alert(1)> [bấm](http://x)", "x", None, None)
+    at = app("learner", village_id=village)
+    [shown] = [b.label for b in at.button if "img" in b.label]
+    assert "<img" not in shown.replace("\\<", "") and "\\[" in shown and person.id
