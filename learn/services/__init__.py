@@ -39,7 +39,8 @@ from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson,
 from learn.services.voice import VoiceTurn, hear, remember
 
 __all__ = [
-    "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken", "add_learner", "answer",
+    "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken",
+    "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in", "speak", "village",
