@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: Chromium for the browser tests, espeak-ng and ffmpeg for narration, PostgreSQL's server for
 # the database tests (they start a throwaway cluster on loopback) and for a province server.
-DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql
+DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql openssl
 HOST ?= 0.0.0.0
 PORT ?= 8501
 

@@ -541,12 +541,28 @@ def demo_seed(settings: Settings, villages: int, learners: int, communes: int, m
 @click.option("--host", default="0.0.0.0", show_default=True,
               help="Address to listen on (127.0.0.1: this laptop only).")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--https", "https", is_flag=True,
+              help="Serve over HTTPS so phones on the Wi-Fi may record answers (a self-signed certificate is made "
+                   "in $LEARN_HOME/tls unless --cert and --key are given).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Certificate (PEM).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key (PEM).")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Start the app for residents on http://HOST:PORT."""
+def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | None, key: Path | None) -> None:
+    """Start the app for residents on http://HOST:PORT (or https://)."""
+    from learn.strings_vi import t
+    from learn.tls import CertificateError, ensure_certificate, local_addresses
     from progress_db.db import open_db
 
     open_db(settings.database_url)  # fail here, clearly, rather than in the first visitor's browser
+    if (cert is None) != (key is None):
+        raise click.UsageError("give both --cert and --key, or neither")
+    if cert is not None:
+        https = True
+    if https and cert is None:
+        try:
+            cert, key = ensure_certificate(settings.home / "tls")
+        except (CertificateError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
     args = [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.headless", "true", "--server.address", host, "--server.port", str(port),
             "--browser.gatherUsageStats", "false",
@@ -555,7 +571,14 @@ def serve(settings: Settings, host: str, port: int) -> None:
             "--client.toolbarMode", "minimal", "--theme.base", "light",
             # a calm blue for "go on": red is kept for wrong answers and warnings
             "--theme.primaryColor", "#0b5cad"]
-    click.echo(f"Học Số: http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}")
+    if https:
+        args += ["--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)]
+    scheme = "https" if https else "http"
+    shown = [a for a in local_addresses() if a != "127.0.0.1"] if host == "0.0.0.0" else [host]
+    click.echo("Học Số: " + ", ".join(f"{scheme}://{a if ':' not in a else f'[{a}]'}:{port}"
+                                       for a in ["localhost", *shown]))
+    if https and cert is not None and cert.parent == settings.home / "tls":
+        click.echo("Phones show a warning for this laptop's own certificate the first time: " + t("serve.proceed"))
     os.execv(sys.executable, args)
 
 

@@ -18,6 +18,7 @@ STRINGS: dict[str, str] = {
     "village.heading": "Bác ở thôn nào?",
     "village.hint": "Bấm vào tên thôn, bản của mình.",
     "village.none": "Chưa có thôn nào. Tổ công nghệ số cần thêm thôn trước.",
+    "serve.proceed": "bấm Nâng cao, rồi Tiếp tục (Advanced, then Proceed).",
     "card.title": "Thẻ vào học: {village}",
     "card.code": "Mã thôn:",
     "card.scan": "Quét mã QR bằng camera điện thoại để mở danh sách người học của thôn.",

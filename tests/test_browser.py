@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -94,8 +95,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextmanager
-def run_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start `learn serve` with its own data folder (and any extra environment); stop it afterwards."""
+def run_server(home: Path, extra_env: dict[str, str] | None = None, serve_args: tuple[str, ...] = (),
+               host: str = "127.0.0.1", address: str = "127.0.0.1", scheme: str = "http") -> Iterator[Server]:
+    """Start `learn serve` with its own data folder (and any extra environment or arguments) listening on
+    ``host``; the tests reach it at ``scheme://address``. Stopped afterwards."""
     learn = Path(sys.executable).parent / "learn"
     assert learn.is_file(), f"no `learn` script next to {sys.executable}: run `pip install -e .` in this venv"
     # espeak-ng: the real offline voice, the same on every machine (gTTS cannot be reached from here)
@@ -107,10 +110,11 @@ def run_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[
     assert init.returncode == 0, f"`learn demo init` failed:\n{init.stdout}\n{init.stderr}"
 
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://{address}:{port}"
     log_path = home / "server.log"
+    unverified = ssl._create_unverified_context()  # the laptop's own certificate is self-signed
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([str(learn), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+        proc = subprocess.Popen([str(learn), "serve", "--host", host, "--port", str(port), *serve_args], env=env,
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     try:
@@ -119,7 +123,7 @@ def run_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[
             if proc.poll() is not None:
                 pytest.fail(f"`learn serve` exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=unverified) as response:
                     if response.read().strip() == b"ok":
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
