@@ -23,7 +23,7 @@ def local_addresses() -> list[str]:
     found = ["127.0.0.1"]
     try:
         names = socket.getaddrinfo(socket.gethostname(), None)
-        found += [a[4][0] for a in names]
+        found += [str(a[4][0]) for a in names]
     except OSError:
         pass
     try:  # the address of the interface that would reach the LAN (nothing is sent)
