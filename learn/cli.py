@@ -549,6 +549,7 @@ def demo_seed(settings: Settings, villages: int, learners: int, communes: int, m
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | None, key: Path | None) -> None:
     """Start the app for residents on http://HOST:PORT (or https://)."""
+    from learn.app.serving import streamlit_command
     from learn.strings_vi import t
     from learn.tls import CertificateError, ensure_certificate, local_addresses
     from progress_db.db import open_db
@@ -563,16 +564,7 @@ def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | No
             cert, key = ensure_certificate(settings.home / "tls")
         except (CertificateError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
-    args = [sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.headless", "true", "--server.address", host, "--server.port", str(port),
-            "--browser.gatherUsageStats", "false",
-            # Streamlit's full garbage collection after every rerun costs most of a small server's time.
-            "--runner.postScriptGC", "false",
-            "--client.toolbarMode", "minimal", "--theme.base", "light",
-            # a calm blue for "go on": red is kept for wrong answers and warnings
-            "--theme.primaryColor", "#0b5cad"]
-    if https:
-        args += ["--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)]
+    args = streamlit_command(APP, host, port, (cert, key) if https and cert and key else None)
     scheme = "https" if https else "http"
     shown = [a for a in local_addresses() if a != "127.0.0.1"] if host == "0.0.0.0" else [host]
     click.echo("Học Số: " + ", ".join(f"{scheme}://{a if ':' not in a else f'[{a}]'}:{port}"

@@ -121,6 +121,26 @@ def test_a_database_that_cannot_write_says_so_and_keeps_what_was_typed(app, vill
     assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
 
 
+def test_a_tap_the_database_cannot_save_says_so_and_stays_on_the_step(app, village: int, db: Path) -> None:
+    """Taps are handled in callbacks, before the page runs: a failure there is still a plain message."""
+    import sqlite3
+
+    person = services.add_learner(village, "Bà Lò Thị Xuân")
+    at = app("lesson", query={"lesson": "test-unlock"}, village_id=village, learner_id=person.id,
+             learner_uid=person.uid)
+    holder = sqlite3.connect(db, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        button(at, t("lesson.next")).click().run(timeout=30)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [e.value for e in at.error] == [t("error.database")] and not at.exception
+    assert queries.progress_for(person.id) == {}  # nothing claimed as saved
+    button(at, t("lesson.next")).click().run()  # once the lock is gone, the same tap works
+    assert queries.progress_for(person.id)["test-unlock"].position == 1
+
+
 def test_an_html_name_is_never_rendered_as_html(app, village: int) -> None:
     queries.add_learner(village, "Bà *Tư* [x](y) <i>", "ba tu", None, None)  # e.g. imported from elsewhere
     at = app("learner", village_id=village)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import PAGES, apply_style, message, pause_narration_while_recording
+from learn.app.ui import PAGES, apply_style, message, pause_narration_while_recording, show_tap_error
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -27,6 +27,7 @@ page = st.navigation(
     ],
     position="hidden",
 )
+show_tap_error()
 try:
     resources.database()
     page.run()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal, NoReturn
 
@@ -16,6 +18,7 @@ from learn.errors import LearnError, NotFound
 from learn.lessons.model import Question
 from learn.services import accounts
 from learn.strings_vi import t
+from progress_db.db import DatabaseError, MaxConnectionsExceeded
 from progress_db.queries import AccountInfo, LearnerInfo
 
 PAGES = {
@@ -132,6 +135,27 @@ def signed_in_account() -> AccountInfo | None:
     except NotFound:
         st.session_state.pop("account_id", None)
         return None
+
+
+def tap_handler(handle: Callable[..., object]) -> Callable[..., None]:
+    """A button callback whose domain or storage error becomes a message on the page it leads to (callbacks run
+    before the page, outside the error mapping in main.py); nothing half-done is shown as done."""
+    @functools.wraps(handle)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            handle(*args, **kwargs)
+        except LearnError as exc:
+            st.session_state["tap_error"] = message(exc)
+        except (DatabaseError, MaxConnectionsExceeded):
+            st.session_state["tap_error"] = t("error.database")
+    return run
+
+
+def show_tap_error() -> None:
+    """The message of a tap that could not be done, once (main.py calls this before every page)."""
+    problem = st.session_state.pop("tap_error", None)
+    if problem:
+        st.error(problem)
 
 
 def apply_style() -> None:

@@ -16,6 +16,7 @@ from learn.app.ui import (
     plain,
     replay,
     signed_in_learner,
+    tap_handler,
     voice_input,
     without_links,
 )
@@ -42,9 +43,15 @@ except NotFound as exc:
 view = services.player(learner_id, lesson)
 
 
+# Taps are handled in callbacks, which Streamlit runs before the page: a tap costs one run of the page, not two.
+@tap_handler
 def move(position: int, learner: int = learner_id) -> None:
     services.go_to(learner, lesson, position)
-    st.rerun()
+
+
+@tap_handler
+def choose(option: int, position: int = view.position, learner: int = learner_id) -> None:
+    services.answer(learner, lesson, position, option)
 
 
 if view.finished:
@@ -103,10 +110,8 @@ else:
                 kind, icon = "primary", ICONS["right"]
             elif i == given.option_index:
                 icon = ICONS["wrong"]
-        if st.button(label, key=f"option-{view.position}-{i}", type=kind, icon=icon, width="stretch",
-                     disabled=given is not None):
-            services.answer(learner_id, lesson, view.position, i)
-            st.rerun()
+        st.button(label, key=f"option-{view.position}-{i}", type=kind, icon=icon, width="stretch",
+                  disabled=given is not None, on_click=choose, args=(i,))
     if given is None:
         st.caption(t("lesson.answer_first"))
     elif given.correct:
@@ -138,11 +143,9 @@ if turn is not None:
 
 # Back and Next side by side on every screen size, Next the larger, where the right thumb is.
 row = st.container(horizontal=True, gap="medium")
-if row.button(t("lesson.back"), key=f"back-{view.position}", icon=ICONS["back"], width="stretch",
-              disabled=view.position == 0):
-    move(view.position - 1)
+row.button(t("lesson.back"), key=f"back-{view.position}", icon=ICONS["back"], width="stretch",
+           disabled=view.position == 0, on_click=move, args=(view.position - 1,))
 last = view.position == view.total - 1
-if row.button(t("lesson.finish") if last else t("lesson.next"), key=f"next-{view.position}", type="primary",
-              icon=ICONS["done" if last else "next"], icon_position="right", width="stretch",
-              disabled=not view.can_go_on):
-    move(view.position + 1)
+row.button(t("lesson.finish") if last else t("lesson.next"), key=f"next-{view.position}", type="primary",
+           icon=ICONS["done" if last else "next"], icon_position="right", width="stretch",
+           disabled=not view.can_go_on, on_click=move, args=(view.position + 1,))

@@ -1,0 +1,129 @@
+"""A minimal Streamlit client speaking the app's own websocket protocol (``/_stcore/stream``, protobuf BackMsg and
+ForwardMsg), so hundreds of simulated residents can step through lessons on 2 cores: a browser per resident would
+measure the browsers, not the server.
+
+It does what the frontend does for our pages: keeps the widget states, taps a button by its key (a rerun with the
+button's trigger), and waits for the run to finish, following page switches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+
+@dataclass
+class Run:
+    """What one rerun sent back: its buttons by key, its texts, the time it took and the bytes."""
+
+    buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
+    labels: dict[str, str] = field(default_factory=dict)  # widget key -> label
+    texts: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)  # audio the browser then fetches
+    seconds: float = 0.0
+    script_ms: float = 0.0  # the server's own count of the script's run (page profile)
+    messages: int = 0
+    bytes: int = 0
+    page_hash: str = ""
+
+
+class Session:
+    """One browser tab's worth of Streamlit session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+        self.ws: websockets.ClientConnection | None = None
+        self.page_hash = ""
+        self.query = ""
+
+    async def open(self, query: str = "") -> Run:
+        self.ws = await websockets.connect(self.url, subprotocols=[websockets.Subprotocol("streamlit")],
+                                          max_size=2**24, open_timeout=60, ping_interval=None)
+        self.query = query
+        return await self._rerun([])
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def tap(self, run: Run, key: str) -> Run:
+        """Tap the button with this key (what a resident's finger does)."""
+        widget = run.buttons.get(key)
+        if widget is None:
+            raise KeyError(f"no button {key!r} on this screen: {sorted(run.buttons)[:20]}")
+        return await self._rerun([WidgetState(id=widget, trigger_value=True)])
+
+    async def _rerun(self, states: list[WidgetState]) -> Run:
+        assert self.ws is not None
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_script_hash = self.page_hash
+        msg.rerun_script.widget_states.widgets.extend(states)
+        run = Run()
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout=120)
+            run.bytes += len(raw)
+            run.messages += 1
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)  # type: ignore[arg-type]
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "page_info_changed":
+                self.query = fwd.page_info_changed.query_string
+            elif kind == "navigation":
+                self.page_hash = fwd.navigation.page_script_hash
+            elif kind == "page_profile":
+                run.script_ms = fwd.page_profile.exec_time / 1000 if fwd.page_profile.exec_time > 1000 \
+                    else float(fwd.page_profile.exec_time)
+            elif kind == "delta":
+                self._read_delta(fwd, run)
+            elif kind == "script_finished":
+                # a page switch ends the run early and starts another: wait for the one that finishes
+                if fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    run.seconds = time.perf_counter() - start
+                    run.page_hash = self.page_hash
+                    return run
+                if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    raise RuntimeError("the page failed to compile")
+                run.buttons.clear()
+                run.labels.clear()
+                run.texts.clear()
+                run.media.clear()
+
+    @staticmethod
+    def _read_delta(fwd: ForwardMsg, run: Run) -> None:
+        if fwd.delta.WhichOneof("type") != "new_element":
+            return
+        element = fwd.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind in ("button", "download_button"):
+            button = getattr(element, kind)
+            key = _user_key(button.id) or button.label
+            run.buttons[key] = button.id
+            run.labels[key] = button.label
+        elif kind == "markdown":
+            run.texts.append(element.markdown.body)
+        elif kind == "audio" and element.audio.url:
+            run.media.append(element.audio.url)
+        elif kind == "exception":
+            raise RuntimeError(f"the page raised: {element.exception.message}")
+        elif kind == "alert":
+            run.texts.append(element.alert.body)
+
+
+def _user_key(widget_id: str) -> str | None:
+    """The key our code gave a widget, from the id Streamlit builds (``$$ID-<hash>-<key>``)."""
+    if widget_id.startswith("$$ID-"):
+        rest = widget_id[len("$$ID-"):]
+        _, _, key = rest.partition("-")
+        return key if key and key != "None" else None
+    return None

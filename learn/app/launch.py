@@ -1,0 +1,88 @@
+"""What `learn serve` runs: Streamlit, with two changes to how it serves (nothing about the app itself).
+
+1. **TCP_NODELAY** on the listening socket (Linux hands it on to every connection). Streamlit answers a tap with
+   several small websocket messages; without it the kernel holds back each later message until the phone
+   acknowledges the first, and phones delay acknowledgements: 40 ms on every tap on the laptop's own Wi-Fi,
+   a whole round trip (300 ms) over 3G.
+2. **Compressed scripts and smaller fonts** (``learn.app.static``, ``learn.app.fonts``): Streamlit serves its
+   JavaScript uncompressed and leaves compression to a reverse proxy, which a laptop in the commune hall does
+   not have; and its two fonts are half of a first visit.
+
+Both hook Streamlit's server at the two places it builds the socket and the middleware. If a Streamlit release
+moves them the app still runs, without these two gains, and says so; the tests and benchmarks catch it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+from pathlib import Path
+
+
+def _nodelay(bind):  # type: ignore[no-untyped-def]
+    def bind_without_delay(*args, **kwargs):  # type: ignore[no-untyped-def]
+        sock = bind(*args, **kwargs)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    return bind_without_delay
+
+
+def install(cache_dir: Path | None) -> list[str]:
+    """Hook Streamlit's server; returns what could not be hooked."""
+    from starlette.middleware import Middleware
+    from streamlit.web.server.starlette import starlette_app, starlette_server
+
+    from learn.app.static import PrecompressedStatic, first_screen_assets
+
+    missing = []
+    if hasattr(starlette_server, "_bind_socket"):
+        starlette_server._bind_socket = _nodelay(starlette_server._bind_socket)
+    else:
+        missing.append("TCP_NODELAY")
+    if hasattr(starlette_app, "create_streamlit_middleware"):
+        original = starlette_app.create_streamlit_middleware
+        def with_compressed_static() -> list[Middleware]:
+            stack = list(original())
+            # after Streamlit's path security, before everything else
+            stack.insert(min(1, len(stack)), Middleware(PrecompressedStatic, cache_dir=cache_dir))
+            return stack
+
+        starlette_app.create_streamlit_middleware = with_compressed_static
+        # make the first screen's best copies now, while nobody is waiting
+        warmer = PrecompressedStatic(None, cache_dir)
+
+        def warm() -> None:
+            warmer.warm_fonts()
+            warmer.warm(first_screen_assets())
+            if cache_dir is not None:  # the benchmarks wait for this before a "first visit"
+                with contextlib.suppress(OSError):
+                    (cache_dir / "warm").write_text("ready\n")
+
+        threading.Thread(target=warm, daemon=True).start()
+    else:
+        missing.append("compressed scripts")
+    return missing
+
+
+def main() -> None:
+    from learn.settings import Settings
+
+    try:
+        home: Path | None = Settings.from_env().home
+    except ValueError:
+        home = None  # `learn serve` has already said what is wrong
+    missing = install(home / "static-cache" if home else None)
+    if missing:
+        print(f"Học Số: this Streamlit release has moved its server; running without {', '.join(missing)}",
+              file=sys.stderr)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()
