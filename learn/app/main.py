@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import PAGES, apply_style, message, pause_narration_while_recording, show_tap_error
+from learn.app.ui import apply_style, message, pause_narration_while_recording, show_tap_error
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -15,18 +15,7 @@ st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered
 apply_style()
 pause_narration_while_recording()
 
-page = st.navigation(
-    [
-        st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
-        st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
-        st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
-        st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
-        st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
-        st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
-        st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
-    ],
-    position="hidden",
-)
+page = st.navigation(resources.pages(), position="hidden")
 show_tap_error()
 try:
     resources.database()

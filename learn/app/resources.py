@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import streamlit as st
 
@@ -48,6 +49,24 @@ def recognizer() -> Recognizer | None:
     except VoiceUnavailable as exc:
         print(f"answers by voice are off: {exc}", file=sys.stderr)
         return None
+
+
+@st.cache_resource(show_spinner=False)
+def pages() -> list[Any]:
+    """The app's pages, made once per process: making them resolves every page's file on disk, which cost an
+    eighth of a busy server's time when done on every run."""
+    from learn.app.ui import PAGES
+    from learn.strings_vi import t
+
+    return [
+        st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
+        st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
+        st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
+        st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
+        st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
+        st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
+        st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
+    ]
 
 
 @st.cache_resource(show_spinner=False)
