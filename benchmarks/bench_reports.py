@@ -60,6 +60,36 @@ def _plans(call) -> tuple[int, list[str], list[str]]:
     return len(seen), unindexed, plans
 
 
+def _postgres_timings(catalog: Catalog) -> dict[str, object]:
+    """The same dashboard on PostgreSQL (a throwaway cluster on loopback), at each size."""
+    from tests.support import pg_cluster
+
+    out: dict[str, object] = {}
+    try:
+        cluster = pg_cluster.start()
+    except pg_cluster.Unavailable as exc:
+        return {"reports_postgresql": f"skipped: {exc}"}
+    try:
+        for label, (villages, learners) in SIZES.items():
+            name = f"bench_{label}"
+            pg_cluster.create_database(cluster.url, name)
+            db = open_db(pg_cluster.with_database(cluster.url, name))
+            start = time.perf_counter()
+            demo.seed(catalog, DEFAULT_CONTENT_DIR / "demo-names.yaml", villages, learners, seed=1, now=NOW)
+            out[f"reports_pg_{label}_seed_s"] = round(time.perf_counter() - start, 1)
+            db.execute_sql("ANALYZE")
+            commune = queries.list_communes()[0][0]
+            out[f"reports_pg_{label}_dashboard_s"] = round(_median_seconds(
+                lambda: reports.dashboard(ADMIN, catalog, commune)), 3)  # noqa: B023 - called at once
+            db.close_all() if hasattr(db, "close_all") else db.close()
+            database.initialize(None)
+        out["reports_pg_dashboard_growth_100x_over_1x"] = round(
+            float(out["reports_pg_100x_dashboard_s"]) / max(1e-9, float(out["reports_pg_1x_dashboard_s"])), 1)  # type: ignore[arg-type]
+    finally:
+        cluster.stop()
+    return out
+
+
 def _size(label: str, villages: int, learners: int, catalog: Catalog) -> dict[str, object]:
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,6 +136,7 @@ def run() -> dict[str, object]:
         out.update(_size(label, villages, learners, catalog))
     out["reports_dashboard_growth_100x_over_1x"] = round(
         float(out["reports_100x_dashboard_s"]) / max(1e-9, float(out["reports_1x_dashboard_s"])), 1)  # type: ignore[arg-type]
+    out.update(_postgres_timings(catalog))
     return out
 
 

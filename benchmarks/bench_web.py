@@ -234,6 +234,27 @@ def load(home: Path, residents: int) -> dict[str, object]:
             f"load_{residents}_server_peak_rss_mb": round(max(peak), 1)}
 
 
+def _one_phone(browser, url: str) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+    """A new phone over 3G: a first visit, then a reload; (which, seconds, KiB received) for each."""
+    context = browser.new_context(viewport={"width": 412, "height": 915}, locale="vi-VN")
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", THREE_G)
+    received: list[int] = []
+    cdp.on("Network.loadingFinished", lambda e: received.append(int(e["encodedDataLength"])))
+    cdp.on("Network.webSocketFrameReceived", lambda e: received.append(len(e["response"]["payloadData"])))
+    found = []
+    for label, go in (("cold", lambda: page.goto(url)), ("warm", page.reload)):
+        received.clear()
+        start = time.perf_counter()
+        go()
+        page.locator("[class*='st-key-village-'] button:visible").first.wait_for(timeout=120_000)
+        found.append((label, time.perf_counter() - start, sum(received) / 1024))
+    context.close()
+    return found
+
+
 def first_visit(home: Path) -> dict[str, object]:
     """Bytes and seconds until the village buttons can be tapped, over 3G, cold and then a warm reload."""
     from playwright.sync_api import sync_playwright
@@ -246,22 +267,9 @@ def first_visit(home: Path) -> dict[str, object]:
         times: dict[str, list[float]] = {"cold": [], "warm": []}
         sizes: dict[str, list[float]] = {"cold": [], "warm": []}
         for _ in range(3):  # three phones, each: a first visit, then a reload
-            context = browser.new_context(viewport={"width": 412, "height": 915}, locale="vi-VN")
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", THREE_G)
-            received: list[int] = []
-            cdp.on("Network.loadingFinished", lambda e: received.append(int(e["encodedDataLength"])))
-            cdp.on("Network.webSocketFrameReceived", lambda e: received.append(len(e["response"]["payloadData"])))
-            for label, go in (("cold", lambda: page.goto(url)), ("warm", page.reload)):
-                received.clear()
-                start = time.perf_counter()
-                go()
-                page.locator("[class*='st-key-village-'] button:visible").first.wait_for(timeout=120_000)
-                times[label].append(time.perf_counter() - start)
-                sizes[label].append(sum(received) / 1024)
-            context.close()
+            for label, seconds, kb in _one_phone(browser, url):
+                times[label].append(seconds)
+                sizes[label].append(kb)
         for label in ("cold", "warm"):
             out[f"first_visit_{label}_s"] = round(statistics.median(times[label]), 2)
             out[f"first_visit_{label}_kb"] = round(statistics.median(sizes[label]), 1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
 
-from benchmarks import bench_reports, bench_voice
+from benchmarks import bench_reports, bench_voice, bench_web
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {
@@ -15,6 +16,15 @@ TARGETS = {
     "pipeline_rtf_wav16k": ("< 0.05", lambda v: v < 0.05),
     "pipeline_rtf_webm48k": ("< 0.2", lambda v: v < 0.2),
     "recognition_rtf_free": ("< 0.5", lambda v: v < 0.5),
+    "page_cost_ratio": ("<= 2", lambda v: v <= 2),
+    "first_visit_cold_s": ("<= 10", lambda v: v <= 10),
+    "first_visit_warm_s": ("<= 1.5", lambda v: v <= 1.5),
+    "load_30_answers_lost": ("0", lambda v: v == 0),
+    "load_100_answers_lost": ("0", lambda v: v == 0),
+    "load_300_answers_lost": ("0", lambda v: v == 0),
+    "load_30_p95_ms": ("<= 500", lambda v: v <= 500),
+    "load_100_p95_ms": ("<= 500", lambda v: v <= 500),
+    "load_300_p95_ms": ("<= 500", lambda v: v <= 500),
     "reports_10x_dashboard_s": ("<= 0.5", lambda v: v <= 0.5),
     "reports_100x_dashboard_s": ("<= 2", lambda v: v <= 2),
     "reports_100x_cli_report_villages_s": ("<= 3", lambda v: v <= 3),
@@ -26,7 +36,7 @@ TARGETS = {
 
 def main() -> None:
     results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {platform.python_version()}",
-               **bench_voice.run(), **bench_reports.run()}
+               "cores": os.cpu_count(), **bench_voice.run(), **bench_reports.run(), **bench_web.run()}
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     lines = ["| measure | value | target |", "|---|---|---|"]
     for key, value in results.items():
@@ -35,6 +45,8 @@ def main() -> None:
             text, ok = TARGETS[key]
             target = f"{text} {'✅' if ok(value) else '❌'}"
         lines.append(f"| {key} | {value} | {target} |")
+    missed = [k for k, (_, ok) in TARGETS.items() if isinstance(results.get(k), (int, float)) and not ok(results[k])]
+    lines += ["", f"Missed targets: {', '.join(missed) if missed else 'none'}"]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

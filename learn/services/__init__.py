@@ -35,7 +35,17 @@ from learn.services.people import (
     village,
     villages,
 )
-from learn.services.player import LessonCard, PlayerView, answer, go_to, lesson, lesson_cards, player, restart
+from learn.services.player import (
+    LessonCard,
+    PlayerView,
+    answer,
+    go_to,
+    lesson,
+    lesson_cards,
+    player,
+    restart,
+    step_to,
+)
 from learn.services.voice import VoiceTurn, hear, remember
 
 __all__ = [
@@ -44,5 +54,5 @@ __all__ = [
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in", "speak", "village",
-    "villages", "VoiceTurn", "hear", "remember",
+    "villages", "VoiceTurn", "hear", "remember", "step_to",
 ]

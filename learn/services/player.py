@@ -88,11 +88,16 @@ def player(learner_id: int, lesson: Lesson) -> PlayerView:
     return PlayerView(lesson, position, screen, answer, score, len(lesson.questions))
 
 
-def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
-    """Move to a screen (clamped); moving past the last screen completes the lesson."""
+def step_to(learner_id: int, lesson: Lesson, position: int) -> None:
+    """Move to a screen (clamped) and save it; moving past the last screen completes the lesson."""
     total = len(lesson.screens)
     position = max(0, min(position, total))
     queries.save_position(learner_id, lesson.id, position, total, completed=position >= total)
+
+
+def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
+    """``step_to``, then the screen the learner is now on."""
+    step_to(learner_id, lesson, position)
     return player(learner_id, lesson)
 
 

@@ -46,7 +46,7 @@ view = services.player(learner_id, lesson)
 # Taps are handled in callbacks, which Streamlit runs before the page: a tap costs one run of the page, not two.
 @tap_handler
 def move(position: int, learner: int = learner_id) -> None:
-    services.go_to(learner, lesson, position)
+    services.step_to(learner, lesson, position)
 
 
 @tap_handler
