@@ -51,14 +51,17 @@ def recognizer() -> Recognizer | None:
         return None
 
 
-@st.cache_resource(show_spinner=False)
 def pages() -> list[Any]:
-    """The app's pages, made once per process: making them resolves every page's file on disk, which cost an
-    eighth of a busy server's time when done on every run."""
+    """The app's pages, made once per browser session: making them resolves every page's file on disk, which
+    cost an eighth of a busy server's time when done on every run. (Not once per process: a page object
+    carries the state of its session's current run, so sessions must not share one.)"""
     from learn.app.ui import PAGES
     from learn.strings_vi import t
 
-    return [
+    made = st.session_state.get("_pages")
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    made = st.session_state["_pages"] = [
         st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
         st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
         st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
@@ -67,6 +70,7 @@ def pages() -> list[Any]:
         st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
         st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
     ]
+    return made
 
 
 @st.cache_resource(show_spinner=False)
