@@ -30,8 +30,9 @@ def _nodelay(bind):  # type: ignore[no-untyped-def]
     return bind_without_delay
 
 
-def install(cache_dir: Path | None) -> list[str]:
-    """Hook Streamlit's server; returns what could not be hooked."""
+def install(cache_dir: Path | None, *, warm: bool = True) -> list[str]:
+    """Hook Streamlit's server (and, with ``warm``, make the compressed copies in the background); returns
+    what could not be hooked."""
     from starlette.middleware import Middleware
     from streamlit.web.server.starlette import starlette_app, starlette_server
 
@@ -54,14 +55,15 @@ def install(cache_dir: Path | None) -> list[str]:
         # make the first screen's best copies now, while nobody is waiting
         warmer = PrecompressedStatic(None, cache_dir)
 
-        def warm() -> None:
+        def warm_up() -> None:
             warmer.warm_fonts()
             warmer.warm(first_screen_assets())
             if cache_dir is not None:  # the benchmarks wait for this before a "first visit"
                 with contextlib.suppress(OSError):
                     (cache_dir / "warm").write_text("ready\n")
 
-        threading.Thread(target=warm, daemon=True).start()
+        if warm:
+            threading.Thread(target=warm_up, daemon=True).start()
     else:
         missing.append("compressed scripts")
     return missing

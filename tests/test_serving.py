@@ -1,0 +1,97 @@
+"""How `learn serve` serves: compressed scripts, cut fonts that still draw every icon and Vietnamese letter,
+TCP_NODELAY on its socket. (How fast it all is lives in the benchmarks.)"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import socket
+import urllib.request
+from pathlib import Path
+
+import brotli
+import pytest
+from fontTools.ttLib import TTFont
+
+from learn.app import fonts, launch
+from learn.app.static import STATIC, first_screen_assets
+from tests.test_browser import run_server
+
+OURS = Path(__file__).resolve().parent.parent / "learn"
+MEDIA = STATIC / "static" / "media"
+
+
+def _get(url: str, encoding: str | None) -> tuple[bytes, dict[str, str]]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding} if encoding else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read(), {k.lower(): v for k, v in response.headers.items()}
+
+
+def _ligatures(font: TTFont) -> set[str]:
+    letters = {g: chr(c) for c, g in font.getBestCmap().items() if chr(c) in fonts.LIGATURE_LETTERS}
+    names = set()
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for table in lookup.SubTable:
+            table = table.ExtSubTable if lookup.LookupType == 7 else table
+            for first, ligatures in (getattr(table, "ligatures", None) or {}).items():
+                for ligature in ligatures:
+                    spelt = [letters.get(g) for g in (first, *ligature.Component)]
+                    if None not in spelt:
+                        names.add("".join(spelt))  # type: ignore[arg-type]
+    return names
+
+
+@pytest.mark.browser  # it starts a real server
+def test_scripts_arrive_compressed_and_unchanged(tmp_path: Path) -> None:
+    script = next(a for a in first_screen_assets() if a.endswith(".js"))
+    original = (STATIC / script.lstrip("/")).read_bytes()
+    with run_server(tmp_path) as server:
+        br, br_headers = _get(server.url + script, "br, gzip")
+        gz, gz_headers = _get(server.url + script, "gzip")
+        plain, plain_headers = _get(server.url + script, None)
+    assert br_headers["content-encoding"] == "br" and brotli.decompress(br) == original
+    assert gz_headers["content-encoding"] == "gzip" and gzip.decompress(gz) == original
+    assert "content-encoding" not in plain_headers and plain == original
+    assert len(br) < len(original) / 3 and "immutable" in br_headers["cache-control"]
+
+
+def test_the_cut_icon_font_still_draws_every_icon_we_use() -> None:
+    ours = set(re.findall(r":material/([a-z0-9_]+):", "".join(p.read_text() for p in OURS.rglob("*.py"))))
+    full = next(MEDIA.glob(fonts.ICON_FONT)).read_bytes()
+    wanted = fonts.icon_names(sorted((STATIC / "static" / "js").glob("*.js")), sorted(OURS.rglob("*.py")))
+    cut = fonts.cut_icon_font(full, wanted)
+    kept = _ligatures(TTFont(io.BytesIO(cut)))
+    assert len(cut) < len(full) / 4
+    assert ours and ours <= kept  # every icon the app shows
+    assert {"expand_more", "check", "search"} <= kept  # and those Streamlit's own widgets use
+    assert "skateboarding" not in kept  # an icon nobody here uses is left out
+
+
+def test_the_cut_text_font_has_every_vietnamese_letter() -> None:
+    full = next(MEDIA.glob(fonts.TEXT_FONT)).read_bytes()
+    cut = TTFont(io.BytesIO(fonts.cut_text_font(full)))
+    letters = set(cut.getBestCmap())
+    vietnamese = "ăâđêôơưĂÂĐÊÔƠƯáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ₫"
+    assert {ord(c) for c in vietnamese + vietnamese.upper()} <= letters
+
+
+def test_the_server_socket_does_not_delay_small_messages() -> None:
+    from streamlit.web.server.starlette import starlette_app, starlette_server
+
+    before, middleware = starlette_server._bind_socket, starlette_app.create_streamlit_middleware
+    try:
+        assert launch.install(None, warm=False) == []  # this Streamlit release still has both hooks
+        sock = starlette_server._bind_socket("127.0.0.1", 0, 8)
+        try:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+            client = socket.create_connection(sock.getsockname())
+            sock.setblocking(True)
+            accepted, _ = sock.accept()
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1  # what every phone gets
+            accepted.close()
+            client.close()
+        finally:
+            sock.close()
+    finally:
+        starlette_server._bind_socket, starlette_app.create_streamlit_middleware = before, middleware
