@@ -183,6 +183,13 @@ def set_commune_targets(commune_id: int, targets: dict[str, float]) -> None:
              .execute())
 
 
+def set_password(account_id: int, password_hash: str) -> None:
+    """A new password for an account; a lock from wrong tries is lifted."""
+    with database.connection_context():
+        Account.update(password_hash=password_hash, failed_logins=0, locked_until=None).where(
+            Account.id == account_id).execute()
+
+
 def commune_accounts(commune_id: int) -> list[AccountInfo]:
     """The trainer and staff accounts of a commune, by username."""
     with database.connection_context():

@@ -116,3 +116,18 @@ def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> 
     assert metrics(at)[t("dashboard.residents")] == "5"  # the same numbers for five minutes
     button(at, t("dashboard.refresh")).click().run()
     assert metrics(at)[t("dashboard.residents")] == "6"
+
+
+def test_staff_rename_a_village_and_reset_a_password_on_the_page(page, staff, commune) -> None:  # noqa: F811
+    mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
+    at = page(account_id=staff.id)
+    at.selectbox(key="rename_which").set_value(
+        next(v for v in at.selectbox(key="rename_which").options if v == "Bản Hai"))
+    at.text_input(key="rename_to").input("Bản Hai Mới")
+    button(at, t("dashboard.rename")).click().run()
+    assert t("dashboard.renamed", name="Bản Hai Mới") in [s.value for s in at.success]
+    assert "Bản Hai Mới" in [v.name for v in queries.list_villages()]
+    at.text_input(key="reset_password_value").input("mat-khau-moi")
+    button(at, t("dashboard.reset")).click().run()
+    assert t("dashboard.reset_done", username="mai") in [s.value for s in at.success]
+    assert accounts.login("mai", "mat-khau-moi").id == mai.id

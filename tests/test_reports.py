@@ -341,3 +341,25 @@ def test_report_commands(commune, db: Path, tmp_path: Path) -> None:
     runner().invoke(cli, ["report", "learners", "--commune", "Xã Thử", "-o", str(csv_file)], env=env)
     assert "Bà Một" in csv_file.read_text(encoding="utf-8") and "Bà Xa" not in csv_file.read_text(encoding="utf-8")
 
+
+
+def test_staff_rename_villages_and_reset_trainers_passwords_in_their_commune_only(staff, commune) -> None:
+    mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
+    lan = accounts.create_account("lan", "Chị Lan", "mat-khau-dai", "staff", "Xã Thử")
+    far = accounts.create_account("canbo-xa", "Cán bộ xa", "mat-khau-dai", "staff", "Xã Xa")
+    assert trainers.rename_village(staff, commune["ban_hai"], "  Bản   Hai Mới ") == "Bản Hai Mới"
+    assert queries.get_village(commune["ban_hai"]).name == "Bản Hai Mới"  # type: ignore[union-attr]
+    assert queries.list_learners(commune["ban_hai"])  # its residents stay
+    with pytest.raises(InvalidInput):
+        trainers.rename_village(staff, commune["ban_hai"], "Thôn Một")  # taken in this commune
+    for outsider in (mai, far):
+        with pytest.raises(Forbidden):
+            trainers.rename_village(outsider, commune["thon_mot"], "Thôn Lạ")
+    accounts.reset_password(staff, mai.id, "mat-khau-moi")
+    assert accounts.login("mai", "mat-khau-moi").id == mai.id
+    with pytest.raises(Forbidden):
+        accounts.reset_password(staff, lan.id, "chiem-quyen-lan")  # not a fellow staff member's
+    with pytest.raises(Forbidden):
+        accounts.reset_password(far, mai.id, "chiem-quyen-mai")  # not another commune's trainer
+    with pytest.raises(InvalidInput):
+        accounts.reset_password(staff, mai.id, "ngan")

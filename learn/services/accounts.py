@@ -72,6 +72,20 @@ def create_trainer(who: AccountInfo, username: str, name: str, password: str,
                           if commune_id is not None else None)
 
 
+def reset_password(who: AccountInfo, account_id: int, password: str) -> AccountInfo:
+    """Commune staff give one of their commune's trainers a new password (a forgotten one); an admin, anyone's.
+    Staff cannot reset another staff member's or an admin's password."""
+    target = account(account_id)
+    require(who, "staff", commune_id=target.commune_id)
+    if who.role != "admin" and target.role != "trainer":
+        raise Forbidden(f"{who.username} cannot reset the password of {target.role} {target.username}")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", key="account.password_short",
+                           minimum=MIN_PASSWORD)
+    queries.set_password(account_id, hash_secret(password))
+    return target
+
+
 def login(username: str, password: str, now: datetime | None = None) -> AccountInfo:
     """The account, if the password is right; LoginFailed otherwise (slowed down by a lock after 5 tries)."""
     found = queries.credentials(username.strip().lower())

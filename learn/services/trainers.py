@@ -113,6 +113,16 @@ def add_village(who: AccountInfo, commune_id: int, name: str) -> int:
     return made
 
 
+def rename_village(who: AccountInfo, village_id: int, name: str) -> str:
+    """A village's new name (its residents and progress stay), for staff of its commune."""
+    found = people.village(village_id)
+    require(who, "staff", commune_id=found.commune_id)
+    clean = people.clean_name(name)
+    if not queries.rename_village(village_id, clean):
+        raise InvalidInput(f"village {clean!r} exists", key="dashboard.village_exists")
+    return clean
+
+
 def commune_accounts(who: AccountInfo, commune_id: int) -> list[AccountInfo]:
     """The commune's trainer and staff accounts, for its staff (or an admin)."""
     require(who, "staff", commune_id=commune_id)

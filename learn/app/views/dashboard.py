@@ -16,7 +16,7 @@ from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
 from learn.services import indicators, reports, trainers
 from learn.services import sync as syncing
-from learn.services.accounts import create_trainer
+from learn.services.accounts import create_trainer, reset_password
 from learn.strings_vi import STRINGS, t
 from progress_db import queries
 from progress_db.queries import AccountInfo
@@ -316,10 +316,38 @@ with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
                 _dashboard.clear()
                 st.session_state["manage_notes"] = [t("dashboard.village_added", name=plain(name.strip()))]
                 st.rerun()
+    if village_choices:
+        with st.form("rename_village"):
+            old = st.selectbox(t("dashboard.rename_which"), village_choices, format_func=lambda v: v.name,
+                               key="rename_which")
+            new = st.text_input(t("dashboard.rename_to"), key="rename_to")
+            if st.form_submit_button(t("dashboard.rename"), width="stretch"):
+                try:
+                    renamed = trainers.rename_village(who, old.id, new)
+                except InvalidInput as exc:
+                    st.error(message(exc))
+                else:
+                    st.session_state["manage_notes"] = [t("dashboard.renamed", name=plain(renamed))]
+                    _dashboard.clear()
+                    st.rerun()
     st.caption(t("dashboard.accounts"))
     st.dataframe([{t("trainer.username"): a.username, t("account.new_name"): a.name,
                    t("dashboard.role"): t(f"dashboard.role.{a.role}")}
                   for a in trainers.commune_accounts(who, commune_id)], hide_index=True, width="stretch")
+    team = [a for a in trainers.commune_accounts(who, commune_id) if a.role == "trainer"]
+    if team:
+        with st.form("reset_password", clear_on_submit=True):
+            st.caption(t("dashboard.reset_hint"))
+            person = st.selectbox(t("dashboard.reset_who"), team, format_func=lambda a: f"{a.username} ({a.name})",
+                                  key="reset_who")
+            fresh = st.text_input(t("trainer.password"), type="password", key="reset_password_value")
+            if st.form_submit_button(t("dashboard.reset"), width="stretch"):
+                try:
+                    done = reset_password(who, person.id, fresh)
+                except InvalidInput as exc:
+                    st.error(message(exc))
+                else:
+                    st.success(t("dashboard.reset_done", username=done.username))
     with st.form("new_trainer", clear_on_submit=False):
         st.caption(t("account.new_trainer"))
         new_user = st.text_input(t("trainer.username"), key="new_trainer_user")
