@@ -372,7 +372,7 @@ def report_monthly(settings: Settings, commune: str | None, month: str, output: 
     open_db(settings.database_url)
     who, commune_id = _staff_view(_commune(commune))
     dash = reports.dashboard(who, Catalog.load(settings.content_dir), commune_id, reports.month_filters(first))
-    output.write_text(reports.monthly_report(dash, date.today()), encoding="utf-8")
+    output.write_text(reports.monthly_report(dash, reports.local_today()), encoding="utf-8")
     click.echo(f"monthly report for {dash.commune}, {month}: {output}")
 
 

@@ -34,6 +34,25 @@ def _check_sqlite(path: Path) -> int:
     return int(version)
 
 
+def _libpq(url: str) -> tuple[list[str], dict[str, str]]:
+    """Connection arguments for pg_dump/pg_restore without the password on the command line (where any local
+    user could read it), and without our own URL options libpq does not know."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    args = ["--dbname", unquote(parts.path.lstrip("/"))]
+    if parts.hostname:
+        args += ["--host", parts.hostname]
+    if parts.port:
+        args += ["--port", str(parts.port)]
+    if parts.username:
+        args += ["--username", unquote(parts.username)]
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+    return args, env
+
+
 def _postgres_tool(name: str) -> str:
     found = shutil.which(name) or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
                                                                  reverse=True)), None)
@@ -55,14 +74,16 @@ def backup(url: str, target: Path) -> Path:
             copy = sqlite3.connect(partial)
             try:
                 with copy:
-                    source.backup(copy, pages=1024)
+                    # one step: in WAL mode it does not block writers, and steps would restart on every write
+                    source.backup(copy, pages=-1)
             finally:
                 copy.close()
                 source.close()
             _check_sqlite(partial)
         else:
+            connection, env = _libpq(url)
             done = subprocess.run([_postgres_tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(partial),
-                                   url], capture_output=True, text=True, timeout=3600)
+                                   *connection], capture_output=True, text=True, timeout=3600, env=env)
             if done.returncode:
                 raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
         with open(partial, "rb") as f:
@@ -82,9 +103,10 @@ def restore(url: str, source: Path) -> Path | None:
         raise BackupError(f"no backup at {source}")
     path = sqlite_path(url)
     if path is None:
+        connection, env = _libpq(url)
         done = subprocess.run([_postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                               "--single-transaction", "-d", url, str(source)],
-                              capture_output=True, text=True, timeout=3600)
+                               "--single-transaction", *connection, str(source)],
+                              capture_output=True, text=True, timeout=3600, env=env)
         if done.returncode:
             raise BackupError(f"pg_restore failed, nothing changed: {done.stderr.strip()}")
         return None

@@ -49,8 +49,9 @@ class Village(BaseModel):
     created_at = DateTimeField(default=utcnow)
     #: opens the roster when the server requires join codes; wrong codes are counted and then refused a while
     join_code = CharField(default=new_join_code)
-    join_failures = IntegerField(default=0)
+    join_failures = IntegerField(default=0)  # wrong codes since join_window_start
     join_locked_until = DateTimeField(null=True)
+    join_window_start = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("commune", "name"), True),)

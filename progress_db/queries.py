@@ -315,16 +315,22 @@ def join_state(village_id: int) -> JoinState | None:
         return JoinState(row.join_code, row.join_locked_until) if row else None
 
 
-def record_join_failure(village_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
-    """Count a wrong join code; after ``lock_after``, refuse codes for ``lock_for`` and return until when."""
-    return _record_failure(Village, village_id, Village.join_failures, Village.join_locked_until, lock_after,
-                           lock_for)
-
-
-def reset_join_failures(village_id: int) -> None:
-    with database.connection_context():
-        (Village.update(join_failures=0, join_locked_until=None)
-         .where((Village.id == village_id) & (Village.join_failures > 0)).execute())
+def record_join_failure(village_id: int, lock_after: int, window: timedelta,
+                        now: datetime | None = None) -> datetime | None:
+    """Count a wrong join code. At most ``lock_after`` wrong codes per ``window`` (right ones do not reset the
+    count, so guesses cannot be hidden between residents' visits); then codes are refused until the window ends.
+    Returns until when, once locked."""
+    now = now or utcnow()
+    with database.connection_context(), database.atomic():
+        row = Village.get_by_id(village_id)
+        start, failures = row.join_window_start, row.join_failures
+        if start is None or now - start >= window:
+            start, failures = now, 0
+        failures += 1
+        until = start + window if failures >= lock_after else None
+        Village.update(join_failures=failures, join_window_start=start, join_locked_until=until).where(
+            Village.id == village_id).execute()
+        return until
 
 
 def renew_join_code(village_id: int) -> str:
@@ -334,7 +340,7 @@ def renew_join_code(village_id: int) -> str:
         code = new_join_code()
         while code == old:
             code = new_join_code()
-        Village.update(join_code=code, join_failures=0, join_locked_until=None).where(
+        Village.update(join_code=code, join_failures=0, join_locked_until=None, join_window_start=None).where(
             Village.id == village_id).execute()
     return code
 

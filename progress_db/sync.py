@@ -184,23 +184,37 @@ def _when(record: dict[str, object], key: str, *, required: bool = True) -> date
         raise SyncDataError(f"{key} is not a time: {value!r}") from exc
 
 
-def apply(records: dict[str, list[dict[str, object]]]) -> Applied:
-    """Take records in, all or nothing (one transaction). SyncDataError if they do not hold together."""
+def apply(records: dict[str, list[dict[str, object]]], only_commune: str | None = None) -> Applied:
+    """Take records in, all or nothing (one transaction). SyncDataError if they do not hold together, or if
+    ``only_commune`` is given and any record belongs elsewhere (what one commune's staff may import)."""
+    from progress_db.sql import is_postgres
+
     done = Applied()
+    # SQLite: take the write lock at the start, so the import never fails half-way on "database is locked"
+    lock = {} if is_postgres() else {"lock_type": "IMMEDIATE"}
     try:
-        with database.connection_context(), database.atomic():
-            _apply(records, done)
-    except (KeyError, TypeError) as exc:
+        with database.connection_context(), database.atomic(**lock):
+            _apply(records, done, only_commune)
+    except (KeyError, TypeError, ValueError) as exc:
         raise SyncDataError(f"a record is missing a field or has a wrong type: {exc}") from exc
     except IntegrityError as exc:
         raise SyncDataError(f"records that contradict each other or this database: {exc}") from exc
     return done
 
 
-def _apply(records: dict[str, list[dict[str, object]]], done: Applied) -> None:
+def _same(found: Any, column: str, expected: int, what: str) -> None:
+    """A record found by its global id must sit where the bundle says (no moving rows between communes)."""
+    if found is not None and getattr(found, column) != expected:
+        raise SyncDataError(f"a {what} in the bundle belongs elsewhere in this database: {found.uid!r}")
+
+
+def _apply(records: dict[str, list[dict[str, object]]], done: Applied, only_commune: str | None) -> None:
     communes: dict[str, int] = {}
     for c in records["communes"]:
-        commune = Commune.get_or_none(Commune.uid == c["uid"]) or Commune.get_or_none(Commune.name == c["name"])
+        if only_commune is not None and c["name"] != only_commune:
+            raise SyncDataError(f"the bundle holds records of another commune: {c['name']!r}")
+        # names are unique: a commune is always matched by name, so a uid cannot point at another commune
+        commune = Commune.get_or_none(Commune.name == c["name"])
         if commune is None:
             commune = Commune.create(uid=c["uid"], name=c["name"], created_at=_when(c, "created_at"))
             done.added["communes"] += 1
@@ -208,8 +222,9 @@ def _apply(records: dict[str, list[dict[str, object]]], done: Applied) -> None:
     villages: dict[str, int] = {}
     for v in records["villages"]:
         commune_id = _need(communes, v["commune"], "commune")
-        village = (Village.get_or_none(Village.uid == v["uid"])
-                   or Village.get_or_none((Village.commune == commune_id) & (Village.name == v["name"])))
+        village = Village.get_or_none(Village.uid == v["uid"])
+        _same(village, "commune_id", commune_id, "village")
+        village = village or Village.get_or_none((Village.commune == commune_id) & (Village.name == v["name"]))
         if village is None:
             village = Village.create(uid=v["uid"], commune=commune_id, name=v["name"],
                                      created_at=_when(v, "created_at"))
@@ -219,6 +234,7 @@ def _apply(records: dict[str, list[dict[str, object]]], done: Applied) -> None:
     for x in records["learners"]:
         village_id = _need(villages, x["village"], "village")
         person: Any = Learner.get_or_none(Learner.uid == x["uid"])
+        _same(person, "village_id", village_id, "resident")
         if person is None:
             year = x["birth_year"]
             person = (Learner.select().where((Learner.village == village_id) & (Learner.name_key == x["name_key"])
@@ -256,6 +272,7 @@ def _apply(records: dict[str, list[dict[str, object]]], done: Applied) -> None:
     for s in records["sessions"]:
         village_id = _need(villages, s["village"], "village")
         held = GroupSession.get_or_none(GroupSession.uid == s["uid"])
+        _same(held, "village_id", village_id, "group session")
         account = Account.get_or_none(Account.username == s["account"]) if s["account"] else None
         if held is None:
             held = GroupSession.create(uid=s["uid"], village=village_id, account=account, lesson_id=s["lesson_id"],

@@ -47,6 +47,29 @@ def test_guessing_codes_locks_the_village_for_a_while(mai_village: int) -> None:
     assert services.open_village(mai_village, code, required=True, now=later).id == mai_village
 
 
+def test_right_codes_in_between_do_not_hide_the_guesses(mai_village: int) -> None:
+    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    tries = services.people.JOIN_TRIES
+    for guess in range(tries - 1):
+        with pytest.raises(WrongJoinCode):
+            services.open_village(mai_village, wrong, required=True)
+        if guess % 5 == 0:  # a resident opening the village between the guesses
+            services.open_village(mai_village, code, required=True)
+    with pytest.raises(JoinLocked):
+        services.open_village(mai_village, wrong, required=True)
+
+
+def test_a_renewed_code_still_held_by_old_phones_locks_nothing(mai_village: int) -> None:
+    old = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    queries.renew_join_code(mai_village)
+    for _ in range(services.people.JOIN_TRIES * 2):  # forty phones that had opened the village before
+        with pytest.raises(WrongJoinCode):
+            services.residents(mai_village, old, required=True)
+    fresh = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    assert services.open_village(mai_village, fresh, required=True).id == mai_village
+
+
 def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeypatch) -> None:  # noqa: F811
     monkeypatch.setenv("LEARN_JOIN_CODE", "required")
     at = app("learner", village_id=mai_village)

@@ -95,3 +95,19 @@ def test_the_server_socket_does_not_delay_small_messages() -> None:
             sock.close()
     finally:
         starlette_server._bind_socket, starlette_app.create_streamlit_middleware = before, middleware
+
+
+def test_a_damaged_kept_copy_is_made_again_not_served(tmp_path: Path) -> None:
+    """A power cut right after the first start may leave a short file in the cache: phones would keep an empty
+    script for a year."""
+    from learn.app.static import PrecompressedStatic
+
+    script = next(a for a in first_screen_assets() if a.endswith(".js"))
+    file = (STATIC / script.lstrip("/")).resolve()
+    PrecompressedStatic(None, tmp_path).warm([script])
+    kept = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert kept
+    for copy in kept:
+        copy.write_bytes(b"")  # what the power cut left
+    body, _ = PrecompressedStatic(None, tmp_path)._compressed(file, "br")
+    assert brotli.decompress(body) == file.read_bytes()

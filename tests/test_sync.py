@@ -103,10 +103,28 @@ def test_a_bundle_goes_from_a_laptop_to_the_server_and_twice_changes_nothing(pla
         assert not repeat.already and sum(repeat.added.values()) == 0 and store.counts() == on_laptop
 
 
-def test_each_export_carries_only_what_is_new(places, catalog, tmp_path) -> None:
-    _, (laptop, _) = places
+def _hours_ago(hours: int) -> None:
+    """Move every time on this laptop back (as if recorded earlier in the day)."""
+    from datetime import timedelta
+
+    from progress_db.models import GroupSession, Learner, Utterance
+
+    shift = timedelta(hours=hours)
+    with database.connection_context():
+        for model, fields in ((Attempt, ("answered_at",)), (LessonProgress, ("started_at", "updated_at")),
+                              (Learner, ("created_at", "updated_at")), (Outcome, ("ticked_at",)),
+                              (GroupSession, ("started_at",)), (Utterance, ("heard_at",))):
+            for row in model.select():
+                for f in fields:
+                    setattr(row, f, getattr(row, f) - shift)
+                row.save()
+
+
+def test_each_export_carries_what_is_new_with_an_hour_of_overlap(places, catalog, tmp_path) -> None:
+    server, (laptop, _) = places
     with laptop.inside():
         person = _record_a_morning(catalog, "Bà Lò Thị Mai", 1956, lesson_done=False, answer=0)
+        _hours_ago(3)
         first = sync.export(tmp_path / "1.hocso", None)
         lesson = catalog.get("test-unlock")
         question = [i for i, s in enumerate(lesson.screens) if s.question is not None][1]
@@ -114,9 +132,26 @@ def test_each_export_carries_only_what_is_new(places, catalog, tmp_path) -> None
         services.answer(person, lesson, question, 1)
         second = sync.export(tmp_path / "2.hocso", None)
         third = sync.export(tmp_path / "3.hocso", None)
-    assert first.counts["attempts"] == 1 and second.counts["attempts"] == 1 and second.since == first.until
+    assert first.counts["attempts"] == 1 and second.counts["attempts"] == 1  # only the new answer
+    assert second.since == first.until - sync.OVERLAP
     assert second.counts["learners"] == 1  # the resident the new answer belongs to travels with it
-    assert sum(third.counts.values()) == 0
+    with server.inside():
+        for made in (first, second):
+            sync.take_in(made.path.read_bytes(), None)
+        before = store.counts()
+        again = sync.take_in(third.path.read_bytes(), None)  # the overlap: already here, nothing added
+        assert sum(again.added.values()) == 0 and store.counts() == before and before["attempts"] == 2
+
+
+def test_a_laptop_clock_put_back_sends_everything(places, catalog, tmp_path) -> None:
+    from datetime import timedelta
+
+    _, (laptop, _) = places
+    with laptop.inside():
+        _record_a_morning(catalog, "Bà Lò Thị Mai", 1956, lesson_done=False, answer=0)
+        store.log("export", "from-the-future", store.device_id(), None, store.utcnow() + timedelta(days=400), {})
+        made = sync.export(tmp_path / "b.hocso", None)
+    assert made.since is None and made.counts["attempts"] == 1  # not an empty bundle until next year
 
 
 def test_two_laptops_with_the_same_resident_merge_without_duplicates(places, catalog, tmp_path) -> None:
@@ -244,3 +279,27 @@ def test_staff_take_in_only_their_own_communes_bundles(places, catalog, tmp_path
             sync.receive(other, data, None)
         assert caught.value.key == "sync.other_commune" and store.counts()["attempts"] == 0
         assert sync.receive(mine, data, None).added["attempts"] == 1
+
+
+def test_a_bundle_cannot_reach_into_another_commune(places, catalog, tmp_path) -> None:
+    """Every laptop holds the sync key, so a signature proves little: what a bundle may touch is checked."""
+    from learn.services import accounts
+    from progress_db.models import Learner
+
+    server, (laptop, _) = places
+    with server.inside():
+        far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+        victim = services.add_learner(far, "Bà Ở Xa")
+        queries.get_or_create_commune("Xã Thử")
+        staff = accounts.create_account("canbo", "Cán bộ", "mat-khau-dai", "staff", "Xã Thử")
+    with laptop.inside():
+        person = _record_a_morning(catalog, "Kẻ Mạo Danh", 1970, lesson_done=False, answer=0)
+        with database.connection_context():  # the forged record: another commune's resident, renamed
+            Learner.update(uid=victim.uid, display_name="HACKED").where(Learner.id == person).execute()
+        forged = sync.export(tmp_path / "forged.hocso", KEY).path.read_bytes()
+    with server.inside():
+        before = store.counts()
+        with pytest.raises(BundleRejected) as caught:
+            sync.receive(staff, forged, KEY)
+        assert caught.value.key == "sync.bad_records" and store.counts() == before
+        assert queries.get_learner(victim.id).name == "Bà Ở Xa"  # type: ignore[union-attr]

@@ -81,3 +81,8 @@ def cut_text_font(data: bytes) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+def looks_whole(data: bytes) -> bool:
+    """Whether a kept cut font is a whole WOFF2 file (its header states its own length)."""
+    return len(data) > 48 and data[:4] == b"wOF2" and int.from_bytes(data[8:12], "big") == len(data)

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import mimetypes
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -102,11 +103,11 @@ class PrecompressedStatic:
             return found
         stat = file.stat()
         tag = hashlib.sha256(f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{encoding}".encode()).hexdigest()[:32]
+        raw = file.read_bytes()
         best = self._from_disk(tag)
-        if best is not None:
+        if best is not None and _decompresses_to(best, encoding, raw):
             self._memory[key] = (best, f'"{tag}"')
             return self._memory[key]
-        raw = file.read_bytes()
         quick = brotli.compress(raw, quality=5) if encoding == "br" else gzip.compress(raw, 6, mtime=0)
         with self._lock:
             if key not in self._pending:
@@ -122,7 +123,7 @@ class PrecompressedStatic:
         found = self._memory.get((str(file), "cut"))
         if found is None:
             body = self._from_disk(tag)
-            if body is None:
+            if body is None or not fonts.looks_whole(body):
                 return None
             found = self._memory[(str(file), "cut")] = (body, f'"{tag}"')
         return found
@@ -132,7 +133,8 @@ class PrecompressedStatic:
         scripts = sorted((self.static_dir / "static" / "js").glob("*.js"))
         wanted = fonts.icon_names(scripts, sorted(OURS.rglob("*.py")))
         for file, tag in self._fonts.items():
-            if self._from_disk(tag) is not None:
+            kept = self._from_disk(tag)
+            if kept is not None and fonts.looks_whole(kept):
                 continue
             data = file.read_bytes()
             cut = fonts.cut_icon_font(data, wanted) if fonts.ICON_FONT.split(".")[0] in file.name \
@@ -153,8 +155,11 @@ class PrecompressedStatic:
                     stat = file.stat()
                     tag = hashlib.sha256(f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{encoding}".encode()
                                          ).hexdigest()[:32]
-                    if (str(file), encoding) not in self._memory and self._from_disk(tag) is None:
-                        self._best((str(file), encoding), file.read_bytes(), encoding, tag)
+                    kept = self._from_disk(tag)
+                    raw = file.read_bytes()
+                    if (str(file), encoding) not in self._memory and not (
+                            kept is not None and _decompresses_to(kept, encoding, raw)):
+                        self._best((str(file), encoding), raw, encoding, tag)
 
 
     def _from_disk(self, tag: str) -> bytes | None:
@@ -168,13 +173,26 @@ class PrecompressedStatic:
     def _to_disk(self, tag: str, body: bytes) -> None:
         if self.cache_dir is None:
             return
+        partial = None
         try:  # a full or read-only disk only costs the next start a recompression
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            partial = self.cache_dir / f".{tag}.{os.getpid()}"
-            partial.write_bytes(body)
+            with tempfile.NamedTemporaryFile(dir=self.cache_dir, prefix=f".{tag}.", delete=False) as out:
+                partial = Path(out.name)
+                out.write(body)
+                out.flush()
+                os.fsync(out.fileno())  # a power cut must not leave a short file to be served for a year
             os.replace(partial, self.cache_dir / tag)
         except OSError:
-            pass
+            if partial is not None:
+                partial.unlink(missing_ok=True)
+
+
+def _decompresses_to(body: bytes, encoding: str, raw: bytes) -> bool:
+    """Whether a kept copy is whole (checked once per process per file, before it is served for a year)."""
+    try:
+        return (brotli.decompress(body) if encoding == "br" else gzip.decompress(body)) == raw
+    except Exception:  # noqa: BLE001 - any damage at all means: make it again
+        return False
 
 
 def first_screen_assets(static_dir: Path = STATIC) -> list[str]:

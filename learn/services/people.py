@@ -134,15 +134,17 @@ def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None
 #: on a shared laptop a resident is signed out after this long without a tap (their progress is kept)
 LEARNER_IDLE = timedelta(minutes=30)
 
-#: wrong join codes in a row before a village refuses codes for a while: a code has a million values, so at 20
-#: tries per 10 minutes guessing one takes about a year, and a mistyping resident is not shut out
+#: wrong join codes a village takes per 10 minutes before it refuses codes until the 10 minutes are up: a code has
+#: a million values, so guessing one takes about a year, and a resident who mistypes is not shut out
 JOIN_TRIES = 20
 JOIN_LOCK = timedelta(minutes=10)
 
 
-def open_village(village_id: int, code: str | None, *, required: bool, now: datetime | None = None) -> VillageInfo:
+def open_village(village_id: int, code: str | None, *, required: bool, now: datetime | None = None,
+                 count: bool = True) -> VillageInfo:
     """The village, when the server does not require join codes or ``code`` is its code; JoinCodeNeeded,
-    WrongJoinCode or JoinLocked otherwise. Wrong codes are counted per village, in the database."""
+    WrongJoinCode or JoinLocked otherwise. Wrong codes are counted per village, in the database (``count``
+    False: a code this browser had already opened the village with, before a trainer renewed it, is no guess)."""
     found = village(village_id)
     if not required:
         return found
@@ -155,23 +157,22 @@ def open_village(village_id: int, code: str | None, *, required: bool, now: date
     if state.locked_until is not None and state.locked_until > now:
         raise JoinLocked("join codes locked", minutes=max(1, ceil((state.locked_until - now).total_seconds() / 60)))
     if hmac.compare_digest((code or "").strip().encode(), state.code.encode()):
-        queries.reset_join_failures(village_id)
         return found
-    if queries.record_join_failure(village_id, JOIN_TRIES, JOIN_LOCK) is not None:
+    if count and queries.record_join_failure(village_id, JOIN_TRIES, JOIN_LOCK, now) is not None:
         raise JoinLocked("join codes locked", minutes=ceil(JOIN_LOCK.total_seconds() / 60))
     raise WrongJoinCode("wrong join code")
 
 
 def residents(village_id: int, code: str | None, *, required: bool) -> list[LearnerInfo]:
     """The names a resident picks from: only with the village's join code when the server requires one."""
-    open_village(village_id, code, required=required)
+    open_village(village_id, code, required=required, count=False)
     return learners(village_id)
 
 
 def join(village_id: int, code: str | None, name: str, birth_year: str | None, pin: str | None, *,
          required: bool) -> LearnerInfo:
     """A resident adds themselves to a village they have opened."""
-    open_village(village_id, code, required=required)
+    open_village(village_id, code, required=required, count=False)
     return add_learner(village_id, name, birth_year, pin)
 
 

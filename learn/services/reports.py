@@ -43,6 +43,11 @@ class Filters:
     until: date | None = None
 
 
+def local_today() -> date:
+    """Today in Vietnam, whatever time zone the server keeps."""
+    return (datetime.now(UTC) + timedelta(hours=UTC_OFFSET_HOURS)).date()
+
+
 def _utc(day: date) -> datetime:
     """Local midnight at the start of ``day``, as the naive UTC time the database stores."""
     return datetime(day.year, day.month, day.day) - timedelta(hours=UTC_OFFSET_HOURS)

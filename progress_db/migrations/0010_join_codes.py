@@ -12,7 +12,8 @@ def up(db: Database) -> None:
     migrator = SchemaMigrator.from_database(db)
     migrate(migrator.add_column("village", "join_code", CharField(null=True)),
             migrator.add_column("village", "join_failures", IntegerField(default=0)),
-            migrator.add_column("village", "join_locked_until", DateTimeField(null=True)))
+            migrator.add_column("village", "join_locked_until", DateTimeField(null=True)),
+            migrator.add_column("village", "join_window_start", DateTimeField(null=True)))
     for (row_id,) in db.execute_sql("SELECT id FROM village").fetchall():
         code = f"{secrets.randbelow(1_000_000):06d}"
         db.execute_sql(f"UPDATE village SET join_code = {db.param} WHERE id = {db.param}", (code, row_id))

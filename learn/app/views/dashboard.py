@@ -46,7 +46,7 @@ if picked_commune is None:
 commune_id: int = picked_commune
 
 # --- filters ---
-today = date.today()
+today = reports.local_today()
 PERIODS = {
     "all": (None, None),
     "this_month": (today.replace(day=1), today),
@@ -239,7 +239,7 @@ def _workbook() -> bytes:
 def _monthly(month: date) -> str:
     # the report sent upward is always the whole commune's, whatever villages are picked above
     monthly = reports.dashboard(who, catalog, commune_id, reports.month_filters(month))
-    return reports.monthly_report(monthly, date.today())
+    return reports.monthly_report(monthly, reports.local_today())
 
 
 one, two, three = st.columns(3)
