@@ -303,3 +303,23 @@ def test_a_bundle_cannot_reach_into_another_commune(places, catalog, tmp_path) -
             sync.receive(staff, forged, KEY)
         assert caught.value.key == "sync.bad_records" and store.counts() == before
         assert queries.get_learner(victim.id).name == "Bà Ở Xa"  # type: ignore[union-attr]
+
+
+def test_odd_headers_and_a_zip_bomb_are_refused_not_crashed_on(places, catalog, tmp_path, monkeypatch) -> None:
+    server, (laptop, _) = places
+    with laptop.inside():
+        _record_a_morning(catalog, "Bà Lò Thị Mai", 1956, lesson_done=True, answer=1)
+        good = sync.export(tmp_path / "good.hocso", KEY).path.read_bytes()
+    bomb = gzip.compress(b" " * 3_000_000)
+    monkeypatch.setattr(sync, "MAX_RECORDS", 1_000_000)
+    cases = {
+        "sync.bad_signature": _tampered(good, lambda h, p: ({**h, "signature": "é" * 64}, p)),
+        "sync.not_a_bundle": _tampered(good, lambda h, p: ({**h, "created_at": "hôm qua"}, p)),
+        "sync.too_large": _tampered(good, lambda h, p: _rechecksum(h, bomb)),
+    }
+    with server.inside():
+        for key, data in cases.items():
+            with pytest.raises(BundleRejected) as caught:
+                sync.take_in(data, KEY if key == "sync.bad_signature" else None)
+            assert caught.value.key == key, key
+        assert store.counts()["attempts"] == 0
