@@ -49,6 +49,9 @@ class AudioCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # clips checked in this process, by path: (size, mtime) when checked, and the clip. A lesson step reads
+        # its clip on every run; re-reading and hashing an unchanged file each time was wasted work.
+        self._checked: dict[Path, tuple[tuple[int, int], Clip]] = {}
 
     @staticmethod
     def key(engine: str, voice: str, speed: str, text: str) -> str:
@@ -63,6 +66,10 @@ class AudioCache:
         """The cached clip, or None when it is missing or damaged (a damaged one is removed)."""
         audio, meta = self._paths(self.key(engine, voice, speed, text))
         try:
+            stat = audio.stat()
+            seen = self._checked.get(audio)
+            if seen is not None and seen[0] == (stat.st_size, stat.st_mtime_ns):
+                return seen[1]
             info = json.loads(meta.read_text(encoding="utf-8"))
             data = audio.read_bytes()
         except FileNotFoundError:
@@ -73,7 +80,9 @@ class AudioCache:
             for path in (meta, audio):
                 path.unlink(missing_ok=True)
             return None
-        return Clip(audio, engine, voice, speed, float(info["seconds"]), len(data), made=False)
+        clip = Clip(audio, engine, voice, speed, float(info["seconds"]), len(data), made=False)
+        self._checked[audio] = ((stat.st_size, stat.st_mtime_ns), clip)
+        return clip
 
     def put(self, engine: str, voice: str, speed: str, text: str, pcm: bytes) -> Clip:
         """Encode ``pcm`` and store it atomically; VoiceUnavailable when the disk refuses."""
