@@ -150,6 +150,18 @@ class Account(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class AccountSession(BaseModel):
+    """A browser where a trainer or staff member is signed in (the token itself is only in their cookie)."""
+
+    token_hash = CharField(unique=True)
+    account = ForeignKeyField(Account, backref="browser_sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "account_session"
+
+
 class Outcome(BaseModel):
     """A real-world outcome a trainer saw for a resident (see ``learn.services.trainers.OUTCOMES``)."""
 
@@ -234,4 +246,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
-          Attendance, SyncLog, LocalSetting]
+          Attendance, SyncLog, LocalSetting, AccountSession]

@@ -10,6 +10,7 @@ from peewee import JOIN, fn
 from progress_db.db import database
 from progress_db.models import (
     Account,
+    AccountSession,
     Attempt,
     Attendance,
     Commune,
@@ -183,11 +184,37 @@ def set_commune_targets(commune_id: int, targets: dict[str, float]) -> None:
              .execute())
 
 
+def open_account_session(token_hash: str, account_id: int) -> None:
+    with database.connection_context():
+        AccountSession.create(token_hash=token_hash, account=account_id)
+
+
+def account_session(token_hash: str, idle: timedelta, now: datetime | None = None) -> int | None:
+    """The account signed in with this token, if it was used within ``idle`` (its last use is then now)."""
+    now = now or utcnow()
+    with database.connection_context():
+        row = AccountSession.get_or_none(AccountSession.token_hash == token_hash)
+        if row is None:
+            return None
+        if now - row.last_seen > idle:
+            row.delete_instance()
+            return None
+        AccountSession.update(last_seen=now).where(AccountSession.id == row.id).execute()
+        return row.account_id
+
+
+def close_account_session(token_hash: str) -> None:
+    with database.connection_context():
+        AccountSession.delete().where(AccountSession.token_hash == token_hash).execute()
+
+
 def set_password(account_id: int, password_hash: str) -> None:
     """A new password for an account; a lock from wrong tries is lifted."""
     with database.connection_context():
         Account.update(password_hash=password_hash, failed_logins=0, locked_until=None).where(
             Account.id == account_id).execute()
+        # a new password signs out every browser signed in with the old one
+        AccountSession.delete().where(AccountSession.account == account_id).execute()
 
 
 def commune_accounts(commune_id: int) -> list[AccountInfo]:

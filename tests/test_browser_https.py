@@ -64,3 +64,33 @@ def test_serve_refuses_half_a_certificate(tmp_path: Path) -> None:
     done = subprocess.run([str(learn), "serve", "--cert", str(cert)], capture_output=True, text=True, timeout=60,
                           env={"LEARN_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 2 and "both --cert and --key" in done.stderr
+
+
+def test_a_reload_keeps_a_trainer_signed_in_until_they_sign_out(tmp_path: Path) -> None:
+    from learn.strings_vi import t
+
+    learn = Path(sys.executable).parent / "learn"
+    with run_server(tmp_path) as server:
+        subprocess.run([str(learn), "users", "add", "mai", "--role", "trainer", "--commune", "Xã Hòa Bình"],
+                       input="mat-khau-dai\nmat-khau-dai\n", text=True, check=True, capture_output=True,
+                       env={"LEARN_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = chromium.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                page.goto(server.url + "/trainer")
+                page.get_by_label(t("trainer.username")).fill("mai")
+                page.get_by_label(t("trainer.password")).fill("mat-khau-dai")
+                page.get_by_role("button", name=t("trainer.login")).click()
+                expect(page.get_by_role("button", name=t("trainer.logout"))).to_be_visible()
+                page.wait_for_timeout(500)  # the cookie is written by the page's own script
+                page.reload()
+                expect(page.get_by_role("button", name=t("trainer.logout"))).to_be_visible()
+                page.get_by_role("button", name=t("trainer.logout")).click()
+                expect(page.get_by_text(t("village.heading"))).to_be_visible()
+                page.wait_for_timeout(500)
+                page.goto(server.url + "/trainer")
+                expect(page.get_by_text(t("trainer.login_heading"))).to_be_visible()
+            finally:
+                chromium.close()

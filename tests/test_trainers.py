@@ -247,3 +247,18 @@ def test_the_roster_is_searched_with_or_without_diacritics(trainer_page, mai, vi
     at.text_input(key="roster_search").input("dao van").run()
     [table] = at.dataframe
     assert list(table.value[t("trainer.col_name")]) == ["Ông Đào Văn An"]
+
+
+def test_a_browser_stays_signed_in_until_idle_signed_out_or_the_password_changes(mai, village: int) -> None:
+    lan = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
+    token = accounts.remember_browser(mai)
+    assert accounts.browser_account(token).id == mai.id  # type: ignore[union-attr]  # a reload
+    assert accounts.browser_account("forged-" + token) is None and accounts.browser_account(None) is None
+    later = utcnow() + accounts.SESSION_IDLE + timedelta(minutes=1)
+    assert accounts.browser_account(token, now=later) is None  # left unused too long
+    again = accounts.remember_browser(mai)
+    accounts.reset_password(lan, mai.id, "mat-khau-moi-hon")
+    assert accounts.browser_account(again) is None  # a new password signs every browser out
+    third = accounts.remember_browser(mai)
+    accounts.forget_browser(third)
+    assert accounts.browser_account(third) is None

@@ -5,7 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import apply_style, message, pause_narration_while_recording, show_tap_error
+from learn.app.ui import (
+    apply_style,
+    message,
+    pause_narration_while_recording,
+    show_tap_error,
+    write_account_cookie,
+)
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -14,6 +20,7 @@ st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered
                    initial_sidebar_state="collapsed")
 apply_style()
 pause_narration_while_recording()
+write_account_cookie()
 
 page = st.navigation(resources.pages(), position="hidden")
 show_tap_error()

@@ -121,15 +121,34 @@ def signed_in_learner() -> LearnerInfo:
         go("learner" if "village_id" in st.session_state else "village")
 
 
+#: the cookie that keeps a trainer or staff member signed in across a reload of the page
+ACCOUNT_COOKIE = "hocso_account"
+
+
 def signed_in_account() -> AccountInfo | None:
-    """The trainer, staff or admin account signed in on this session, if it still exists."""
+    """The trainer, staff or admin account signed in on this session (or, after a reload, in this browser),
+    if it still exists and has not been left unused too long."""
     account_id = st.session_state.get("account_id")
     if account_id is None:
-        return None
+        token = st.context.cookies.get(ACCOUNT_COOKIE)
+        found = accounts.browser_account(token) if isinstance(token, str) and token else None
+        if found is None:
+            return None
+        st.session_state["account_id"], st.session_state["account_token"] = found.id, token
+        st.session_state.pop("account_seen", None)
+        return found
     if not _still_here("account_seen", accounts.SESSION_IDLE):
-        st.session_state.pop("account_id", None)
+        sign_out()
         st.session_state["account_note"] = t("account.expired")
         return None
+    token = st.session_state.get("account_token")
+    if token is not None:  # also keeps the browser's sign-in fresh; a new password has ended it
+        found = accounts.browser_account(token)
+        if found is None or found.id != account_id:
+            sign_out()
+            st.session_state["account_note"] = t("account.expired")
+            return None
+        return found
     try:
         return accounts.account(account_id)
     except NotFound:
@@ -156,6 +175,33 @@ def show_tap_error() -> None:
     problem = st.session_state.pop("tap_error", None)
     if problem:
         st.error(problem)
+
+
+def sign_in(who: AccountInfo) -> None:
+    """Sign ``who`` in on this session, and in this browser so that a reload keeps them signed in."""
+    st.session_state["account_id"] = who.id
+    st.session_state["account_token"] = st.session_state["set_account_cookie"] = accounts.remember_browser(who)
+    st.session_state.pop("account_seen", None)
+
+
+def sign_out() -> None:
+    """Sign out of this session and this browser."""
+    accounts.forget_browser(st.session_state.pop("account_token", None))
+    st.session_state.pop("account_id", None)
+    st.session_state["set_account_cookie"] = ""
+
+
+def write_account_cookie() -> None:
+    """Set or clear the sign-in cookie when asked (main.py calls this on every run; our own constant script,
+    the token being URL-safe random text)."""
+    token = st.session_state.pop("set_account_cookie", None)
+    if token is None:
+        return
+    age = 0 if token == "" else int(accounts.SESSION_IDLE.total_seconds()) * 6
+    components.html(f"""<script>
+const secure = window.parent.location.protocol === "https:" ? "; Secure" : "";
+window.parent.document.cookie = "{ACCOUNT_COOKIE}={token}; Path=/; Max-Age={age}; SameSite=Strict" + secure;
+</script>""", height=0)
 
 
 def apply_style() -> None:

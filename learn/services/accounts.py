@@ -6,7 +6,9 @@ takes the signed-in account and calls ``require``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from datetime import datetime, timedelta
 from math import ceil
 
@@ -102,6 +104,32 @@ def login(username: str, password: str, now: datetime | None = None) -> AccountI
         raise LoginFailed("wrong password")
     queries.reset_login_failures(found.account.id)
     return found.account
+
+
+def remember_browser(who: AccountInfo) -> str:
+    """A token for this browser's cookie, so a reload keeps ``who`` signed in (until SESSION_IDLE unused)."""
+    token = secrets.token_urlsafe(32)
+    queries.open_account_session(_token_hash(token), who.id)
+    return token
+
+
+def browser_account(token: str | None, now: datetime | None = None) -> AccountInfo | None:
+    """The account this browser's cookie token belongs to, if used within SESSION_IDLE; None otherwise."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    account_id = queries.account_session(_token_hash(token), SESSION_IDLE, now)
+    return queries.get_account(account_id) if account_id is not None else None
+
+
+def forget_browser(token: str | None) -> None:
+    """Sign this browser out (the token stops working)."""
+    if token:
+        queries.close_account_session(_token_hash(token))
+
+
+def _token_hash(token: str) -> str:
+    # stored hashed: a copy of the database does not sign anyone in
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def account(account_id: int) -> AccountInfo:

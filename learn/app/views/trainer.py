@@ -9,7 +9,7 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain, signed_in_account
+from learn.app.ui import ICONS, go, message, plain, sign_in, sign_out, signed_in_account
 from learn.errors import InvalidInput
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
@@ -30,8 +30,7 @@ if who is None:
         submitted = st.form_submit_button(t("trainer.login"), type="primary", width="stretch")
     if submitted:
         try:
-            st.session_state["account_id"] = accounts.login(username, password).id
-            st.session_state.pop("account_seen", None)
+            sign_in(accounts.login(username, password))
             st.rerun()
         except accounts.LoginFailed as exc:
             st.error(message(exc))
@@ -162,5 +161,5 @@ for _, lessons in catalog.by_topic():
                            on_click="ignore")
 
 if st.button(t("trainer.logout"), icon=ICONS["back"], width="stretch"):
-    st.session_state.pop("account_id", None)
+    sign_out()
     go("village")
