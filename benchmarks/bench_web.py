@@ -101,7 +101,7 @@ def _prepare(home: Path, residents: int) -> list[tuple[int, int]]:
 def _media_bytes(url: str, run: Run) -> int:
     total = 0
     for path in run.media:
-        with urllib.request.urlopen(url + path, timeout=30) as r:
+        with urllib.request.urlopen(path if path.startswith("http") else url + path, timeout=30) as r:
             total += len(r.read())
     return total
 

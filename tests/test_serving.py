@@ -111,3 +111,44 @@ def test_a_damaged_kept_copy_is_made_again_not_served(tmp_path: Path) -> None:
         copy.write_bytes(b"")  # what the power cut left
     body, _ = PrecompressedStatic(None, tmp_path)._compressed(file, "br")
     assert brotli.decompress(body) == file.read_bytes()
+
+
+def _call(app, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    scope = {"type": "http", "method": "GET", "path": path,
+             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], {k.decode(): v.decode() for k, v in start.get("headers", [])}, body
+
+
+def test_narration_clips_are_served_to_keep(tmp_path: Path) -> None:
+    """Clips are named by the hash of what they say: phones may keep them, a replay costs no data."""
+    from learn.app.static import PrecompressedStatic
+
+    key = "ab" + "c" * 62
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / f"{key}.mp3").write_bytes(bytes(range(256)) * 4)
+
+    async def streamlit(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError("clips must not reach Streamlit")
+
+    app = PrecompressedStatic(streamlit, None, audio_dir=tmp_path)
+    status, headers, body = _call(app, f"/audio/{key}.mp3")
+    assert status == 200 and len(body) == 1024 and headers["content-type"] == "audio/mpeg"
+    assert "immutable" in headers["cache-control"]
+    status, headers, body = _call(app, f"/audio/{key}.mp3", {"Range": "bytes=1000-"})
+    assert status == 206 and body == (bytes(range(256)) * 4)[1000:]
+    assert headers["content-range"] == "bytes 1000-1023/1024"
+    assert _call(app, f"/audio/{'d' * 64}.mp3")[0] == 404
+    assert _call(app, f"/audio/{key}.mp3", {"Range": "bytes=5000-"})[0] == 416

@@ -15,10 +15,14 @@ moves them the app still runs, without these two gains, and says so; the tests a
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sys
 import threading
 from pathlib import Path
+
+#: set in the server's environment when /audio/… is served (what `learn serve` runs)
+AUDIO_URLS = "LEARN_SERVE_AUDIO_URLS"
 
 
 def _nodelay(bind):  # type: ignore[no-untyped-def]
@@ -30,7 +34,7 @@ def _nodelay(bind):  # type: ignore[no-untyped-def]
     return bind_without_delay
 
 
-def install(cache_dir: Path | None, *, warm: bool = True) -> list[str]:
+def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None = None) -> list[str]:
     """Hook Streamlit's server (and, with ``warm``, make the compressed copies in the background); returns
     what could not be hooked."""
     from starlette.middleware import Middleware
@@ -48,10 +52,13 @@ def install(cache_dir: Path | None, *, warm: bool = True) -> list[str]:
         def with_compressed_static() -> list[Middleware]:
             stack = list(original())
             # after Streamlit's path security, before everything else
-            stack.insert(min(1, len(stack)), Middleware(PrecompressedStatic, cache_dir=cache_dir))
+            stack.insert(min(1, len(stack)), Middleware(PrecompressedStatic, cache_dir=cache_dir,
+                                                        audio_dir=audio_dir))
             return stack
 
         starlette_app.create_streamlit_middleware = with_compressed_static
+        if audio_dir is not None:
+            os.environ[AUDIO_URLS] = "1"  # the pages may then point players at /audio/…
         # make the first screen's best copies now, while nobody is waiting
         warmer = PrecompressedStatic(None, cache_dir)
 
@@ -73,10 +80,11 @@ def main() -> None:
     from learn.settings import Settings
 
     try:
-        home: Path | None = Settings.from_env().home
+        settings: Settings | None = Settings.from_env()
     except ValueError:
-        home = None  # `learn serve` has already said what is wrong
-    missing = install(home / "static-cache" if home else None)
+        settings = None  # `learn serve` has already said what is wrong
+    missing = install(settings.home / "static-cache" if settings else None,
+                      audio_dir=settings.audio_cache_dir if settings else None)
     if missing:
         print(f"Học Số: this Streamlit release has moved its server; running without {', '.join(missing)}",
               file=sys.stderr)

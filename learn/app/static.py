@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import mimetypes
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -29,13 +30,18 @@ STATIC = Path(streamlit.__file__).resolve().parent / "static"
 OURS = Path(__file__).resolve().parent.parent  # the learn package: where our icon names are
 COMPRESSIBLE = {".js", ".mjs", ".css", ".svg", ".json", ".map", ".txt", ".ttf", ".otf", ".html"}
 IMMUTABLE = "public, immutable, max-age=31536000"
+#: narration clips: /audio/<the sha-256 the audio cache names them by>.mp3
+AUDIO_PATH = re.compile(r"^/audio/([0-9a-f]{64})\.mp3$")
+RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
 class PrecompressedStatic:
     """ASGI middleware serving compressed copies of Streamlit's static text assets."""
 
-    def __init__(self, app, cache_dir: Path | None = None, static_dir: Path = STATIC) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, cache_dir: Path | None = None, static_dir: Path = STATIC,  # type: ignore[no-untyped-def]
+                 audio_dir: Path | None = None) -> None:
         self.app = app
+        self.audio_dir = audio_dir
         self.static_dir = static_dir.resolve()
         self.cache_dir = cache_dir
         self._memory: dict[tuple[str, str], tuple[bytes, str]] = {}
@@ -53,6 +59,10 @@ class PrecompressedStatic:
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        clip = AUDIO_PATH.match(path)
+        if clip and self.audio_dir is not None and scope.get("method") in ("GET", "HEAD"):
+            await self._audio(scope, send, clip[1])
+            return
         if not path.startswith("/static/") or scope.get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
@@ -84,6 +94,34 @@ class PrecompressedStatic:
             return
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    async def _audio(self, scope, send, key: str) -> None:  # type: ignore[no-untyped-def]
+        """A narration clip, named by the hash of what it says: the same name is always the same sound, so
+        phones keep it (a replay or a second visit costs no data)."""
+        assert self.audio_dir is not None
+        try:
+            data = (self.audio_dir / key[:2] / f"{key}.mp3").read_bytes()
+        except OSError:
+            await send({"type": "http.response.start", "status": 404, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [(b"content-type", b"audio/mpeg"), (b"accept-ranges", b"bytes"),
+                   (b"cache-control", IMMUTABLE.encode()), (b"etag", f'"{key}"'.encode())]
+        status, body = 200, data
+        wanted = RANGE.match(dict(scope.get("headers", [])).get(b"range", b"").decode())
+        if wanted:  # players ask for parts of a clip to seek
+            start = int(wanted[1])
+            end = min(int(wanted[2]) if wanted[2] else len(data) - 1, len(data) - 1)
+            if start > end:
+                await send({"type": "http.response.start", "status": 416,
+                            "headers": [(b"content-range", f"bytes */{len(data)}".encode())]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            status, body = 206, data[start:end + 1]
+            headers.append((b"content-range", f"bytes {start}-{end}/{len(data)}".encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
     @staticmethod

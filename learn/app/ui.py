@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal, NoReturn
+from urllib.parse import urlsplit
 
 import streamlit as st
 import streamlit.components.v1 as components
 
 from learn import services
 from learn.app import resources
+from learn.app.launch import AUDIO_URLS
 from learn.errors import LearnError, NotFound
 from learn.lessons.model import Question
 from learn.services import accounts
@@ -225,11 +229,21 @@ def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool
     replays = st.session_state.get(f"replay-{key}", 0)
     # One player per screen. "Listen again" must give the browser a new player, which starts from the
     # beginning and may autoplay: an end time past the clip's end changes nothing audible but makes it new.
-    st.audio(str(spoken.clip.path), format="audio/mpeg", autoplay=autoplay or replays > 0,
+    st.audio(_clip_source(spoken.clip.path), format="audio/mpeg", autoplay=autoplay or replays > 0,
              end_time=math.ceil(spoken.clip.seconds) + 1 + replays)
     if replay_button and st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
         replay(key)
         st.rerun()
+
+
+def _clip_source(path: Path) -> str:
+    """Where the player gets a clip: from `learn serve`'s /audio/ (phones keep it: a replay or a second visit
+    costs no data), else the file itself through Streamlit (under AppTest or a plain `streamlit run`)."""
+    url = st.context.url if os.environ.get(AUDIO_URLS) else None
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        seen = urlsplit(url)
+        return f"{seen.scheme}://{seen.netloc}/audio/{path.stem}.mp3"
+    return str(path)
 
 
 def replay(key: str) -> None:
