@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 
 #: set in the server's environment when /audio/… is served (what `learn serve` runs)
-AUDIO_URLS = "LEARN_SERVE_AUDIO_URLS"
+AUDIO_URLS = "HOCSO_SERVE_AUDIO_URLS"  # internal: not a setting (those are LEARN_*)
 
 
 def _nodelay(bind):  # type: ignore[no-untyped-def]
