@@ -157,11 +157,6 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _server_pid(launcher: int) -> int:
-    """`streamlit run` is the process itself (exec'd python)."""
-    return launcher
-
-
 def page_cost(home: Path) -> dict[str, object]:
     """Server time of a lesson step vs an empty page with the same server settings, side by side; bytes per
     step with the audio. Each walk is a new resident (a finished lesson would open on its last screen)."""

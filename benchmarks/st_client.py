@@ -23,7 +23,6 @@ class Run:
     """What one rerun sent back: its buttons by key, its texts, the time it took and the bytes."""
 
     buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
-    labels: dict[str, str] = field(default_factory=dict)  # widget key -> label
     texts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)  # audio the browser then fetches
     seconds: float = 0.0
@@ -95,7 +94,6 @@ class Session:
                 if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("the page failed to compile")
                 run.buttons.clear()
-                run.labels.clear()
                 run.texts.clear()
                 run.media.clear()
 
@@ -109,7 +107,6 @@ class Session:
             button = getattr(element, kind)
             key = _user_key(button.id) or button.label
             run.buttons[key] = button.id
-            run.labels[key] = button.label
         elif kind == "markdown":
             run.texts.append(element.markdown.body)
         elif kind == "audio" and element.audio.url:

@@ -46,13 +46,17 @@ class WrongPin(LearnError):
     key = "learner.pin_wrong"
 
 
-class PinLocked(LearnError):
-    """Too many wrong PINs: the PIN is refused for some minutes (``values['minutes']``)."""
-
-    key = "learner.pin_locked"
+class Locked(LearnError):
+    """Too many wrong secrets: refused for some minutes (``values['minutes']``)."""
 
     def __init__(self, message: str, minutes: int) -> None:
         super().__init__(message, minutes=minutes)
+
+
+class PinLocked(Locked):
+    """Too many wrong PINs: the PIN is refused for some minutes."""
+
+    key = "learner.pin_locked"
 
 
 class VoiceUnavailable(LearnError):
@@ -73,10 +77,7 @@ class WrongJoinCode(LearnError):
     key = "village.code_wrong"
 
 
-class JoinLocked(LearnError):
+class JoinLocked(Locked):
     """Too many wrong join codes for this village: codes are refused for some minutes."""
 
     key = "village.code_locked"
-
-    def __init__(self, message: str, minutes: int) -> None:
-        super().__init__(message, minutes=minutes)

@@ -52,10 +52,7 @@ class PrecompressedStatic:
         self._fonts: dict[Path, str] = {}  # font file -> tag of its cut copy
         for pattern, kind in ((fonts.ICON_FONT, "icons"), (fonts.TEXT_FONT, "text")):
             for file in media.glob(pattern):
-                stat = file.stat()
-                self._fonts[file.resolve()] = hashlib.sha256(
-                    f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{fonts.VERSION}:{kind}:{sorted(ours)}".encode()
-                ).hexdigest()[:32]
+                self._fonts[file.resolve()] = _tag(file, f"{fonts.VERSION}:{kind}:{sorted(ours)}")
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -139,8 +136,7 @@ class PrecompressedStatic:
         found = self._memory.get(key)
         if found is not None:
             return found
-        stat = file.stat()
-        tag = hashlib.sha256(f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{encoding}".encode()).hexdigest()[:32]
+        tag = _tag(file, encoding)
         raw = file.read_bytes()
         best = self._from_disk(tag)
         if best is not None and _decompresses_to(best, encoding, raw):
@@ -190,9 +186,7 @@ class PrecompressedStatic:
             file = (self.static_dir / path.lstrip("/")).resolve()
             if file.suffix in COMPRESSIBLE and file.is_relative_to(self.static_dir) and file.is_file():
                 for encoding in (("br", "gzip") if brotli is not None else ("gzip",)):
-                    stat = file.stat()
-                    tag = hashlib.sha256(f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{encoding}".encode()
-                                         ).hexdigest()[:32]
+                    tag = _tag(file, encoding)
                     kept = self._from_disk(tag)
                     raw = file.read_bytes()
                     if (str(file), encoding) not in self._memory and not (
@@ -223,6 +217,12 @@ class PrecompressedStatic:
         except OSError:
             if partial is not None:
                 partial.unlink(missing_ok=True)
+
+
+def _tag(file: Path, variant: str) -> str:
+    """The name of a kept copy: the file's identity (a new Streamlit release changes it) and the variant."""
+    stat = file.stat()
+    return hashlib.sha256(f"{file}:{stat.st_size}:{stat.st_mtime_ns}:{variant}".encode()).hexdigest()[:32]
 
 
 def _decompresses_to(body: bytes, encoding: str, raw: bytes) -> bool:

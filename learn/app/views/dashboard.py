@@ -331,10 +331,11 @@ with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
                     _dashboard.clear()
                     st.rerun()
     st.caption(t("dashboard.accounts"))
+    commune_team = trainers.commune_accounts(who, commune_id)
     st.dataframe([{t("trainer.username"): a.username, t("account.new_name"): a.name,
                    t("dashboard.role"): t(f"dashboard.role.{a.role}")}
-                  for a in trainers.commune_accounts(who, commune_id)], hide_index=True, width="stretch")
-    team = [a for a in trainers.commune_accounts(who, commune_id) if a.role == "trainer"]
+                  for a in commune_team], hide_index=True, width="stretch")
+    team = [a for a in commune_team if a.role == "trainer"]
     if team:
         with st.form("reset_password", clear_on_submit=True):
             st.caption(t("dashboard.reset_hint"))
