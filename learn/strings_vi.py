@@ -169,6 +169,7 @@ STRINGS: dict[str, str] = {
     "session.answers": "Ghi câu trả lời của từng người",
     "session.no_answer": "–",
     "session.whole_group": "Cả nhóm cùng chọn",
+    "session.whole_group_help": "Ghi cho mọi người, trừ người bác chọn riêng bên dưới.",
     "session.answers_save": "Lưu câu trả lời",
     "session.answers_saved": "Đã lưu câu trả lời của {count} người.",
     "session.voice_who": "Ai trả lời bằng giọng nói?",

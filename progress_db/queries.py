@@ -527,6 +527,15 @@ def set_outcomes(learner_id: int, kinds: set[str], account_id: int | None) -> No
              .on_conflict_ignore().execute())
 
 
+def change_outcomes(learner_id: int, ticked: set[str], unticked: set[str], account_id: int | None) -> None:
+    """Tick ``ticked`` and untick ``unticked`` for the learner; every other outcome stays as it is."""
+    with database.connection_context(), database.atomic():
+        Outcome.delete().where((Outcome.learner == learner_id) & Outcome.kind.in_(list(unticked) or [""])).execute()
+        for kind in sorted(ticked - unticked):
+            (Outcome.insert(learner=learner_id, kind=kind, ticked_by=account_id, ticked_at=utcnow())
+             .on_conflict_ignore().execute())
+
+
 @dataclass(frozen=True)
 class SessionInfo:
     """A group session: where, which lesson, the screen on the projector, and whether it is over."""

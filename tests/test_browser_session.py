@@ -1,5 +1,6 @@
-"""End-to-end group session in Chromium on a laptop screen: sign in, start, attendance, projector, group quiz for
-several attendees, finish; then every attendee's saved progress is checked in the database."""
+"""End-to-end group session in Chromium on a laptop screen: sign in, start, attendance, projector, a group answer,
+a correction, a reload mid-question, per-person answers, finish; then every attendee's saved answers are checked
+in the database."""
 
 from __future__ import annotations
 
@@ -67,15 +68,33 @@ def test_a_trainer_runs_a_whole_session(server: Server) -> None:
                     q = screen.question
                     right = f"{q.answer + 1}. {q.options[q.answer].text}"
                     wrong = next(f"{i + 1}. {o.text}" for i, o in enumerate(q.options) if i != q.answer)
-                    # two answer right, Ông Vàng A Sử answers wrong on the first question only
-                    for name in RESIDENTS[:3]:
-                        pick = wrong if name == RESIDENTS[1] and q is lesson.questions[0] else right
-                        group = page.get_by_test_id("stRadio").filter(has_text=name)
-                        group.get_by_text(pick, exact=True).click()
-                    page.get_by_role("button", name=t("session.answers_save")).click()
-                    right_count = 2 if q is lesson.questions[0] else 3
-                    expect(page.get_by_test_id("stAlert").filter(
-                        has_text=f"{right_count}/3")).to_be_visible()
+                    def save(right_count: int) -> None:
+                        page.get_by_role("button", name=t("session.answers_save")).click()
+                        expect(page.get_by_test_id("stAlert").filter(has_text=f"{right_count}/3")).to_be_visible()
+
+                    def shows(name: str, pick: str) -> None:
+                        row = page.get_by_test_id("stRadio").filter(has_text=name)
+                        expect(row.get_by_role("radio", name=pick, exact=True)).to_be_checked()
+
+                    if q is lesson.questions[0]:
+                        # the whole group first; every row then shows it; Ông Vàng A Sử is corrected to a wrong
+                        # answer; a reload keeps the session open on this screen with every saved answer shown
+                        page.get_by_role("combobox", name=t("session.whole_group")).press("ArrowDown")
+                        page.get_by_role("option", name=right, exact=True).click()
+                        save(3)
+                        for name in RESIDENTS[:3]:
+                            shows(name, right)
+                        row = page.get_by_test_id("stRadio").filter(has_text=RESIDENTS[1])
+                        row.get_by_text(wrong, exact=True).click()
+                        save(2)
+                        page.reload()
+                        expect(page.get_by_test_id("stCaptionContainer").filter(has_text=progress)).to_be_visible()
+                        for name in RESIDENTS[:3]:
+                            shows(name, wrong if name == RESIDENTS[1] else right)
+                    else:  # one row at a time
+                        for name in RESIDENTS[:3]:
+                            page.get_by_test_id("stRadio").filter(has_text=name).get_by_text(right, exact=True).click()
+                        save(3)
                 if screen.index < len(lesson.screens) - 1:
                     page.locator(f".st-key-snext-{screen.index} button").click()
             page.locator(".st-key-sfinish button").click()

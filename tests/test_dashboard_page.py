@@ -78,9 +78,17 @@ def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) ->
 
 def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:  # noqa: F811
     at = page(account_id=staff.id)
-    at.number_input(key="target-basic_skills").set_value(30)
+    key = f"target-{commune['commune']}-"
+    at.number_input(key=key + "basic_skills").set_value(30)
     button(at, t("dashboard.targets_save")).click().run()
     assert t("dashboard.targets_saved") in [s.value for s in at.success]
+    assert indicators.targets(staff, commune["commune"])["basic_skills"] == 0.3
+    # a typo outside 0..100 is refused with a message, not clamped or dropped; nothing else moves
+    at.number_input(key=key + "smartphone").set_value(150)
+    button(at, t("dashboard.targets_save")).click().run()
+    assert [e.value for e in at.error] == [t("targets.out_of_range")]
+    assert at.number_input(key=key + "smartphone").value == 150  # still there to be corrected
+    assert indicators.targets(staff, commune["commune"])["smartphone"] == 0.8
     assert indicators.targets(staff, commune["commune"])["basic_skills"] == 0.3
     at.text_input(key="new_village").input("Bản Mới")
     button(at, t("dashboard.add_village")).click().run()

@@ -121,22 +121,21 @@ def test_running_a_session_on_the_projector(page, trainer, residents, village: i
     assert t("session.heading", lesson="Mở khóa máy") in texts(at)
     one, two, three, _ = residents
     for person in (one, two, three):
-        at.checkbox(key=f"came-{person.id}").check()
+        at.checkbox(key=f"came-{session.id}-{person.id}").check()
     button(at, t("session.attendance_save")).click().run()
     assert {p.id for p in sessions.attendees(trainer, session.id)} == {one.id, two.id, three.id}
     at = page("session", session=str(session.id))
     at.button(key="snext-0").click().run()
     at = page("session", session=str(session.id))  # a closed browser comes back on the same screen
     assert sessions.get(trainer, session.id).position == 1
-    at.selectbox(key="group-q1").set_value("1. Nút nguồn")
-    at.radio(key=f"ans-q1-{two.id}").set_value("2. Nút âm lượng")
+    at.selectbox(key=f"group-{session.id}-q1").set_value("1. Nút nguồn")
+    at.radio(key=f"ans-{session.id}-q1-{two.id}").set_value("2. Nút âm lượng")
     button(at, t("session.answers_save")).click().run()
     given = sessions.answers(trainer, session.id)["q1"]
-    assert given == {one.id: (0, True), two.id: (0, True), three.id: (0, True)}  # "whole group" wins
-    at.selectbox(key="group-q1").set_value(t("session.no_answer"))
-    at.radio(key=f"ans-q1-{two.id}").set_value("2. Nút âm lượng")
+    assert given == {one.id: (0, True), two.id: (1, False), three.id: (0, True)}  # "whole group" but Hai
+    at.radio(key=f"ans-{session.id}-q1-{two.id}").set_value("1. Nút nguồn")  # corrected
     button(at, t("session.answers_save")).click().run()
-    assert sessions.answers(trainer, session.id)["q1"][two.id] == (1, False)
+    assert sessions.answers(trainer, session.id)["q1"][two.id] == (0, True)
     sessions.move(trainer, lesson, session.id, len(lesson.screens) - 1)
     at = page("session", session=str(session.id))
     at.button(key="sfinish").click().run()
@@ -175,7 +174,70 @@ def test_an_attendee_answers_by_voice_at_the_laptop(page, trainer, residents, vi
     assert not at.exception
     answer = queries.latest_answers(two.id, lesson.id)["q1"]
     assert (answer.option_index, answer.mode, answer.transcript) == (1, "voice", "hai")
-    assert at.radio(key=f"ans-q1-{two.id}").value == "2. Nút âm lượng"  # the grid shows it
+    assert at.radio(key=f"ans-{session.id}-q1-{two.id}").value == "2. Nút âm lượng"  # the grid shows it
     button(at, t("session.answers_save")).click().run()  # saving the grid keeps the spoken answer
     assert sessions.answers(trainer, session.id)["q1"] == {two.id: (1, False)}
     assert queries.latest_answers(two.id, lesson.id)["q1"].mode == "voice"
+
+
+def test_saving_the_grid_again_never_loses_answers_saved_before(page, trainer, residents, village: int,
+                                                                catalog) -> None:
+    """The run-through's data loss (issue 13): a group answer, then one attendee's own answer, then Next and
+    Back. The grid must show what is saved on every row, and a save changes only the rows the trainer changed."""
+    lesson = catalog.get("test-unlock")
+    session = sessions.start(trainer, catalog, village, lesson.id)
+    one, two, three, _ = residents
+    sessions.mark_attendance(trainer, session.id, {one.id, two.id, three.id})
+    sessions.move(trainer, lesson, session.id, 1)
+    at = page("session", session=str(session.id))
+    at.selectbox(key=f"group-{session.id}-q1").set_value("1. Nút nguồn")
+    button(at, t("session.answers_save")).click().run()
+    assert sessions.answers(trainer, session.id)["q1"] == {p.id: (0, True) for p in (one, two, three)}
+    # the grid shows the group answer on every row, and the group box is ready for the next question
+    assert {p.id: at.radio(key=f"ans-{session.id}-q1-{p.id}").value for p in (one, two, three)} == \
+        {p.id: "1. Nút nguồn" for p in (one, two, three)}
+    assert at.selectbox(key=f"group-{session.id}-q1").value == t("session.no_answer")
+    # one attendee is corrected: nobody else's answer moves
+    at.radio(key=f"ans-{session.id}-q1-{two.id}").set_value("2. Nút âm lượng")
+    button(at, t("session.answers_save")).click().run()
+    assert sessions.answers(trainer, session.id)["q1"] == {one.id: (0, True), two.id: (1, False),
+                                                           three.id: (0, True)}
+    assert t("session.result", prompt="Nút nguồn", right=2, answered=3) in [s.value for s in at.success]
+    at.button(key="snext-1").click().run()
+    at.button(key="sback-2").click().run()
+    assert {p.id: at.radio(key=f"ans-{session.id}-q1-{p.id}").value for p in (one, two, three)} == \
+        {one.id: "1. Nút nguồn", two.id: "2. Nút âm lượng", three.id: "1. Nút nguồn"}
+    # a save with nothing changed changes nothing
+    button(at, t("session.answers_save")).click().run()
+    assert sessions.answers(trainer, session.id)["q1"] == {one.id: (0, True), two.id: (1, False),
+                                                           three.id: (0, True)}
+
+
+def test_attendance_saved_on_another_laptop_is_kept(page, trainer, residents, village: int, catalog) -> None:
+    """Attendance is a grid too: a tick saved elsewhere after this page was drawn shows and stays."""
+    session = sessions.start(trainer, catalog, village, "test-unlock")
+    one, two, three, _ = residents
+    at = page("session", session=str(session.id))
+    sessions.mark_attendance(trainer, session.id, {two.id})  # the second laptop
+    at.checkbox(key=f"came-{session.id}-{one.id}").check()
+    button(at, t("session.attendance_save")).click().run()
+    assert {p.id for p in sessions.attendees(trainer, session.id)} == {one.id, two.id}
+    assert at.checkbox(key=f"came-{session.id}-{two.id}").value is True
+    at.checkbox(key=f"came-{session.id}-{one.id}").uncheck()
+    button(at, t("session.attendance_save")).click().run()
+    assert {p.id for p in sessions.attendees(trainer, session.id)} == {two.id}
+
+
+def test_the_session_page_closes_when_the_password_is_reset(page, trainer, residents, village: int,
+                                                            catalog) -> None:
+    """Issue 14, item 6: the projector page re-checks the sign-in on every run, like the trainer page."""
+    staff = accounts.create_account("lan", "Chị Lan", "mat-khau-tot", "staff", "Xã Thử")
+    session = sessions.start(trainer, catalog, village, "test-unlock")
+    at = page("session", session=str(session.id))
+    at.session_state["account_token"] = accounts.remember_browser(trainer)  # signed in as a browser is
+    at.run()
+    assert t("session.heading", lesson="Mở khóa máy") in texts(at)
+    accounts.reset_password(staff, trainer.id, "mat-khau-moi-hon")
+    at.run()
+    assert t("trainer.login_heading") in texts(at)
+    assert t("session.heading", lesson="Mở khóa máy") not in texts(at)

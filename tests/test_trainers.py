@@ -175,6 +175,26 @@ def test_the_trainer_page_ticks_outcomes(trainer_page, mai, village: int) -> Non
     assert at.checkbox(key=f"outcome-{person.id}-smartphone").value is True
 
 
+def test_the_outcome_form_shows_what_is_saved_and_saves_only_what_was_changed(trainer_page, mai,
+                                                                             village: int) -> None:
+    """The same fault as the group grid (issue 13): a form drawn before a tick arrived from elsewhere (another
+    laptop, a sync bundle) must show it once saved, and a later save must not undo it."""
+    trainers.add_residents(mai, village, "Bà Một, Nhà 4")
+    person = queries.list_learners(village)[0]
+    at = trainer_page(account_id=mai.id)
+    trainers.save_outcomes(mai, person.id, {"cashless_bill"})  # ticked on another laptop meanwhile
+    at.checkbox(key=f"outcome-{person.id}-smartphone").check()
+    button(at, t("trainer.outcomes_save")).click().run()
+    assert queries.village_outcomes(village) == {person.id: {"smartphone", "cashless_bill"}}
+    assert at.checkbox(key=f"outcome-{person.id}-cashless_bill").value is True  # now shown
+    assert queries.list_learners(village)[0].household == "Nhà 4"  # not touched, so not rewritten
+    at.checkbox(key=f"outcome-{person.id}-smartphone").uncheck()
+    at.text_input(key=f"household-{person.id}").input("Nhà 5")
+    button(at, t("trainer.outcomes_save")).click().run()
+    assert queries.village_outcomes(village) == {person.id: {"cashless_bill"}}
+    assert queries.list_learners(village)[0].household == "Nhà 5"
+
+
 def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, catalog) -> None:
     from learn import services
 

@@ -160,6 +160,28 @@ def signed_in_account() -> AccountInfo | None:
         return None
 
 
+def show_saved(key: str, saved: object) -> object:
+    """Make the widget under ``key`` show what is saved: a keyed widget keeps its own value from run to run
+    and ignores ``value=``/``index=`` after its first run, so a grid drawn that way shows stale rows and a later
+    save writes them back. Call before the widget is drawn (and draw it without a default): the widget is set
+    to ``saved`` whenever what is saved changed since it was last shown, or the widget is new; an edit not yet
+    saved is left alone otherwise. Returns the value the widget was last set to (what the row shows as saved)."""
+    mark = f"saved::{key}"
+    if key not in st.session_state or st.session_state.get(mark, _NEVER) != saved:
+        st.session_state[key] = saved
+        st.session_state[mark] = saved
+    return saved
+
+
+def shown_saved(key: str) -> object:
+    """What :func:`show_saved` last put in the widget under ``key`` (in a form's callback: the row as it was
+    shown, to compare the submitted value with)."""
+    return st.session_state.get(f"saved::{key}", _NEVER)
+
+
+_NEVER = object()
+
+
 def tap_handler(handle: Callable[..., object]) -> Callable[..., None]:
     """A button callback whose domain or storage error becomes a message on the page it leads to (callbacks run
     before the page, outside the error mapping in main.py); nothing half-done is shown as done."""

@@ -4,6 +4,7 @@ so a session left half way, or a browser closed mid-quiz, carries on where it wa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from learn.errors import InvalidInput, NotFound
@@ -51,6 +52,18 @@ def mark_attendance(who: AccountInfo, session_id: int, learner_ids: set[int]) ->
     queries.set_attendance(session_id, learner_ids)
 
 
+def change_attendance(who: AccountInfo, session_id: int, arrived: set[int], left: set[int]) -> set[int]:
+    """Mark ``arrived`` as come and ``left`` as not come, leaving everyone else as saved (what a second
+    laptop marked meanwhile stays). Returns who came now."""
+    session = _own(who, session_id)
+    residents = {p.id for p in people.learners(session.village_id)}
+    if not arrived <= residents:
+        raise InvalidInput("not a resident of this village", key="session.not_resident")
+    came = (set(queries.attendees(session_id)) | arrived) - left
+    queries.set_attendance(session_id, came)
+    return came
+
+
 def attendees(who: AccountInfo, session_id: int) -> list[queries.LearnerInfo]:
     """The residents who came, by name."""
     session = _own(who, session_id)
@@ -66,20 +79,33 @@ def move(who: AccountInfo, lesson: Lesson, session_id: int, position: int) -> in
     return position
 
 
+def grid_changes(shown: Mapping[int, int | None], picked: Mapping[int, int | None],
+                 whole_group: int | None) -> dict[int, int | None]:
+    """What a save of the answer grid changes: the rows the trainer set by hand (``picked`` differs from what
+    the row ``shown``), and, when the whole group chose one option, every other row that does not already hold
+    it. Rows left alone are not in the result, so a save never touches an answer nobody changed."""
+    changes = {learner: option for learner, option in picked.items() if option != shown.get(learner)}
+    if whole_group is not None:
+        changes |= {learner: whole_group for learner in picked
+                    if learner not in changes and shown.get(learner) != whole_group}
+    return changes
+
+
 def record_answers(who: AccountInfo, lesson: Lesson, session_id: int, question_id: str,
-                   answers: dict[int, int | None]) -> None:
-    """Save each attendee's option for one question (None: no answer); given with help, so "assisted"."""
+                   changes: Mapping[int, int | None]) -> None:
+    """Save the answers the trainer changed for one question: learner id -> option, or None to take an answer
+    back. Attendees not in ``changes`` keep what they have. Given with help, so "assisted"; an answer that is
+    already saved as it is stays as it was given (a spoken answer stays spoken)."""
     session = _own(who, session_id)
     question = lesson.question(question_id)
     if question is None:
         raise NotFound(f"question {question_id!r}", key="lesson.not_found")
     came = set(queries.attendees(session_id))
-    given = {learner: option for learner, option in answers.items() if option is not None}
+    given = {learner: option for learner, option in changes.items() if option is not None}
     if not set(given) <= came or any(not 0 <= o < len(question.options) for o in given.values()):
         raise InvalidInput("answer for someone absent, or no such option", key="lesson.option_invalid")
-    # unchanged answers stay as they were given (a spoken answer stays spoken)
     before = queries.session_answers(session_id).get(question_id, {})
-    changed = {learner for learner, o in answers.items() if before.get(learner, (None, False))[0] != o}
+    changed = {learner for learner, o in changes.items() if before.get(learner, (None, False))[0] != o}
     queries.record_group_answers(session_id, lesson.id, question_id,
                                  {learner: (o, o == question.answer) for learner, o in given.items()
                                   if learner in changed},
@@ -137,3 +163,13 @@ def summary(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionR
                               sum(ok for _, ok in given.get(q.id, {}).values())) for q in lesson.questions]
     # hardest first; unanswered questions last; ties in lesson order (sorted() is stable)
     return sorted(results, key=lambda r: r.share_right if r.answered else 2.0)
+
+
+def person_scores(who: AccountInfo, lesson: Lesson, session_id: int) -> dict[int, int]:
+    """Right answers per attendee in the session (learner id -> count; attendees with none are 0)."""
+    given = answers(who, session_id)
+    scores = dict.fromkeys(queries.attendees(session_id), 0)
+    for question in lesson.questions:
+        for learner, (_, right) in given.get(question.id, {}).items():
+            scores[learner] = scores.get(learner, 0) + int(right)
+    return scores

@@ -75,12 +75,23 @@ def outcomes(who: AccountInfo, village_id: int) -> dict[int, set[str]]:
 
 def save_outcomes(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
     """Tick exactly ``kinds`` for a resident of a village of the trainer's commune."""
+    _outcome_kinds(who, learner_id, kinds)
+    queries.set_outcomes(learner_id, kinds, who.id)
+
+
+def change_outcomes(who: AccountInfo, learner_id: int, ticked: set[str], unticked: set[str]) -> None:
+    """Tick and untick what the trainer changed on the form; ticks nobody touched stay as saved (a tick
+    that came in by sync, or from another laptop, is not undone by a form drawn before it)."""
+    _outcome_kinds(who, learner_id, ticked | unticked)
+    queries.change_outcomes(learner_id, ticked, unticked, who.id)
+
+
+def _outcome_kinds(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
     person = people.learner(learner_id)
     village_for(who, person.village_id)
     unknown = kinds - set(OUTCOMES)
     if unknown:
         raise InvalidInput(f"unknown outcome {sorted(unknown)[0]!r}")
-    queries.set_outcomes(learner_id, kinds, who.id)
 
 
 def merge(who: AccountInfo, keep_id: int, drop_id: int) -> LearnerInfo:

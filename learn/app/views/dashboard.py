@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain, signed_in_account
+from learn.app.ui import ICONS, go, message, plain, show_saved, shown_saved, signed_in_account
 from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
 from learn.services import indicators, reports, trainers
@@ -267,20 +267,32 @@ with st.container(border=True):
 with st.expander(t("dashboard.targets_edit"), icon=ICONS["target"]):
     for note in st.session_state.pop("targets_notes", []):
         st.success(note)
+    inputs = {k: f"target-{commune_id}-{k}" for k in indicators.KEYS}
+    for k, key in inputs.items():  # the form shows the targets saved for the commune on screen
+        show_saved(key, round(100 * dash.targets[k]))
+
+    def save_targets() -> None:
+        """Save the targets that were changed; a value outside 0..100 is refused with its message, and what was
+        typed stays in the box to be corrected."""
+        changed = {k: float(st.session_state[key]) / 100 for k, key in inputs.items()
+                   if st.session_state.get(key) is not None and st.session_state[key] != shown_saved(key)}
+        try:
+            indicators.set_targets(who, commune_id, changed)
+        except InvalidInput as exc:
+            st.session_state["targets_problem"] = message(exc)
+            return
+        _dashboard.clear()
+        st.session_state["targets_notes"] = [t("dashboard.targets_saved")]
+
+    problem = st.session_state.pop("targets_problem", None)
+    if problem:
+        st.error(problem)
     with st.form("targets"):
         boxes = st.columns(3)
-        values = {k: boxes[i % 3].number_input(t("dashboard.target_input", indicator=t(f"indicator.{k}")), 0, 100,
-                                               round(100 * dash.targets[k]), step=5, key=f"target-{k}")
-                  for i, k in enumerate(indicators.KEYS)}
-        if st.form_submit_button(t("dashboard.targets_save"), type="primary", width="stretch"):
-            try:
-                indicators.set_targets(who, commune_id, {k: v / 100 for k, v in values.items()})
-            except InvalidInput as exc:
-                st.error(message(exc))
-            else:
-                _dashboard.clear()
-                st.session_state["targets_notes"] = [t("dashboard.targets_saved")]
-                st.rerun()
+        for i, (k, key) in enumerate(inputs.items()):
+            # no min/max here: the browser would clamp a typo silently; the service refuses it with a message
+            boxes[i % 3].number_input(t("dashboard.target_input", indicator=t(f"indicator.{k}")), step=5, key=key)
+        st.form_submit_button(t("dashboard.targets_save"), type="primary", width="stretch", on_click=save_targets)
 
 with st.expander(t("sync.heading"), icon=ICONS["download"]):
     st.caption(t("sync.hint"))

@@ -6,10 +6,22 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, narration, plain, without_links
+from learn.app.ui import (
+    ICONS,
+    go,
+    message,
+    narration,
+    plain,
+    show_saved,
+    shown_saved,
+    signed_in_account,
+    tap_handler,
+    without_links,
+)
 from learn.errors import LearnError
-from learn.services import accounts, sessions
+from learn.services import sessions
 from learn.strings_vi import t
+from progress_db.queries import LearnerInfo
 
 # The projector's large print: the back row of the cultural house must read it.
 st.markdown("""<style>
@@ -17,11 +29,13 @@ st.markdown("""<style>
 .st-key-projector h2 { font-size: 3rem; }
 </style>""", unsafe_allow_html=True)
 
-account_id = st.session_state.get("account_id")
-if account_id is None:
+# The same sign-in as the trainer page: a reload keeps the session open (the browser's cookie), and a password
+# reset, a sign-out elsewhere or two hours unused close it here too.
+signed_in = signed_in_account()
+if signed_in is None:
     go("trainer")
+who = signed_in
 try:
-    who = accounts.account(account_id)
     session = sessions.get(who, int(st.query_params.get("session", "0") or 0))
     lesson = services.lesson(resources.catalog(), session.lesson_id)
 except (LearnError, ValueError) as exc:
@@ -41,22 +55,34 @@ if session.finished:
     for r in results:
         st.write(t("session.result", prompt=plain(r.prompt), right=r.right, answered=r.answered))
     st.subheader(t("session.who_came"))
-    everyone = sessions.answers(who, session.id)
+    scores = sessions.person_scores(who, lesson, session.id)
     for person in came:
-        right = sum(ok for answers in everyone.values() for pid, (_, ok) in answers.items() if pid == person.id)
-        st.write(t("session.person_result", name=plain(person.name), right=right, asked=len(lesson.questions)))
+        st.write(t("session.person_result", name=plain(person.name), right=scores.get(person.id, 0),
+                   asked=len(lesson.questions)))
     if st.button(t("session.back_to_trainer"), icon=ICONS["back"], width="stretch"):
         go("trainer")
     st.stop()
 
+
+
+def _save_attendance(residents: list[LearnerInfo]) -> None:
+    """Save the ticks the trainer changed (a tick nobody touched stays as saved, whoever saved it)."""
+    keys = {p.id: f"came-{session.id}-{p.id}" for p in residents}
+    arrived = {i for i, k in keys.items() if st.session_state.get(k) and not shown_saved(k)}
+    left = {i for i, k in keys.items() if not st.session_state.get(k) and shown_saved(k)}
+    sessions.change_attendance(who, session.id, arrived, left)
+
+
 with st.expander(t("session.attendance"), icon=ICONS["learner"], expanded=not came):
+    residents = services.learners(session.village_id)
+    ids = {p.id for p in came}
+    for p in residents:
+        show_saved(f"came-{session.id}-{p.id}", p.id in ids)
     with st.form("attendance"):
-        ids = {p.id for p in came}
-        marks = {p.id: st.checkbox(plain(p.name), value=p.id in ids, key=f"came-{p.id}")
-                 for p in services.learners(session.village_id)}
-        if st.form_submit_button(t("session.attendance_save"), type="primary", width="stretch"):
-            sessions.mark_attendance(who, session.id, {i for i, on in marks.items() if on})
-            st.rerun()
+        for p in residents:
+            st.checkbox(plain(p.name), key=f"came-{session.id}-{p.id}")
+        st.form_submit_button(t("session.attendance_save"), type="primary", width="stretch",
+                              on_click=tap_handler(_save_attendance), args=(residents,))
 
 screen = lesson.screens[session.position]
 with st.container(key="projector", border=True):
@@ -81,22 +107,31 @@ if screen.question is not None:
     given = sessions.answers(who, session.id).get(question.id, {})
     choices = [t("session.no_answer"), *[f"{i + 1}. {o.text}" for i, o in enumerate(question.options)]]
     st.subheader(t("session.answers"))
-    if "session_pending" in st.session_state:  # set before the grid is drawn (Streamlit's rule for widgets)
-        key, value = st.session_state.pop("session_pending")
-        st.session_state[key] = value
     if not came:
         st.info(t("session.nobody"))
     else:
+        rows = {p.id: f"ans-{session.id}-{question.id}-{p.id}" for p in came}
+        for pid, key in rows.items():  # every row shows what is saved for that attendee
+            show_saved(key, choices[given[pid][0] + 1] if pid in given else choices[0])
+
+        def save_answers() -> None:
+            """Save the rows the trainer changed, and the whole group's choice for the others."""
+            def option(value: object) -> int | None:
+                return choices.index(str(value)) - 1 if value in choices[1:] else None
+            group_key = f"group-{session.id}-{question.id}"
+            changes = sessions.grid_changes({pid: option(shown_saved(k)) for pid, k in rows.items()},
+                                            {pid: option(st.session_state.get(k)) for pid, k in rows.items()},
+                                            option(st.session_state.get(group_key)))
+            st.session_state[group_key] = choices[0]  # the group box is ready for the next question
+            sessions.record_answers(who, lesson, session.id, question.id, changes)
+
         with st.form(f"answers-{question.id}"):
-            group = st.selectbox(t("session.whole_group"), choices, key=f"group-{question.id}")
-            picked = {p.id: st.radio(plain(p.name), choices, horizontal=True, key=f"ans-{question.id}-{p.id}",
-                                     index=given[p.id][0] + 1 if p.id in given else 0) for p in came}
-            if st.form_submit_button(t("session.answers_save"), type="primary", width="stretch"):
-                whole = choices.index(group) - 1
-                chosen = {pid: (whole if whole >= 0 else choices.index(value) - 1) for pid, value in picked.items()}
-                sessions.record_answers(who, lesson, session.id, question.id,
-                                        {pid: (o if o >= 0 else None) for pid, o in chosen.items()})
-                st.rerun()
+            st.selectbox(t("session.whole_group"), choices, key=f"group-{session.id}-{question.id}",
+                         help=t("session.whole_group_help"))
+            for pid, key in rows.items():
+                st.radio(plain(next(p.name for p in came if p.id == pid)), choices, horizontal=True, key=key)
+            st.form_submit_button(t("session.answers_save"), type="primary", width="stretch",
+                                  on_click=tap_handler(save_answers))
         recognizer = resources.recognizer()
         if recognizer is not None:  # an attendee may also answer by voice at the laptop
             speaker = st.selectbox(t("session.voice_who"), came, format_func=lambda p: p.name,
@@ -107,10 +142,7 @@ if screen.question is not None:
                 st.session_state[f"smic-{question.id}"] = count + 1
                 turn = services.hear(recognizer, recording.getvalue(), question)
                 saved = sessions.record_spoken(who, lesson, session.id, question.id, speaker.id, turn)
-                if saved and turn.index is not None:
-                    # the grid shows the spoken answer, so a later "save" keeps it
-                    st.session_state["session_pending"] = (f"ans-{question.id}-{speaker.id}", choices[turn.index + 1])
-                else:
+                if not saved or turn.index is None:  # a spoken answer shows in the grid by itself
                     st.session_state["session_flash"] = turn.problem or "voice.not_understood"
                 st.rerun()
             problem = st.session_state.pop("session_flash", None)

@@ -9,12 +9,23 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain, sign_in, sign_out, signed_in_account
+from learn.app.ui import (
+    ICONS,
+    go,
+    message,
+    plain,
+    show_saved,
+    shown_saved,
+    sign_in,
+    sign_out,
+    signed_in_account,
+    tap_handler,
+)
 from learn.errors import InvalidInput
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
 from learn.text import fold
-from progress_db.queries import LearnerInfo
+from progress_db.queries import AccountInfo, LearnerInfo
 
 who = signed_in_account()
 
@@ -116,17 +127,28 @@ if villages:
             st.success(note)
         person = st.selectbox(t("trainer.outcomes_person"), people, format_func=lambda p: p.name,
                               key="outcome_person")
+        mine = ticked.get(person.id, set())
+        boxes = {k: f"outcome-{person.id}-{k}" for k in trainers.OUTCOMES}
+        for kind, key in boxes.items():  # the form shows what is saved, whoever saved it
+            show_saved(key, kind in mine)
+        show_saved(f"household-{person.id}", person.household or "")
+
+        def save_outcomes(who: AccountInfo, person: LearnerInfo) -> None:
+            """Save the boxes the trainer changed, and the household if it was edited."""
+            on = {k for k, key in boxes.items() if st.session_state.get(key) and not shown_saved(key)}
+            off = {k for k, key in boxes.items() if not st.session_state.get(key) and shown_saved(key)}
+            trainers.change_outcomes(who, person.id, on, off)
+            house = f"household-{person.id}"
+            if st.session_state.get(house) != shown_saved(house):
+                trainers.set_household(who, person.id, str(st.session_state.get(house) or ""))
+            st.session_state["outcomes_notes"] = [t("trainer.outcomes_saved", name=plain(person.name))]
+
         with st.form(f"outcomes-{person.id}"):
-            mine = ticked.get(person.id, set())
-            boxes = {k: st.checkbox(t(f"outcome.{k}"), value=k in mine, key=f"outcome-{person.id}-{k}")
-                     for k in trainers.OUTCOMES}
-            house = st.text_input(t("trainer.household"), value=person.household or "",
-                                  key=f"household-{person.id}")
-            if st.form_submit_button(t("trainer.outcomes_save"), type="primary", width="stretch"):
-                trainers.save_outcomes(who, person.id, {k for k, on in boxes.items() if on})
-                trainers.set_household(who, person.id, house)
-                st.session_state["outcomes_notes"] = [t("trainer.outcomes_saved", name=plain(person.name))]
-                st.rerun()
+            for kind, key in boxes.items():
+                st.checkbox(t(f"outcome.{kind}"), key=key)
+            st.text_input(t("trainer.household"), key=f"household-{person.id}")
+            st.form_submit_button(t("trainer.outcomes_save"), type="primary", width="stretch",
+                                  on_click=tap_handler(save_outcomes), args=(who, person))
 
 if villages:
     st.subheader(f"{ICONS['app']} {t('session.start_heading')}")
