@@ -15,23 +15,52 @@ from learn.settings import Settings
 APP = Path(__file__).resolve().parent / "app" / "main.py"
 
 
+class _Failure(click.ClickException):
+    """A failure the tech team reads: "Lỗi: …" in Vietnamese, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        from learn.strings_vi import t
+
+        click.echo(t("cli.error", message=self.format_message()), file=file, err=file is None)
+
+
+def _said(error: Exception) -> str:
+    """The Vietnamese message for a domain error; when its key is only its class's general one, the English
+    detail follows in brackets (so "could not download …" is not lost behind a general sentence)."""
+    from learn.strings_vi import STRINGS, t
+
+    key, values = getattr(error, "key", None), getattr(error, "values", {})
+    if key not in STRINGS:
+        return str(error)
+    try:
+        said = t(key, **values)
+    except (KeyError, IndexError, ValueError):  # a message that needs a value the error did not carry
+        return str(error)
+    general = key == getattr(type(error), "key", None)
+    return t("cli.detail", message=said, detail=str(error)) if general and str(error) else said
+
+
 class _Errors(click.Group):
-    """Maps domain and storage errors to one clear line and exit status 1 (no traceback), at the boundary."""
+    """Maps domain and storage errors to one clear Vietnamese line and exit status 1 (no traceback), at the
+    boundary."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from learn.errors import LearnError
+        from learn.strings_vi import t
         from progress_db.backup import BackupError
         from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
         try:
             return super().invoke(ctx)
-        except (LearnError, BackupError) as exc:
-            raise click.ClickException(str(exc)) from exc
+        except LearnError as exc:
+            raise _Failure(_said(exc)) from exc
+        except BackupError as exc:
+            raise _Failure(t("cli.backup", detail=str(exc))) from exc
         except (DatabaseError, MaxConnectionsExceeded) as exc:
             settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
-            raise click.ClickException(f"cannot open the database {settings.database_url}: {exc}") from exc
+            raise _Failure(t("cli.database", url=settings.database_url, detail=str(exc))) from exc
         except OSError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise _Failure(t("cli.file", detail=str(exc))) from exc
 
 
 @click.group(cls=_Errors)
@@ -275,27 +304,104 @@ def handout_command(settings: Settings, lesson_ids: tuple[str, ...], everything:
         click.echo(str(target))
 
 
+@cli.group("communes")
+def communes_group() -> None:
+    """Communes (xã, phường): add one, with its villages, before its staff's and trainers' accounts."""
+
+
+@communes_group.command("list")
+@click.pass_obj
+def communes_list(settings: Settings) -> None:
+    """Every commune and its number of villages."""
+    from learn.services import communes
+    from learn.strings_vi import t
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    found = communes.communes()
+    for commune in found:
+        click.echo(t("commune.row", name=commune.name, villages=commune.villages))
+    if not found:
+        click.echo(t("commune.none"))
+
+
+@communes_group.command("add")
+@click.argument("name")
+@click.option("--village", "villages", multiple=True,
+              help="A village of the new commune (repeatable; staff can add more on the dashboard).")
+@click.pass_obj
+def communes_add(settings: Settings, name: str, villages: tuple[str, ...]) -> None:
+    """Add the commune NAME, with its villages; names are checked like village names, and a bad one adds nothing."""
+    from learn.services import communes
+    from learn.strings_vi import t
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    made, village_names = communes.add(name, villages)
+    click.echo(t("commune.added_villages", name=made.name, count=made.villages, villages=", ".join(village_names))
+               if village_names else t("commune.added", name=made.name))
+
+
+@communes_group.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def communes_rename(settings: Settings, old: str, new: str) -> None:
+    """Rename the commune OLD to NEW; its villages, residents and accounts stay."""
+    from learn.services import communes
+    from learn.strings_vi import t
+    from progress_db.db import open_db
+
+    open_db(settings.database_url)
+    before, after = communes.rename(old, new)
+    click.echo(t("commune.renamed", old=before.name, new=after.name))
+
+
 @cli.group()
 def users() -> None:
     """Accounts of the village tech teams (trainers) and commune staff."""
 
 
+def _ask_password() -> str:
+    """A new password typed twice, hidden; asked again until it is long enough and both times the same."""
+    from learn.errors import InvalidInput
+    from learn.services.accounts import MIN_PASSWORD, check_password
+    from learn.strings_vi import t
+
+    while True:
+        first = click.prompt(t("cli.password", minimum=MIN_PASSWORD), hide_input=True)
+        try:
+            check_password(first)
+        except InvalidInput as exc:
+            click.echo(t("cli.error", message=_said(exc)), err=True)
+            continue
+        if click.prompt(t("cli.password_again"), hide_input=True) == first:
+            return str(first)
+        click.echo(t("cli.error", message=t("cli.password_mismatch")), err=True)
+
+
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["trainer", "staff", "admin"]), required=True)
+@click.option("--role", required=True, metavar="[trainer|staff|admin]")
 @click.option("--commune", help="The commune the account works for (not for admins).")
 @click.option("--name", default="", help="Display name shown in the app (default: the username).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Asked for when not given (at least 8 characters).")
+@click.option("--password", help="Asked for when not given (at least 8 characters).")
 @click.pass_obj
-def users_add(settings: Settings, username: str, role: str, commune: str | None, name: str, password: str) -> None:
+def users_add(settings: Settings, username: str, role: str, commune: str | None, name: str,
+              password: str | None) -> None:
     """Create an account that signs in with USERNAME and a password."""
-    from learn.services.accounts import create_account
+    from learn.services.accounts import check_new_account, create_account
+    from learn.strings_vi import t
     from progress_db.db import open_db
 
     open_db(settings.database_url)
+    role = role.strip().lower()
+    check_new_account(username, role, commune)  # before the password is typed twice for nothing
+    if password is None:
+        password = _ask_password()
     created = create_account(username, name, password, role, commune)
-    click.echo(f"{created.role} {created.username} created" + (f" for {created.commune}" if created.commune else ""))
+    values = {"username": created.username, "role": t(f"dashboard.role.{created.role}"), "commune": created.commune}
+    click.echo(t("cli.user_created_for", **values) if created.commune else t("cli.user_created", **values))
 
 
 @cli.group()

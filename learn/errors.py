@@ -81,3 +81,15 @@ class JoinLocked(Locked):
     """Too many wrong join codes for this village: codes are refused for some minutes."""
 
     key = "village.code_locked"
+
+
+class LoginFailed(LearnError):
+    """Wrong username or password (never which of the two), or too many tries."""
+
+    key = "account.login_failed"
+
+
+class Forbidden(LearnError):
+    """The signed-in account may not do this (another role, or another commune)."""
+
+    key = "account.forbidden"

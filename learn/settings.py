@@ -24,7 +24,7 @@ ENVIRONMENT = {
     "LEARN_JOIN_CODE": "required: a village's list of names opens only with its join code or QR card (set it on "
                        "any server reachable from the internet); off: anyone on the network sees it (default off)",
     "LEARN_PUBLIC_URL": "the address residents open, printed in the QR cards (default: the address the trainer's "
-                        "browser used)",
+                        "browser used, or this machine's network address when that was localhost)",
     "LEARN_SYNC_KEY": "shared secret that signs sync bundles; a server with a key refuses unsigned or wrongly "
                       "signed bundles (default: none, bundles carry only a checksum)",
 }

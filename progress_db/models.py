@@ -74,6 +74,10 @@ class Learner(BaseModel):
     #: wrong PINs in a row, and until when the PIN is refused after too many
     pin_failures = IntegerField(default=0)
     pin_locked_until = DateTimeField(null=True)
+    #: when the resident stopped being one: moved away ("moved"; history kept, can come back) or deleted on
+    #: request ("removed"; name and details wiped, anonymous counts kept). Kept out of lists and indicators.
+    left_at = DateTimeField(null=True)
+    left_reason = CharField(null=True)
 
 
 class LessonProgress(BaseModel):
@@ -148,6 +152,8 @@ class Account(BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    #: set when commune staff switch the account off (it can no longer sign in); None while it is in use
+    deactivated_at = DateTimeField(null=True)
 
 
 class AccountSession(BaseModel):
@@ -237,6 +243,39 @@ class LocalSetting(BaseModel):
         table_name = "local_setting"
 
 
+class CareLog(BaseModel):
+    """Who changed what about a resident (or a trainer's account), and when: renames, PIN resets, moves,
+    deletions, accounts switched off. A deleted resident's entries keep the action, never the details."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    account = ForeignKeyField(Account, null=True, backref="care_done", on_delete="SET NULL")
+    learner = ForeignKeyField(Learner, null=True, backref="care_log", on_delete="CASCADE")
+    target_account = ForeignKeyField(Account, null=True, backref="care_received", on_delete="CASCADE",
+                                     column_name="target_account_id")
+    action = CharField()
+    detail = TextField(default="")
+
+
+class LoginAttempt(BaseModel):
+    """Tries at a secret (trainers' passwords; later PINs and join codes), counted in the database so that
+    concurrent tries cannot slip past the limit: one row per (scope, subject, client), and one per (scope,
+    subject) for all clients together (client "*"). See ``learn.services.lockout`` for the policy."""
+
+    scope = CharField()  # what kind of secret: "password"
+    #: SHA-256 of what the secret was tried for (the username as typed, normalised): never kept in clear, so a
+    #: password typed into the username box does not stay in the database
+    subject = CharField()
+    client = CharField()  # the client's network address, "unknown", or "*" for all clients together
+    tries = IntegerField(default=0)  # tries counted since window_start
+    window_start = DateTimeField(index=True)
+    #: when this client last got in with the right secret (it then keeps its own tries under a flood)
+    trusted_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "login_attempt"
+        indexes = ((("scope", "subject", "client"), True),)
+
+
 class SchemaVersion(BaseModel):
     """One row per migration applied to this database."""
 
@@ -246,4 +285,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
-          Attendance, SyncLog, LocalSetting, AccountSession]
+          Attendance, SyncLog, LocalSetting, AccountSession, CareLog, LoginAttempt]

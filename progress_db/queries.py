@@ -50,6 +50,8 @@ class LearnerInfo:
     has_pin: bool
     uid: str
     household: str | None = None
+    #: None for a resident; "moved" (moved away) or "removed" (deleted on request) for one who left
+    left: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class ProgressInfo:
     screens: int
     completed: bool
     updated_at: datetime
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class AnswerInfo:
 
 def _learner_info(row: Learner) -> LearnerInfo:
     return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid,
-                       row.household)
+                       row.household, row.left_reason if row.left_at is not None else None)
 
 
 def get_or_create_commune(name: str) -> int:
@@ -99,7 +102,8 @@ def list_villages() -> list[VillageInfo]:
     with database.connection_context():
         rows = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
                                Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
-                .join(Commune).switch(Village).join(Learner, JOIN.LEFT_OUTER)
+                .join(Commune).switch(Village)
+                .join(Learner, JOIN.LEFT_OUTER, on=(Learner.village == Village.id) & Learner.left_at.is_null())
                 .group_by(Village.id, Village.name, Commune.name, Commune.id)
                 .order_by(Commune.name, Village.name))
         return [VillageInfo(r.id, r.name, r.commune_name, r.n, r.cid) for r in rows.objects()]
@@ -110,16 +114,20 @@ def get_village(village_id: int) -> VillageInfo | None:
     with database.connection_context():
         row = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
                               Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
-               .join(Commune).switch(Village).join(Learner, JOIN.LEFT_OUTER)
+               .join(Commune).switch(Village)
+               .join(Learner, JOIN.LEFT_OUTER, on=(Learner.village == Village.id) & Learner.left_at.is_null())
                .where(Village.id == village_id)
                .group_by(Village.id, Village.name, Commune.name, Commune.id).objects().first())
         return VillageInfo(row.id, row.name, row.commune_name, row.n, row.cid) if row else None
 
 
-def list_learners(village_id: int) -> list[LearnerInfo]:
-    """The village's learners, by name."""
+def list_learners(village_id: int, *, moved: bool = False) -> list[LearnerInfo]:
+    """The village's residents, by name (with ``moved``: those who moved away instead). Residents deleted on
+    request are never listed."""
     with database.connection_context():
-        rows = Learner.select().where(Learner.village == village_id).order_by(Learner.name_key, Learner.id)
+        left = (Learner.left_reason == "moved") if moved else Learner.left_at.is_null()
+        rows = (Learner.select().where((Learner.village == village_id) & left)
+                .order_by(Learner.name_key, Learner.id))
         return [_learner_info(r) for r in rows]
 
 
@@ -237,7 +245,7 @@ def progress_for(learner_id: int) -> dict[str, ProgressInfo]:
     with database.connection_context():
         rows = LessonProgress.select().where(LessonProgress.learner == learner_id)
         return {r.lesson_id: ProgressInfo(r.lesson_id, r.position, r.screens, r.completed_at is not None,
-                                          r.updated_at) for r in rows}
+                                          r.updated_at, r.completed_at) for r in rows}
 
 
 def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool,
@@ -430,6 +438,7 @@ class AccountInfo:
     role: str
     commune_id: int | None
     commune: str | None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -444,7 +453,7 @@ class Credentials:
 def _account_info(row: Account) -> AccountInfo:
     commune = Commune.get_or_none(Commune.id == row.commune_id) if row.commune_id else None
     return AccountInfo(row.id, row.username, row.display_name, row.role, row.commune_id,
-                       commune.name if commune else None)
+                       commune.name if commune else None, row.deactivated_at is None)
 
 
 def add_account(username: str, name: str, password_hash: str, role: str, commune_id: int | None) -> AccountInfo:
@@ -504,6 +513,26 @@ def find_commune(name: str) -> int | None:
     with database.connection_context():
         row = Commune.get_or_none(Commune.name == name)
         return row.id if row else None
+
+
+def add_commune(name: str, villages: list[str]) -> int | None:
+    """A new commune with these villages, in one transaction; None if a commune has that name already."""
+    with database.connection_context(), database.atomic():
+        if Commune.get_or_none(Commune.name == name) is not None:
+            return None
+        commune = Commune.create(name=name)
+        for village in villages:
+            Village.create(commune=commune.id, name=village)
+        return commune.id
+
+
+def rename_commune(commune_id: int, name: str) -> bool:
+    """Rename a commune (its villages, residents and accounts stay); False if another commune has the name."""
+    with database.connection_context(), database.atomic():
+        if Commune.get_or_none((Commune.name == name) & (Commune.id != commune_id)) is not None:
+            return False
+        Commune.update(name=name).where(Commune.id == commune_id).execute()
+        return True
 
 
 def village_outcomes(village_id: int) -> dict[int, set[str]]:

@@ -83,6 +83,13 @@ def _villages(q: Params, scope: Scope, column: str) -> str:
     return f" AND {column} IN ({q.many(scope.village_ids)})" if scope.village_ids is not None else ""
 
 
+def _still_here(q: Params, scope: Scope, learner: str) -> str:
+    """A condition keeping residents who had not left (moved away, deleted on request) by the period's end."""
+    if scope.until is None:
+        return f" AND {learner}.left_at IS NULL"
+    return f" AND ({learner}.left_at IS NULL OR {learner}.left_at >= {q(scope.until)})"
+
+
 def _per_learner(q: Params, scope: Scope, measures: Measures) -> str:
     """One row per learner of the scope, counted from their lesson progress and outcomes."""
     lessons = (f" AND lp.lesson_id IN ({q.many(scope.lesson_ids)})" if scope.lesson_ids is not None else "")
@@ -99,6 +106,7 @@ def _per_learner(q: Params, scope: Scope, measures: Measures) -> str:
     last = (f"MAX(CASE WHEN lp.updated_at < {q(scope.until)} THEN lp.updated_at END)" if scope.until is not None
             else "MAX(lp.updated_at)")
     enrolled = f" AND l.created_at < {q(scope.until)}" if scope.until is not None else ""
+    enrolled += _still_here(q, scope, "l")
     return f"""
         SELECT agg.*{outcome_cols} FROM (
             SELECT l.id AS learner_id, l.village_id AS village_id, l.display_name AS name,
@@ -188,7 +196,7 @@ def lesson_matrix(scope: Scope) -> dict[tuple[int, str], int]:
     sql = f"""
         SELECT l.village_id, lp.lesson_id, COUNT(*)
         FROM lesson_progress lp JOIN learner l ON l.id = lp.learner_id JOIN village v ON v.id = l.village_id
-        WHERE v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}
+        WHERE v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}{_still_here(q, scope, 'l')}
           AND {_completed(q, scope, 'lp.completed_at', within=False)}{lessons}
         GROUP BY l.village_id, lp.lesson_id"""
     with database.connection_context():

@@ -23,8 +23,8 @@ _NUMBERS = itertools.count()
 
 
 #: Test modules whose every test runs on SQLite and again on PostgreSQL (issue 8: the same database suite).
-BOTH_DATABASES = {"test_db", "test_services", "test_reports", "test_sessions", "test_trainers", "test_sync",
-                  "test_durability"}
+BOTH_DATABASES = {"test_db", "test_services", "test_care", "test_reports", "test_sessions", "test_trainers",
+                  "test_sync", "test_durability"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from learn import services
 from learn.cli import cli
+from learn.strings_vi import t
 from progress_db.db import open_db
 from tests.conftest import BROKEN, CONTENT, ROOT
 
@@ -113,7 +114,8 @@ def test_an_unusable_data_folder_is_a_clear_error(env: dict[str, str], tmp_path:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     result = runner().invoke(cli, ["db", "migrate"], env={**env, "LEARN_HOME": str(blocker)})
-    assert result.exit_code == 1 and "cannot open the database" in result.stderr
+    said = t("cli.error", message=t("cli.database", url=f"sqlite:///{blocker}/progress.sqlite3", detail=""))
+    assert result.exit_code == 1 and said in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -192,3 +194,104 @@ def test_models_download_offline_fails_cleanly(env: dict[str, str], tmp_path: Pa
                         .ModelSpec("m", "http://127.0.0.1:9/none.zip", "0" * 64, 10)})
     result = runner().invoke(cli, ["models", "download", "vi"], env=env)
     assert result.exit_code == 1 and "could not download http://127.0.0.1:9/none.zip" in result.stderr
+
+
+def db_of(env: dict[str, str]) -> None:
+    """Bind this test to the database the commands wrote (LEARN_HOME's SQLite file)."""
+    open_db(f"sqlite:///{Path(env['LEARN_HOME']) / 'progress.sqlite3'}")
+
+
+def failed(result, message: str) -> bool:
+    """The command stopped with exit status 1 and this one Vietnamese line, no traceback."""
+    return result.exit_code == 1 and result.stderr.strip() == t("cli.error", message=message)
+
+
+def test_communes_are_added_with_their_villages_listed_and_renamed(env: dict[str, str]) -> None:
+    assert run(env, "communes", "list").stdout.strip() == t("commune.none")
+    made = run(env, "communes", "add", "  Xã   Hòa Bình ", "--village", "Thôn Đông", "--village", " Bản  Mường")
+    assert made.exit_code == 0
+    assert made.stdout.strip() == t("commune.added_villages", name="Xã Hòa Bình", count=2,
+                                    villages="Thôn Đông, Bản Mường")
+    assert run(env, "communes", "add", "Phường Một").stdout.strip() == t("commune.added", name="Phường Một")
+    assert run(env, "communes", "list").stdout.splitlines() == [
+        t("commune.row", name="Phường Một", villages=0), t("commune.row", name="Xã Hòa Bình", villages=2)]
+    renamed = run(env, "communes", "rename", "xã hòa bình", "Xã  Hòa Bình Mới")
+    assert renamed.stdout.strip() == t("commune.renamed", old="Xã Hòa Bình", new="Xã Hòa Bình Mới")
+    db_of(env)
+    assert sorted((v.commune, v.name) for v in services.villages()) == [
+        ("Xã Hòa Bình Mới", "Bản Mường"), ("Xã Hòa Bình Mới", "Thôn Đông")]  # the villages stayed with it
+
+
+def test_bad_or_duplicate_commune_names_are_refused_in_vietnamese_and_add_nothing(env: dict[str, str]) -> None:
+    run(env, "communes", "add", "Xã Hòa Bình", "--village", "Thôn Đông")
+    run(env, "communes", "add", "Xã Bên")
+    before = run(env, "communes", "list").stdout
+    for args, message in [
+        (["add", "xã hòa bình"], t("commune.exists", name="Xã Hòa Bình")),
+        (["add", "Xã <b>"], t("learner.name_invalid", char="<")),
+        (["add", "   "], t("learner.name_empty")),
+        (["add", "Xã Mới", "--village", "Thôn Một", "--village", "Thôn <Hai>"], t("learner.name_invalid", char="<")),
+        (["add", "Xã Mới", "--village", "Thôn Một", "--village", "thôn  một"],
+         t("commune.village_twice", name="thôn một")),
+        (["rename", "Xã Không Có", "Xã Khác"], t("commune.unknown", name="Xã Không Có")),
+        (["rename", "Xã Bên", "XÃ HÒA BÌNH"], t("commune.exists", name="Xã Hòa Bình")),
+        (["rename", "Xã Bên", "Xã " + "A" * 60], t("learner.name_too_long", limit=60)),
+    ]:
+        result = runner().invoke(cli, ["communes", *args], env=env)
+        assert failed(result, message), (args, result.stderr)
+    assert run(env, "communes", "list").stdout == before
+
+
+def test_users_add_checks_everything_before_asking_for_the_password(env: dict[str, str]) -> None:
+    run(env, "communes", "add", "Xã Thử")
+    run(env, "users", "add", "lan", "--role", "staff", "--commune", "Xã Thử", "--password", "mat-khau-dai")
+    for args, message in [
+        (["x", "--role", "trainer", "--commune", "Xã Thử"], t("account.username_invalid")),
+        (["LAN", "--role", "trainer", "--commune", "Xã Thử"], t("account.username_taken")),
+        (["mai", "--role", "boss", "--commune", "Xã Thử"], t("account.role_invalid")),
+        (["mai", "--role", "trainer"], t("account.commune_needed")),
+        (["mai", "--role", "staff", "--commune", "Xã Khác"], t("account.commune_unknown", commune="Xã Khác")),
+    ]:
+        result = runner().invoke(cli, ["users", "add", *args], env=env, input="mat-khau-dai\nmat-khau-dai\n")
+        assert failed(result, message), (args, result.stderr)
+        assert result.stdout == ""  # refused before the password was asked for
+    short = runner().invoke(cli, ["users", "add", "mai", "--role", "trainer", "--commune", "Xã Thử",
+                                  "--password", "ngan"], env=env)
+    assert failed(short, t("account.password_short", minimum=8))
+
+
+def test_users_add_asks_again_for_a_short_or_mistyped_password(env: dict[str, str]) -> None:
+    from learn.services import accounts
+
+    run(env, "communes", "add", "Xã Thử")
+    result = runner().invoke(cli, ["users", "add", "mai", "--role", "Trainer", "--commune", "Xã Thử",
+                                   "--name", "Chị Mai"], env=env,
+                             input="ngan\nmat-khau-dai\nmat-khau-khac\nmat-khau-dai\nmat-khau-dai\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count(t("cli.password", minimum=8)) == 3 and result.stdout.count(t("cli.password_again")) == 2
+    assert result.stdout.rstrip().endswith(t("cli.user_created_for", username="mai", role=t("dashboard.role.trainer"),
+                                             commune="Xã Thử"))
+    assert result.stderr.splitlines() == [t("cli.error", message=t("account.password_short", minimum=8)),
+                                          t("cli.error", message=t("cli.password_mismatch"))]
+    assert "mat-khau" not in result.stdout  # typed hidden
+    db_of(env)
+    signed_in = accounts.login("mai", "mat-khau-dai")
+    assert (signed_in.name, signed_in.role, signed_in.commune) == ("Chị Mai", "trainer", "Xã Thử")
+    admin = runner().invoke(cli, ["users", "add", "tinh", "--role", "admin", "--password", "mat-khau-dai"], env=env)
+    assert admin.stdout.strip() == t("cli.user_created", username="tinh", role=t("dashboard.role.admin"))
+
+
+def test_a_domain_error_with_only_a_general_message_keeps_its_detail(env: dict[str, str], tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "demo-commune.yaml").write_text("commune: Xã Thử\n", encoding="utf-8")
+    result = runner().invoke(cli, ["demo", "init"], env={**env, "LEARN_CONTENT_DIR": str(content)})
+    assert failed(result, t("cli.detail", message=t("error.invalid"),
+                            detail="demo-commune.yaml needs 'commune' (a name) and 'villages' (a list of names)"))
+
+
+def test_a_refused_backup_is_one_vietnamese_line(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "junk.db").write_text("junk")
+    result = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "junk.db")], env=env)
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(t("cli.error", message=t("cli.backup", detail=f"{tmp_path / 'junk.db'} is not")))

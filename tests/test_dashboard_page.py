@@ -12,9 +12,11 @@ from streamlit.testing.v1 import AppTest
 from learn.services import accounts, indicators
 from learn.strings_vi import t
 from progress_db import queries
+from progress_db.models import GroupSession
 from tests.conftest import CONTENT
 from tests.test_app import MAIN, button, texts
-from tests.test_reports import commune, staff  # noqa: F401  (fixtures)
+from tests.test_reports import LATE, commune, late_night, staff  # noqa: F401  (fixtures)
+from tests.test_trainers import trainer_page  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -112,8 +114,69 @@ def test_an_admin_picks_the_commune(page, commune) -> None:  # noqa: F811
     at = page(account_id=admin.id)
     at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Xa")).run()
     assert metrics(at)[t("dashboard.residents")] == "1"
+    # the page's title, above the commune box, names the commune chosen
+    assert [h.value for h in at.header] == [t("dashboard.heading", commune="Xã Xa")]
+    top = [getattr(e, "value", None) for e in at.main if e.type in ("header", "selectbox")]
+    assert top[:2] == [t("dashboard.heading", commune="Xã Xa"), queries.find_commune("Xã Xa")]
     at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Thử")).run()
     assert metrics(at)[t("dashboard.residents")] == "5"
+    assert [h.value for h in at.header] == [t("dashboard.heading", commune="Xã Thử")]
+
+
+def test_an_admins_home_says_what_they_oversee(trainer_page, staff, commune) -> None:  # noqa: F811
+    admin = accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
+    at = trainer_page(account_id=admin.id)
+    assert not at.exception
+    # two communes: Thôn Một and Bản Hai in Xã Thử, Thôn Xa in Xã Xa
+    assert [c.value for c in at.caption][0] == t("trainer.admin_scope", communes=2, villages=3)
+    home = trainer_page(account_id=staff.id)
+    assert [c.value for c in home.caption][0] == t("trainer.commune", commune="Xã Thử", villages=2)
+
+
+def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, staff, commune,  # noqa: F811
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(38):  # with Thôn Một and Bản Hai: 40
+        queries.get_or_create_village(commune["commune"], f"Thôn {i + 1:02d}")
+    shown: list[tuple[int, object]] = []
+    real = st.dataframe
+
+    def spy(data: object, *args: object, **kwargs: object) -> object:
+        shown.append((len(data), kwargs.get("height")))  # type: ignore[arg-type]
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(st, "dataframe", spy)
+    at = page(account_id=staff.id)
+    assert not at.exception
+    indicators_table, villages_table = at.dataframe[0].value, at.dataframe[1].value
+    assert len(indicators_table) == len(villages_table) == 41  # the commune, then each village
+    # "content": the table is as tall as its rows (Streamlit's own row size: 42 px at the app's 19 px type, up to
+    # 10,000 px), so nothing scrolls inside it; a fixed number of pixels cut rows off
+    assert shown[:2] == [(41, "content"), (41, "content")]
+    assert all(height == "content" for _, height in shown)
+
+
+def test_dates_on_the_dashboard_are_in_vietnam_time(page, staff, commune, late_night: int) -> None:  # noqa: F811
+    at = page(account_id=staff.id)  # at 20:00 UTC on 30 November: 03:00 on 1 December in Vietnam
+    assert not at.exception
+    assert t("dashboard.made_at", time="03:00 01/12/2026") in texts(at)
+    villages = at.dataframe[1].value
+    last = dict(zip(villages[t("report.col.village")], villages[t("report.col.last_activity")], strict=True))
+    assert last["Thôn Khuya"] == "01/12/2026"
+    assert last["Thôn Một"] == "05/10/2026"
+    assert at.selectbox(key="dash_month").options[0] == "12/2026"  # the month it is in Vietnam comes first
+    at.selectbox(key="dash_period").set_value("this_month").run()
+    assert metrics(at)[t("dashboard.completed")] == "0"  # December: Ông Khuya finished his in November
+
+
+def test_the_trainer_pages_session_history_is_in_vietnam_time(trainer_page, staff, commune, catalog) -> None:  # noqa: F811
+    GroupSession.create(uid="late", village=commune["thon_mot"], lesson_id="test-unlock", started_at=LATE)
+    at = trainer_page(account_id=staff.id)
+    assert not at.exception
+    title = catalog.get("test-unlock").title
+    late = t("session.item", date="01/12", village="Thôn Một", lesson=title)
+    assert f"{t('session.resume')}: {late}" in [b.label for b in at.button]
+    earlier = t("session.item", date="12/10", village="Thôn Một", lesson=title)  # 08:00 UTC: the same day
+    assert any(b.label.endswith(earlier) for b in at.button)
 
 
 def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> None:  # noqa: F811

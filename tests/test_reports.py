@@ -23,7 +23,7 @@ import json
 import re
 import subprocess
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,7 @@ from learn.cli import cli
 from learn.errors import InvalidInput
 from learn.services import accounts, indicators, reports, trainers
 from learn.services.accounts import Forbidden
+from learn.strings_vi import t
 from progress_db import queries
 from progress_db import reports as sql
 from progress_db.models import Attempt, GroupSession, Learner, LessonProgress, Outcome
@@ -41,6 +42,27 @@ from tests.conftest import CONTENT, ROOT
 from tests.test_cli import runner
 
 OCTOBER = reports.Filters(since=date(2026, 10, 1), until=date(2026, 10, 31))
+LATE = datetime(2026, 11, 30, 20, 0)  # UTC, as the database stores it: 03:00 on 1 December in Vietnam
+
+
+class _LateClock(datetime):
+    """A clock standing at LATE (UTC)."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        return LATE.replace(tzinfo=UTC).astimezone(tz) if tz else LATE
+
+
+@pytest.fixture
+def late_night(monkeypatch: pytest.MonkeyPatch, commune) -> int:
+    """The reports' clock at LATE, and a resident of a new village of Xã Thử who finished a lesson then;
+    returns the village."""
+    monkeypatch.setattr(reports, "datetime", _LateClock)
+    khuya = queries.get_or_create_village(commune["commune"], "Thôn Khuya")
+    person = services.add_learner(khuya, "Ông Khuya").id
+    LessonProgress.create(learner=person, lesson_id="test-unlock", position=5, screens=5, started_at=LATE,
+                          updated_at=LATE, completed_at=LATE)
+    return khuya
 
 
 def _done(learner: int, lesson: str, when: str | None, last: str | None = None) -> None:
@@ -323,7 +345,7 @@ def test_report_commands(commune, db: Path, tmp_path: Path) -> None:
     table = runner().invoke(cli, ["report", "villages", "--commune", "Xã Thử"], env=env)
     assert table.output.splitlines()[0].split()[:3] == ["village", "learners", "lessons_completed"]
     missing = runner().invoke(cli, ["report", "villages", "--commune", "Xã Không Có"], env=env)
-    assert missing.exit_code == 1 and "no commune named" in missing.stderr
+    assert missing.exit_code == 1 and t("report.no_commune") in missing.stderr
     several = runner().invoke(cli, ["report", "villages"], env=env)
     assert several.exit_code == 2 and "name the commune with --commune" in several.stderr
     out = tmp_path / "october.html"
@@ -363,3 +385,54 @@ def test_staff_rename_villages_and_reset_trainers_passwords_in_their_commune_onl
         accounts.reset_password(far, mai.id, "chiem-quyen-mai")  # not another commune's trainer
     with pytest.raises(InvalidInput):
         accounts.reset_password(staff, mai.id, "ngan")
+
+
+def test_local_time_is_vietnams_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = reports.local_time(LATE)  # naive: UTC, as stored
+    assert (shown.replace(tzinfo=None), shown.utcoffset()) == (datetime(2026, 12, 1, 3, 0), timedelta(hours=7))
+    assert reports.local_time(LATE.replace(tzinfo=UTC)) == shown
+    assert reports.local_time(datetime(2026, 7, 1, 12)).hour == 19  # no summer time in Vietnam
+    monkeypatch.setattr(reports, "datetime", _LateClock)
+    assert reports.local_today() == date(2026, 12, 1)
+
+
+def test_every_export_dates_in_vietnam_time(staff, catalog, commune, late_night: int, db: Path,
+                                           tmp_path: Path) -> None:
+    dash = reports.dashboard(staff, catalog, commune["commune"])
+    assert dash.made_at.strftime("%H:%M %d/%m/%Y") == "03:00 01/12/2026"
+    khuya = next(v for v in dash.villages if v.row.village_id == late_night)
+    assert khuya.row.last_activity == LATE  # stored in UTC ...
+    assert reports.as_records([khuya])[0]["last_activity"] == "2026-12-01 03:00"  # ... read in Vietnam time
+    learners = reports.learners_report(staff, catalog, commune["commune"])
+    names = {v.row.village_id: v.row.village for v in dash.villages}
+    late = [r for r in reports.learner_records(learners, names) if r["name"] == "Ông Khuya"]
+    assert [r["last_activity"] for r in late] == ["2026-12-01 03:00"]
+    villages_csv = reports.as_csv(reports.as_records(dash.villages), reports.VILLAGE_COLUMNS, people=True)
+    assert "Thôn Khuya" in villages_csv and "2026-12-01 03:00" in villages_csv and "2026-11-30" not in villages_csv
+    book = load_workbook(io.BytesIO(reports.exports(dash, learners)))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert cells.count("2026-12-01 03:00") == 3  # the village, the commune row and the resident
+    assert not [c for c in cells if c.startswith("2026-11-30")]
+    # the monthly report for November, made now: the month ran to 30/11, and it is made on 1 December
+    november = reports.dashboard(staff, catalog, commune["commune"], reports.month_filters(date(2026, 11, 1)))
+    page = reports.monthly_report(november, reports.local_today())
+    made = t("report.monthly_meta", since="01/11/2026", until="30/11/2026", made="01/12/2026")
+    assert made in page
+    out = tmp_path / "november.html"
+    env = {"LEARN_HOME": str(db.parent), "LEARN_CONTENT_DIR": str(CONTENT)}
+    result = runner().invoke(cli, ["report", "monthly", "--commune", "Xã Thử", "--month", "2026-11", "-o", str(out)],
+                             env=env)
+    assert result.exit_code == 0, result.output
+    assert made in out.read_text(encoding="utf-8")
+    rows = runner().invoke(cli, ["report", "villages", "--commune", "Xã Thử", "--format", "json"], env=env)
+    assert {json.loads(line)["village"]: json.loads(line)["last_activity"] for line in rows.output.splitlines()}[
+        "Thôn Khuya"] == "2026-12-01 03:00"
+
+
+def test_the_dashboard_offers_staff_their_commune_and_an_admin_every_commune(staff, commune) -> None:
+    admin = accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
+    trainer = accounts.create_account("totruong", "Tổ trưởng", "mat-khau-dai", "trainer", "Xã Thử")
+    assert reports.communes(staff) == {commune["commune"]: "Xã Thử"}
+    assert list(reports.communes(admin).values()) == ["Xã Thử", "Xã Xa"]
+    with pytest.raises(Forbidden):
+        reports.communes(trainer)

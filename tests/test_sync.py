@@ -244,7 +244,7 @@ def test_sync_commands(places, catalog, tmp_path, monkeypatch) -> None:
     assert again.exit_code == 0 and "nothing changed" in again.output
     bundle.write_bytes(bundle.read_bytes()[:-5])
     broken = runner().invoke(cli, ["sync", "import", str(bundle)], env=env)
-    assert broken.exit_code == 1 and "truncated" in broken.stderr and "Traceback" not in broken.stderr
+    assert broken.exit_code == 1 and STRINGS["sync.truncated"] in broken.stderr and "Traceback" not in broken.stderr
 
 
 def test_merged_progress_keeps_the_later_run_and_the_first_completion() -> None:

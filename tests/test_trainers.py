@@ -85,10 +85,11 @@ def test_users_add_cli(village: int, db: Path) -> None:
     env = {"LEARN_HOME": str(db.parent)}
     result = CliRunner().invoke(cli, ["users", "add", "lan", "--role", "staff", "--commune", "Xã Thử"],
                                 input=f"{PASSWORD}\n{PASSWORD}\n", env=env)
-    assert result.exit_code == 0 and "staff lan created for Xã Thử" in result.output
+    assert result.exit_code == 0 and t("cli.user_created_for", username="lan", role=t("dashboard.role.staff"),
+                                       commune="Xã Thử") in result.output
     again = CliRunner().invoke(cli, ["users", "add", "lan", "--role", "staff", "--commune", "Xã Thử",
                                      "--password", PASSWORD], env=env)
-    assert again.exit_code == 1 and "already taken" in again.output
+    assert again.exit_code == 1 and t("account.username_taken") in again.output
 
 
 @pytest.fixture

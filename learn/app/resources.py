@@ -70,6 +70,8 @@ def pages() -> list[Any]:
         st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
         st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
     ]
+        st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
+        st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
     return made
 
 

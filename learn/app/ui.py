@@ -34,6 +34,8 @@ PAGES = {
     "session": "views/session.py",
     "dashboard": "views/dashboard.py",
 }
+    "coach": "views/coach.py",
+    "resident": "views/resident.py",
 
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.
 ICONS = {

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from math import ceil
 
-from learn.errors import InvalidInput, LearnError, NotFound
+from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound
 from learn.secrets import hash_secret, secret_matches
 from learn.text import squash
 from progress_db import queries
@@ -30,20 +30,9 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 SESSION_IDLE = timedelta(hours=2)
 
 
-class LoginFailed(LearnError):
-    """Wrong username or password (never which of the two), or too many tries."""
-
-    key = "account.login_failed"
-
-
-class Forbidden(LearnError):
-    """The signed-in account may not do this (another role, or another commune)."""
-
-    key = "account.forbidden"
-
-
-def create_account(username: str, name: str, password: str, role: str, commune: str | None) -> AccountInfo:
-    """Create a trainer, staff or admin account; InvalidInput says what is wrong (English, for the CLI)."""
+def check_new_account(username: str, role: str, commune: str | None) -> tuple[str, int | None]:
+    """The cleaned username and the commune's id for a new account; InvalidInput (English text, a message key)
+    says what is wrong. The CLI calls it before asking for the password."""
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise InvalidInput("username: 3 to 32 characters, lowercase letters, digits, '.', '_' or '-'",
@@ -51,17 +40,28 @@ def create_account(username: str, name: str, password: str, role: str, commune: 
     if queries.account_exists(username):
         raise InvalidInput(f"username {username!r} is already taken", key="account.username_taken")
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", key="account.role_invalid")
+    if role == "admin":
+        return username, None
+    if not commune:
+        raise InvalidInput(f"a {role} works for one commune: give --commune", key="account.commune_needed")
+    commune_id = queries.find_commune(squash(commune))
+    if commune_id is None:
+        raise InvalidInput(f"no commune named {commune!r}", key="account.commune_unknown", commune=squash(commune))
+    return username, commune_id
+
+
+def check_password(password: str) -> None:
+    """InvalidInput unless ``password`` is long enough for an account."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", key="account.password_short",
                            minimum=MIN_PASSWORD)
-    commune_id = None
-    if role != "admin":
-        if not commune:
-            raise InvalidInput(f"a {role} works for one commune: give --commune")
-        commune_id = queries.find_commune(squash(commune))
-        if commune_id is None:
-            raise InvalidInput(f"no commune named {commune!r}")
+
+
+def create_account(username: str, name: str, password: str, role: str, commune: str | None) -> AccountInfo:
+    """Create a trainer, staff or admin account; InvalidInput says what is wrong (English, for the CLI)."""
+    username, commune_id = check_new_account(username, role, commune)
+    check_password(password)
     return queries.add_account(username, squash(name) or username, hash_secret(password), role, commune_id)
 
 
@@ -103,6 +103,8 @@ def login(username: str, password: str, now: datetime | None = None) -> AccountI
             raise LoginFailed("locked", key="account.locked", minutes=ceil(LOGIN_LOCK.total_seconds() / 60))
         raise LoginFailed("wrong password")
     queries.reset_login_failures(found.account.id)
+    if not found.account.active:  # said only to someone who knows the password
+        raise LoginFailed("switched off", key="account.switched_off")
     return found.account
 
 
@@ -118,7 +120,8 @@ def browser_account(token: str | None, now: datetime | None = None) -> AccountIn
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
     account_id = queries.account_session(_token_hash(token), SESSION_IDLE, now)
-    return queries.get_account(account_id) if account_id is not None else None
+    found = queries.get_account(account_id) if account_id is not None else None
+    return found if found is not None and found.active else None
 
 
 def forget_browser(token: str | None) -> None:
@@ -141,7 +144,10 @@ def account(account_id: int) -> AccountInfo:
 
 
 def require(who: AccountInfo, *roles: str, commune_id: int | None = None) -> None:
-    """Forbidden unless ``who`` has one of ``roles`` and (admins aside) works for ``commune_id``."""
+    """Forbidden unless ``who`` has one of ``roles`` and (admins aside) works for ``commune_id``; an account
+    switched off by its commune's staff may do nothing."""
+    if not who.active:
+        raise Forbidden(f"{who.username} is switched off")
     if who.role not in roles and who.role != "admin":
         raise Forbidden(f"{who.username} is a {who.role}")
     if commune_id is not None and who.role != "admin" and who.commune_id != commune_id:

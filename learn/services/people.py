@@ -105,7 +105,7 @@ def add_learner(village_id: int, name: str, birth_year: str | int | None = None,
 def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
     """One learner; NotFound if they are gone (merged away, or the database was reset and the id reused)."""
     found = queries.get_learner(learner_id)
-    if found is None or (uid is not None and found.uid != uid):
+    if found is None or found.left is not None or (uid is not None and found.uid != uid):
         raise NotFound(f"learner {learner_id}", key="learner.not_found")
     return found
 

@@ -11,7 +11,8 @@ import html
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import xlsxwriter
 
@@ -29,6 +30,10 @@ from progress_db.reports import LearnerRow, Measures, QuestionRow, Scope, Villag
 
 #: Vietnam keeps one time zone all year; dates people pick and months on charts are in it.
 UTC_OFFSET_HOURS = 7
+try:
+    VIETNAM: tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
+except ZoneInfoNotFoundError:  # no time-zone database (Windows without tzdata): Vietnam has kept UTC+7 since 1975
+    VIETNAM = timezone(timedelta(hours=UTC_OFFSET_HOURS), "ICT")
 HARDEST_MIN_ANSWERS = 5
 HARDEST_LIMIT = 10
 
@@ -44,14 +49,20 @@ class Filters:
     until: date | None = None
 
 
+def local_time(moment: datetime) -> datetime:
+    """``moment`` on Vietnam's clock, for anything a person reads. The database stores naive UTC times (a naive
+    ``moment`` is taken as UTC); every date or time shown on a page or in an export goes through here."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(VIETNAM)
+
+
 def local_today() -> date:
     """Today in Vietnam, whatever time zone the server keeps."""
-    return (datetime.now(UTC) + timedelta(hours=UTC_OFFSET_HOURS)).date()
+    return local_time(datetime.now(UTC)).date()
 
 
 def _utc(day: date) -> datetime:
     """Local midnight at the start of ``day``, as the naive UTC time the database stores."""
-    return datetime(day.year, day.month, day.day) - timedelta(hours=UTC_OFFSET_HOURS)
+    return datetime(day.year, day.month, day.day, tzinfo=VIETNAM).astimezone(UTC).replace(tzinfo=None)
 
 
 def scope_for(catalog: Catalog, commune_id: int, filters: Filters) -> Scope:
@@ -143,7 +154,7 @@ class Dashboard:
     matrix: dict[tuple[int, str], int]
     monthly: list[tuple[str, str, int]]  # (village name, YYYY-MM, lessons completed)
     hardest: list[HardQuestion]
-    made_at: datetime  # local time the numbers were computed
+    made_at: datetime  # when the numbers were computed, on Vietnam's clock
 
     def matrix_share(self, village: VillageReport, lesson_id: str) -> float:
         done = self.matrix.get((village.row.village_id, lesson_id), 0)
@@ -159,6 +170,14 @@ def _commune_name(commune_id: int) -> str:
 
 def _sorted(rows: list[VillageRow]) -> list[VillageReport]:
     return [VillageReport(r) for r in sorted(rows, key=lambda r: (fold(r.village), r.village))]
+
+
+def communes(who: AccountInfo) -> dict[int, str]:
+    """The communes ``who`` may open on the dashboard, id to name: every commune for an admin, one's own for
+    staff."""
+    require(who, "staff")
+    return {cid: name for cid, name in sorted(queries.list_communes(), key=lambda c: (fold(c[1]), c[1]))
+            if who.role == "admin" or cid == who.commune_id}
 
 
 def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filters = Filters()) -> Dashboard:
@@ -187,7 +206,7 @@ def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filt
     name = commune if filters.village_ids is None else t("report.selected_villages", commune=commune)
     return Dashboard(commune_id, commune, filters, villages, total(villages, name),
                      indicators.targets(who, commune_id), lessons, matrix_counts, monthly, hardest,
-                     datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=UTC_OFFSET_HOURS))
+                     local_time(datetime.now(UTC)))
 
 
 def villages_report(catalog: Catalog, commune: str) -> list[VillageReport]:
@@ -216,7 +235,7 @@ LEARNER_COLUMNS = ["village", "name", "birth_year", "household", "lessons_comple
 
 
 def _when(value: datetime | None) -> str:
-    return (value + timedelta(hours=UTC_OFFSET_HOURS)).isoformat(sep=" ", timespec="minutes") if value else ""
+    return local_time(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def as_records(reports: list[VillageReport]) -> list[dict[str, object]]:

@@ -14,11 +14,10 @@ from learn.app import resources
 from learn.app.ui import ICONS, go, message, plain, show_saved, shown_saved, signed_in_account
 from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
-from learn.services import indicators, reports, trainers
+from learn.services import care, indicators, reports, trainers
 from learn.services import sync as syncing
 from learn.services.accounts import create_trainer, reset_password
 from learn.strings_vi import STRINGS, t
-from progress_db import queries
 from progress_db.queries import AccountInfo
 
 # The dashboard is read on a laptop: give the tables and charts the width of the screen (our own constant CSS).
@@ -35,15 +34,17 @@ if who.role not in ("staff", "admin"):
     st.stop()
 
 catalog = resources.catalog()
+communes = reports.communes(who)
+heading = st.container()  # the page's title, first on the page, names the commune chosen below it
 picked_commune: int | None = who.commune_id
 if who.role == "admin":
-    communes = dict(queries.list_communes())
     picked_commune = st.selectbox(t("dashboard.commune"), list(communes), format_func=lambda c: communes[c],
                                   key="dash_commune") if communes else None
-if picked_commune is None:
+if picked_commune is None or picked_commune not in communes:
     st.info(t("report.no_commune"))
     st.stop()
 commune_id: int = picked_commune
+heading.header(t("dashboard.heading", commune=plain(communes[commune_id])))
 
 # --- filters ---
 today = reports.local_today()
@@ -90,7 +91,6 @@ except InvalidInput as exc:
     st.error(message(exc))
     st.stop()
 
-st.header(t("dashboard.heading", commune=plain(dash.commune)))
 when, refresh = st.columns([3, 1])
 when.caption(t("dashboard.made_at", time=dash.made_at.strftime("%H:%M %d/%m/%Y")))
 if refresh.button(t("dashboard.refresh"), icon=ICONS["restart"], key="dash_refresh", width="stretch"):
@@ -134,14 +134,10 @@ def _name(r: reports.VillageReport) -> str:
     return total_label if r is whole else r.row.village
 
 
-def _height(count: int) -> int:
-    return 38 + 35 * min(count, 16)
-
-
 short = {k: t(f"indicator.short.{k}") for k in indicators.KEYS}
 st.dataframe(pd.DataFrame([{t("report.col.village"): _name(r), **{short[k]: round(100 * r.indicator(k))
                                                                   for k in indicators.KEYS}} for r in rows]),
-             hide_index=True, width="stretch", height=_height(len(rows)),
+             hide_index=True, width="stretch", height="content",  # every village, no scrolling inside the table
              column_config={t("report.col.village"): st.column_config.TextColumn(pinned=True),
                             **{short[k]: st.column_config.ProgressColumn(short[k], help=t(f"indicator.{k}"),
                                                                          format="%d%%", min_value=0, max_value=100)
@@ -156,8 +152,9 @@ st.dataframe(pd.DataFrame([{
     t("report.col.learners"): r.row.learners, done_header: r.row.lessons_completed,
     **{t(f"topic.{x}"): round(100 * r.share(x)) for x in topic_columns},
     t("report.col.sessions"): r.row.sessions,
-    t("report.col.last_activity"): r.row.last_activity.strftime("%d/%m/%Y") if r.row.last_activity else ""}
-    for r in rows]), hide_index=True, width="stretch", height=_height(len(rows)),
+    t("report.col.last_activity"): reports.local_time(r.row.last_activity).strftime("%d/%m/%Y")
+    if r.row.last_activity else ""}
+    for r in rows]), hide_index=True, width="stretch", height="content",
     column_config={t("report.col.village"): st.column_config.TextColumn(pinned=True),
                    **{t(f"topic.{x}"): percent for x in topic_columns}})
 
@@ -345,10 +342,26 @@ with st.expander(t("dashboard.manage"), icon=ICONS["village"]):
     st.caption(t("dashboard.accounts"))
     commune_team = trainers.commune_accounts(who, commune_id)
     st.dataframe([{t("trainer.username"): a.username, t("account.new_name"): a.name,
-                   t("dashboard.role"): t(f"dashboard.role.{a.role}")}
-                  for a in commune_team], hide_index=True, width="stretch")
+                   t("dashboard.role"): t(f"dashboard.role.{a.role}"),
+                   t("dashboard.col_active"): "✓" if a.active else "–"}
+                  for a in commune_team], hide_index=True, width="stretch", height="content")
     team = [a for a in commune_team if a.role == "trainer"]
+    for note in st.session_state.pop("account_switch_notes", []):
+        st.success(note)
     if team:
+        with st.form("account_switch"):
+            st.caption(t("dashboard.account_switch"))
+            switched = st.selectbox(t("dashboard.reset_who"), team, key="switch_who",
+                                  format_func=lambda a: f"{a.username} ({a.name})" + ("" if a.active else " –"))
+            off, on = st.columns(2)
+            if off.form_submit_button(t("dashboard.account_off"), width="stretch"):
+                done = care.set_trainer_active(who, switched.id, False)
+                st.session_state["account_switch_notes"] = [t("dashboard.account_off_done", username=done.username)]
+                st.rerun()
+            if on.form_submit_button(t("dashboard.account_on"), width="stretch"):
+                done = care.set_trainer_active(who, switched.id, True)
+                st.session_state["account_switch_notes"] = [t("dashboard.account_on_done", username=done.username)]
+                st.rerun()
         with st.form("reset_password", clear_on_submit=True):
             st.caption(t("dashboard.reset_hint"))
             person = st.selectbox(t("dashboard.reset_who"), team, format_func=lambda a: f"{a.username} ({a.name})",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -22,7 +21,7 @@ from learn.app.ui import (
     tap_handler,
 )
 from learn.errors import InvalidInput
-from learn.services import accounts, sessions, trainers
+from learn.services import accounts, addresses, reports, sessions, trainers
 from learn.strings_vi import t
 from learn.text import fold
 from progress_db.queries import AccountInfo, LearnerInfo
@@ -51,7 +50,8 @@ if who is None:
 
 villages = trainers.commune_villages(who)
 st.header(t("trainer.heading", name=plain(who.name)))
-st.caption(t("trainer.commune", commune=plain(who.commune or ""), villages=len(villages)))
+st.caption(t("trainer.admin_scope", communes=len(reports.communes(who)), villages=len(villages))
+           if who.role == "admin" else t("trainer.commune", commune=plain(who.commune or ""), villages=len(villages)))
 if who.role in ("staff", "admin"):
     if st.button(t("dashboard.open"), icon=ICONS["chart"], type="primary", width="stretch"):
         go("dashboard")
@@ -65,15 +65,21 @@ if villages:
             st.success(note)
         st.markdown(t("trainer.join_code", village=plain(chosen.name), code=trainers.join_code(who, chosen.id)))
         st.caption(t("trainer.join_hint") if settings.join_code_required else t("trainer.join_off"))
-        seen = urlsplit(st.context.url or "http://localhost:8501")
-        base = settings.public_url or f"{seen.scheme}://{seen.netloc}"
-        st.download_button(t("trainer.join_card"), partial(trainers.join_card, who, chosen.id, base),
+        card = addresses.card_address_here(settings.public_url, st.context.url)
+        if not card.reachable:
+            st.warning(t("join_address.none"))
+        st.download_button(t("trainer.join_card"), partial(trainers.join_card, who, chosen.id, card.base_url or ""),
                            file_name=f"the-qr-{chosen.id}.html", mime="text/html", icon=ICONS["print"],
-                           on_click="ignore", width="stretch", key="join_card")
+                           on_click="ignore", width="stretch", key="join_card", disabled=not card.reachable)
+        if card.reachable:
+            st.caption(t("join_address.shown" if card.source == "network" else "join_address.public",
+                         url=card.base_url))
         if st.button(t("trainer.join_renew"), key="join_renew", width="stretch"):
             fresh = trainers.renew_join_code(who, chosen.id)
             st.session_state["join_notes"] = [t("trainer.join_renewed", code=fresh)]
             st.rerun()
+    if st.button(t("coach.open"), icon=ICONS["chart"], key="coach-open", width="stretch"):
+        go("coach", village=str(chosen.id))
     people = trainers.roster(who, chosen.id)
     ticked = trainers.outcomes(who, chosen.id)
     if people:
@@ -165,8 +171,8 @@ if villages:
         for past in held[:10]:
             title = resources.catalog().lessons[past.lesson_id].title if past.lesson_id in resources.catalog().lessons \
                 else past.lesson_id
-            label = t("session.item", date=past.started_at.strftime("%d/%m"), village=names.get(past.village_id, ""),
-                      lesson=title)
+            label = t("session.item", date=reports.local_time(past.started_at).strftime("%d/%m"),
+                      village=names.get(past.village_id, ""), lesson=title)
             verb = t("session.view") if past.finished else t("session.resume")
             if st.button(f"{verb}: {plain(label)}", key=f"session-{past.id}", width="stretch"):
                 go("session", session=str(past.id))
