@@ -123,7 +123,8 @@ def collect(since: datetime | None, until: datetime) -> dict[str, list[dict[str,
                      for v in villages],
         "learners": [{"uid": x.uid, "village": x.village_uid, "display_name": x.display_name, "name_key": x.name_key,
                       "birth_year": x.birth_year, "household": x.household, "pin_hash": x.pin_hash,
-                      "created_at": _t(x.created_at), "updated_at": _t(x.updated_at)} for x in learners],
+                      "created_at": _t(x.created_at), "updated_at": _t(x.updated_at),
+                      "left_at": _t(x.left_at), "left_reason": x.left_reason} for x in learners],
         "progress": [{"uid": p.uid, "learner": p.learner_uid, "lesson_id": p.lesson_id, "position": p.position,
                       "screens": p.screens, "run": p.run, "started_at": _t(p.started_at),
                       "updated_at": _t(p.updated_at), "completed_at": _t(p.completed_at)} for p in progress],
@@ -235,7 +236,7 @@ def _apply(records: dict[str, list[dict[str, object]]], done: Applied, only_comm
         village_id = _need(villages, x["village"], "village")
         person: Any = Learner.get_or_none(Learner.uid == x["uid"])
         _same(person, "village_id", village_id, "resident")
-        if person is None:
+        if person is None and x["name_key"]:  # (a resident deleted on request has no name to match by)
             year = x["birth_year"]
             person = (Learner.select().where((Learner.village == village_id) & (Learner.name_key == x["name_key"])
                                           & (Learner.birth_year.is_null() if year is None
@@ -245,12 +246,24 @@ def _apply(records: dict[str, list[dict[str, object]]], done: Applied, only_comm
             person = Learner.create(uid=x["uid"], village=village_id, display_name=x["display_name"],
                                  name_key=x["name_key"], birth_year=x["birth_year"], household=x["household"],
                                  pin_hash=x["pin_hash"], created_at=_when(x, "created_at"),
-                                 updated_at=_when(x, "updated_at"))
+                                 updated_at=_when(x, "updated_at"), left_at=_when(x, "left_at", required=False),
+                                 left_reason=x.get("left_reason") if x.get("left_reason") in ("moved", "removed")
+                                 else None)
             done.added["learners"] += 1
+        elif person.left_reason == "removed":
+            pass  # deleted on request here: no bundle brings her name or details back
+        elif x.get("left_reason") == "removed":  # deleted on request on the other laptop: wiped here too
+            Learner.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None,
+                           left_at=_when(x, "left_at", required=False) or utcnow(), left_reason="removed",
+                           updated_at=_when(x, "updated_at")).where(Learner.id == person.id).execute()
+            Attempt.update(transcript=None).where(Attempt.learner == person.id).execute()
+            Utterance.update(transcript="").where(Utterance.learner == person.id).execute()
         elif (_when(x, "updated_at") or datetime.min) > person.updated_at:
+            moved = x.get("left_reason") == "moved"
             Learner.update(display_name=x["display_name"], household=x["household"],
-                           pin_hash=x["pin_hash"] or person.pin_hash, updated_at=_when(x, "updated_at")).where(
-                Learner.id == person.id).execute()
+                           pin_hash=x["pin_hash"] or person.pin_hash, updated_at=_when(x, "updated_at"),
+                           left_at=(_when(x, "left_at", required=False) or utcnow()) if moved else None,
+                           left_reason="moved" if moved else None).where(Learner.id == person.id).execute()
         learners[str(x["uid"])] = person.id
     for p in records["progress"]:
         learner_id = _need(learners, p["learner"], "learner")

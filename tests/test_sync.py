@@ -323,3 +323,40 @@ def test_odd_headers_and_a_zip_bomb_are_refused_not_crashed_on(places, catalog, 
                 sync.take_in(data, KEY if key == "sync.bad_signature" else None)
             assert caught.value.key == key, key
         assert store.counts()["attempts"] == 0
+
+
+def test_a_deletion_on_request_travels_and_no_bundle_brings_her_name_back(places, catalog, tmp_path) -> None:
+    """Issue 13: a resident deleted on a laptop is deleted on the server too (and one moved away is moved), and an
+    older laptop's bundle that still carries her name does not restore it."""
+    from progress_db import care as records
+
+    server, (laptop, other) = places
+    with laptop.inside():
+        mai = _record_a_morning(catalog, "Bà Lò Thị Mai", 1956, lesson_done=True, answer=1)
+        first = sync.export(tmp_path / "one.hocso", KEY)
+    with other.inside():  # the second laptop got her early, and still has her name
+        sync.take_in(first.path.read_bytes(), KEY)
+    with server.inside():
+        sync.take_in(first.path.read_bytes(), KEY)
+    with laptop.inside():
+        records.remove_learner(mai, None)
+        second = sync.export(tmp_path / "two.hocso", KEY, everything=True)
+    with server.inside():
+        sync.take_in(second.path.read_bytes(), KEY)
+        [village] = [v for v in queries.list_villages() if v.name == "Thôn Một"]
+        assert queries.list_learners(village.id) == []
+        with database.connection_context():
+            from progress_db.models import Learner
+            [row] = list(Learner.select())
+            assert (row.display_name, row.birth_year, row.household, row.left_reason) == ("", None, None, "removed")
+        assert [u.transcript for u in queries.utterances(row.id)] == [""]
+    with other.inside():  # a later edit of her name on the laptop that missed the deletion
+        with database.connection_context():
+            from progress_db.models import Learner
+            Learner.update(display_name="Bà Mai", updated_at=datetime(2099, 1, 1)).execute()
+        third = sync.export(tmp_path / "three.hocso", KEY, everything=True)
+    with server.inside():
+        sync.take_in(third.path.read_bytes(), KEY)
+        with database.connection_context():
+            from progress_db.models import Learner
+            assert [r.display_name for r in Learner.select()] == [""]
