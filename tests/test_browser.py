@@ -63,6 +63,7 @@ class Server:
 
     url: str
     home: Path
+    pid: int = 0  # `learn serve` (the app runs in its process group)
 
 
 def _free_port() -> int:
@@ -132,7 +133,7 @@ def run_server(home: Path, extra_env: dict[str, str] | None = None, serve_args: 
                 pytest.fail(f"`learn serve` did not answer on {url} within {START_TIMEOUT_S} s:\n"
                             f"{log_path.read_text(errors='replace')}")
             time.sleep(0.2)
-        yield Server(url, home)
+        yield Server(url, home, proc.pid)
     finally:
         _stop(proc)
 

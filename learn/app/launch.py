@@ -40,9 +40,10 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
     from starlette.middleware import Middleware
     from streamlit.web.server.starlette import starlette_app, starlette_server
 
+    from learn.app import guard
     from learn.app.static import PrecompressedStatic, first_screen_assets
 
-    missing = []
+    missing = guard.install()
     if hasattr(starlette_server, "_bind_socket"):
         starlette_server._bind_socket = _nodelay(starlette_server._bind_socket)
     else:
@@ -76,8 +77,22 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
     return missing
 
 
+def _log_to_console() -> None:
+    """The app's own log lines (``learn.*``: refused requests, resources made) on the server's console."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    ours = logging.getLogger("learn")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+
+
 def main() -> None:
     from learn.settings import Settings
+
+    _log_to_console()
 
     try:
         settings: Settings | None = Settings.from_env()

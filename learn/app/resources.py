@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from typing import Any
 
 import streamlit as st
@@ -14,6 +16,7 @@ from learn.voice import asr
 from learn.voice.asr import Recognizer
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import engines_for
+from progress_db.db import database as bound
 from progress_db.db import open_db
 
 
@@ -23,10 +26,25 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-@st.cache_resource(show_spinner=False)
+log = logging.getLogger(__name__)
+
+_pools: dict[str, object] = {}
+_pools_lock = threading.Lock()
+
+
 def database() -> object:
-    """The progress database, opened and migrated once."""
-    return open_db(settings().database_url)
+    """The progress database, opened and migrated once per process and URL. Not in Streamlit's cache: a pool
+    that holds connections (and, mid-write, SQLite's write lock) must never be dropped under the sessions using
+    it, which is what clearing the cache would do (``learn.app.guard`` also refuses such requests)."""
+    url = settings().database_url
+    with _pools_lock:
+        handle = _pools.get(url)
+        if handle is None:
+            handle = _pools[url] = open_db(url)
+            log.info("opened the progress database (%s)", url.split(":", 1)[0])
+        elif bound.obj is not handle:  # another URL was opened since (tests): bind this one again
+            bound.initialize(handle)
+    return handle
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,10 +86,11 @@ def pages() -> list[Any]:
         st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
         st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
         st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
+        st.Page(PAGES["projector"], title=t("projector.title"), url_path="projector"),
         st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
-    ]
         st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
         st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
+    ]
     return made
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from learn.app.guard import MAX_UPLOAD_MB
+
 
 def streamlit_command(script: Path, host: str, port: int, tls: tuple[Path, Path] | None = None) -> list[str]:
     """The command line that serves ``script``."""
@@ -18,6 +20,8 @@ def streamlit_command(script: Path, host: str, port: int, tls: tuple[Path, Path]
             # and no "magic" rewriting of the pages' code
             "--server.fileWatcherType", "none", "--runner.magicEnabled", "false",
             "--client.toolbarMode", "minimal", "--theme.base", "light",
+            # uploads no bigger than the app needs (learn.app.guard holds the rest of the limits)
+            "--server.maxUploadSize", str(MAX_UPLOAD_MB),
             # a calm blue for "go on": red is kept for wrong answers and warnings
             "--theme.primaryColor", "#0b5cad"]
     if tls is not None:

@@ -1,0 +1,83 @@
+"""Attacks an anonymous visitor on the village Wi-Fi can make at the websocket and HTTP level, run against a real
+`learn serve` on loopback (issue 14): clearing the server's caches in a loop, and flooding the upload route.
+Each is bounded in time and reproduces what the attack run found."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+
+from benchmarks.st_client import Session
+from learn.app import guard
+from tests.support.visitor import Visitor, app_rss_mib
+from tests.test_browser import Server, run_server
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with run_server(tmp_path_factory.mktemp("attack-home")) as running:
+        yield running
+
+
+def test_clearing_the_caches_in_a_loop_stalls_nobody(server: Server) -> None:
+    """The attack: `clear_cache` sent over and over threw away the database pool and the catalog for everyone
+    (taps 17 ms -> 2.2 s, tracebacks, SQLite's write lock left held). Now refused: residents keep going on the
+    same pool, and the log says so once."""
+
+    async def attack() -> list[str]:
+        visitor = Visitor(server.url)
+        await visitor.open()
+        resident = Session(server.url)
+        await resident.open()
+        clear = BackMsg()
+        clear.clear_cache = True
+        seen: list[str] = []
+        for _ in range(20):
+            for _ in range(10):
+                await visitor.send(clear)
+            run = await resident.open()  # a resident's page, drawn again (raises if the page raised)
+            seen.extend(run.texts)
+        await visitor.close()
+        await resident.close()
+        return seen
+
+    texts = asyncio.run(asyncio.wait_for(attack(), timeout=120))
+    assert texts, "the resident's page drew nothing"
+    log = (server.home / "server.log").read_text(errors="replace")
+    assert log.count("opened the progress database") == 1, log[-3000:]
+    assert "refused a request to clear the server's caches" in log
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_an_upload_flood_is_refused_and_memory_stays_bounded(server: Server) -> None:
+    """The attack: four anonymous PUTs of 150 MB took the server from 251 to 853 MiB, held for 45 minutes."""
+
+    async def flood() -> tuple[list[int], list[int], float, float]:
+        first = Visitor(server.url)
+        await first.open()
+        baseline = app_rss_mib(server.pid)
+        too_big = [first.upload((guard.MAX_UPLOAD_MB + 4) * MIB, "big")]
+        # one session sends file after file: it keeps only its newest two
+        one_session = [first.upload(12 * MIB, f"f{i}") for i in range(8)]
+        after_one = app_rss_mib(server.pid) - baseline
+        # many sessions at once: beyond what the server holds in all, uploads are refused until some are freed
+        crowd = [Visitor(server.url) for _ in range(8)]
+        for visitor in crowd:
+            await visitor.open()
+        statuses = [v.upload(12 * MIB, f"c{i}") for v in crowd for i in range(2)]
+        after_many = app_rss_mib(server.pid) - baseline
+        for visitor in [first, *crowd]:
+            await visitor.close()
+        return too_big + one_session, statuses, after_one, after_many
+
+    mine, crowd, after_one, after_many = asyncio.run(asyncio.wait_for(flood(), timeout=180))
+    assert mine[0] == 413  # bigger than any spoken answer or sync bundle
+    assert mine[1:] == [204] * 8
+    assert after_one < 2 * 12 + 40, f"one session's uploads grew the server by {after_one:.0f} MiB"
+    assert 503 in crowd and crowd.count(204) <= guard.MAX_HELD_BYTES // (12 * MIB)
+    assert after_many < guard.MAX_HELD_BYTES / MIB + 60, f"the crowd grew the server by {after_many:.0f} MiB"
