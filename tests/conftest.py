@@ -24,7 +24,7 @@ _NUMBERS = itertools.count()
 
 #: Test modules whose every test runs on SQLite and again on PostgreSQL (issue 8: the same database suite).
 BOTH_DATABASES = {"test_db", "test_services", "test_care", "test_reports", "test_sessions", "test_trainers",
-                  "test_sync", "test_durability"}
+                  "test_sync", "test_durability", "test_lockout"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

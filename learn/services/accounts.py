@@ -10,19 +10,21 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
-from math import ceil
 
 from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound
 from learn.secrets import hash_secret, secret_matches
-from learn.text import squash
+from learn.services import lockout
+from learn.text import nfc, squash
 from progress_db import queries
 from progress_db.models import utcnow
 from progress_db.queries import AccountInfo
 
 ROLES = ("trainer", "staff", "admin")
 MIN_PASSWORD = 8
-MAX_LOGIN_TRIES = 5
-LOGIN_LOCK = timedelta(minutes=15)
+MAX_LOGIN_TRIES = lockout.PASSWORDS.per_client  # from one client address, for one username
+LOGIN_LOCK = lockout.PASSWORDS.period
+# Checked against an unknown username, so that it costs the same one scrypt as a real one (it matches nothing).
+_NO_ACCOUNT = "scrypt$" + "00" * 16 + "$" + "00" * 64
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
@@ -85,24 +87,27 @@ def reset_password(who: AccountInfo, account_id: int, password: str) -> AccountI
         raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", key="account.password_short",
                            minimum=MIN_PASSWORD)
     queries.set_password(account_id, hash_secret(password))
+    lockout.forget(lockout.PASSWORDS, target.username)  # a new password lifts every lock on the account
     return target
 
 
-def login(username: str, password: str, now: datetime | None = None) -> AccountInfo:
-    """The account, if the password is right; LoginFailed otherwise (slowed down by a lock after 5 tries)."""
-    found = queries.credentials(username.strip().lower())
-    if found is None:
-        secret_matches(password, hash_secret("timing"))  # as slow as a real check: no hint the name is unknown
-        raise LoginFailed("unknown username")
+def login(username: str, password: str, now: datetime | None = None, *, client: str | None = None) -> AccountInfo:
+    """The account, if the password is right; LoginFailed otherwise. ``client`` is the network address the try
+    came from (None: unknown, one shared client). Tries are limited by ``lockout.PASSWORDS``: 5 per username
+    and address, 50 per username from all addresses, per 15 minutes; an unknown username is counted, answered
+    and timed exactly like a real one."""
+    name = nfc(username).strip().lower()
     now = now or utcnow()
-    if found.locked_until is not None and found.locked_until > now:
-        minutes = max(1, ceil((found.locked_until - now).total_seconds() / 60))
-        raise LoginFailed("locked", key="account.locked", minutes=minutes)
-    if not secret_matches(password, found.password_hash):
-        if queries.record_login_failure(found.account.id, MAX_LOGIN_TRIES, LOGIN_LOCK):
-            raise LoginFailed("locked", key="account.locked", minutes=ceil(LOGIN_LOCK.total_seconds() / 60))
-        raise LoginFailed("wrong password")
-    queries.reset_login_failures(found.account.id)
+    turn = lockout.begin(lockout.PASSWORDS, name, client, now)
+    if not turn.allowed:  # over the limit: the password is not checked at all
+        raise LoginFailed("locked", key="account.locked", minutes=turn.minutes)
+    found = queries.credentials(name)
+    right = secret_matches(password, found.password_hash if found is not None else _NO_ACCOUNT)
+    if found is None or not right:
+        if turn.last:
+            raise LoginFailed("locked", key="account.locked", minutes=turn.minutes)
+        raise LoginFailed("wrong username or password")
+    lockout.succeeded(lockout.PASSWORDS, name, client, now)
     if not found.account.active:  # said only to someone who knows the password
         raise LoginFailed("switched off", key="account.switched_off")
     return found.account

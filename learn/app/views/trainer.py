@@ -40,7 +40,7 @@ if who is None:
         submitted = st.form_submit_button(t("trainer.login"), type="primary", width="stretch")
     if submitted:
         try:
-            sign_in(accounts.login(username, password))
+            sign_in(accounts.login(username, password, client=st.context.ip_address))
             st.rerun()
         except accounts.LoginFailed as exc:
             st.error(message(exc))
