@@ -302,6 +302,13 @@ STRINGS: dict[str, str] = {
     "session.not_resident": "Người này không thuộc thôn của buổi học.",
     "report.no_commune": "Không tìm thấy xã này.",
     "report.heading": "Tiến độ các thôn",
+    "projector.title": "Màn hình chiếu",
+    "projector.open": "Mở màn hình chiếu (cửa sổ mới)",
+    "projector.open_help": "Kéo cửa sổ mới sang màn hình máy chiếu rồi bấm phím F11 cho đầy màn hình. "
+                           "Màn hình chiếu chỉ hiện bài học, không hiện tên hay câu trả lời của ai, "
+                           "và tự chuyển theo nút Tiếp, Lùi của bác.",
+    "projector.finished": "Buổi học đã kết thúc",
+    "projector.thanks": "Cảm ơn bà con đã đến dự.",
     "report.hint": "Tỉ lệ người học đã học xong mỗi chủ đề chính, theo thôn.",
     "report.col.village": "Thôn",
     "report.col.learners": "Người học",

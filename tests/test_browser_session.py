@@ -64,6 +64,22 @@ def test_a_trainer_runs_a_whole_session(server: Server) -> None:
             for screen in lesson.screens:
                 progress = t("lesson.progress", current=screen.index + 1, total=len(lesson.screens))
                 expect(page.get_by_test_id("stCaptionContainer").filter(has_text=progress)).to_be_visible()
+                if screen.index == 1:
+                    # the trainer moved Next: the projector's own window shows this screen, no names, no controls,
+                    # and follows Back and Next
+                    with page.context.expect_page() as opened:
+                        page.locator(".st-key-to-projector a").click()
+                    projector = opened.value
+                    first, second = lesson.screens[0].step.title, lesson.screens[1].question.prompt
+                    expect(projector.get_by_text(second)).to_be_visible()
+                    expect(projector.get_by_text(RESIDENTS[0])).to_have_count(0)
+                    assert projector.get_by_role("button").count() == 0
+                    page.locator(".st-key-sback-1 button").click()
+                    expect(projector.get_by_text(first)).to_be_visible(timeout=5_000)
+                    page.locator(".st-key-snext-0 button").click()
+                    expect(projector.get_by_text(second)).to_be_visible(timeout=5_000)
+                    projector.close()
+                    expect(page.get_by_test_id("stCaptionContainer").filter(has_text=progress)).to_be_visible()
                 if screen.question is not None:
                     q = screen.question
                     right = f"{q.answer + 1}. {q.options[q.answer].text}"

@@ -33,6 +33,7 @@ PAGES = {
     "trainer": "views/trainer.py",
     "session": "views/session.py",
     "dashboard": "views/dashboard.py",
+    "projector": "views/projector.py",
 }
     "coach": "views/coach.py",
     "resident": "views/resident.py",
@@ -48,7 +49,8 @@ ICONS = {
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
     "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
     "slow": ":material/slow_motion_video:", "mic": ":material/mic:", "print": ":material/print:",
-    "chart": ":material/bar_chart:", "download": ":material/download:", "target": ":material/flag:",
+    "chart": ":material/bar_chart:", "projector": ":material/present_to_all:",
+    "download": ":material/download:", "target": ":material/flag:",
 }
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")

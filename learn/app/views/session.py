@@ -63,6 +63,10 @@ if session.finished:
         go("trainer")
     st.stop()
 
+# The projector's own window (views/projector.py): only the screen, very large, following Next and Back.
+st.link_button(t("projector.open"), f"projector?session={session.id}", key="to-projector", icon=ICONS["projector"],
+               width="stretch")
+st.caption(t("projector.open_help"))
 
 
 def _save_attendance(residents: list[LearnerInfo]) -> None:
