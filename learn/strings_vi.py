@@ -53,7 +53,9 @@ STRINGS: dict[str, str] = {
     "learner.added": "Đã thêm {name}.",
     "learner.name_empty": "Bác chưa nhập tên.",
     "learner.name_too_long": "Tên dài quá. Tối đa {limit} chữ.",
-    "learner.name_invalid": "Tên chỉ gồm chữ, số và dấu cách. Không dùng ký tự “{char}”.",
+    "learner.name_invalid": "Tên chỉ gồm chữ tiếng Việt, chữ số, dấu cách và các dấu - ' . ( ). "
+                            "Không dùng được ký tự “{char}”.",
+    "learner.name_hidden": "Tên có một ký tự ẩn ({char}), thường do chép từ nơi khác. Hãy xóa tên rồi gõ lại.",
     "learner.year_invalid": "Năm sinh phải là 4 số, từ 1900 đến {last}.",
     "learner.pin_invalid": "Mã PIN phải đúng 4 chữ số.",
     "learner.duplicate": "Thôn đã có người tên {name}. Bác bấm vào tên đó ở trên nhé.",

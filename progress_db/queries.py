@@ -197,8 +197,10 @@ def open_account_session(token_hash: str, account_id: int) -> None:
         AccountSession.create(token_hash=token_hash, account=account_id)
 
 
-def account_session(token_hash: str, idle: timedelta, now: datetime | None = None) -> int | None:
-    """The account signed in with this token, if it was used within ``idle`` (its last use is then now)."""
+def account_session(token_hash: str, idle: timedelta, now: datetime | None = None, *,
+                    touch: bool = True) -> int | None:
+    """The account signed in with this token, if it was used within ``idle`` (its last use is then now, unless
+    ``touch`` is False: a look that is not a use)."""
     now = now or utcnow()
     with database.connection_context():
         row = AccountSession.get_or_none(AccountSession.token_hash == token_hash)
@@ -207,7 +209,8 @@ def account_session(token_hash: str, idle: timedelta, now: datetime | None = Non
         if now - row.last_seen > idle:
             row.delete_instance()
             return None
-        AccountSession.update(last_seen=now).where(AccountSession.id == row.id).execute()
+        if touch:
+            AccountSession.update(last_seen=now).where(AccountSession.id == row.id).execute()
         return row.account_id
 
 
@@ -323,19 +326,6 @@ def pin_state(learner_id: int) -> PinState | None:
         return PinState(row.pin_hash, row.pin_locked_until) if row else None
 
 
-def _record_failure(model, row_id: int, counter, locked, lock_after: int, lock_for: timedelta) -> datetime | None:
-    """Count a wrong secret on a row; after ``lock_after`` in a row, lock it for ``lock_for`` (shared by PINs
-    and passwords)."""
-    with database.connection_context(), database.atomic():
-        model.update({counter: counter + 1}).where(model.id == row_id).execute()
-        failures = model.select(counter).where(model.id == row_id).scalar() or 0
-        if failures < lock_after:
-            return None
-        until = utcnow() + lock_for
-        model.update({counter: 0, locked: until}).where(model.id == row_id).execute()
-        return until
-
-
 @dataclass(frozen=True)
 class JoinState:
     """A village's join code and until when wrong codes lock it."""
@@ -350,24 +340,6 @@ def join_state(village_id: int) -> JoinState | None:
         return JoinState(row.join_code, row.join_locked_until) if row else None
 
 
-def record_join_failure(village_id: int, lock_after: int, window: timedelta,
-                        now: datetime | None = None) -> datetime | None:
-    """Count a wrong join code. At most ``lock_after`` wrong codes per ``window`` (right ones do not reset the
-    count, so guesses cannot be hidden between residents' visits); then codes are refused until the window ends.
-    Returns until when, once locked."""
-    now = now or utcnow()
-    with database.connection_context(), database.atomic():
-        row = Village.get_by_id(village_id)
-        start, failures = row.join_window_start, row.join_failures
-        if start is None or now - start >= window:
-            start, failures = now, 0
-        failures += 1
-        until = start + window if failures >= lock_after else None
-        Village.update(join_failures=failures, join_window_start=start, join_locked_until=until).where(
-            Village.id == village_id).execute()
-        return until
-
-
 def renew_join_code(village_id: int) -> str:
     """A new join code for the village (the old one stops working)."""
     with database.connection_context():
@@ -378,19 +350,6 @@ def renew_join_code(village_id: int) -> str:
         Village.update(join_code=code, join_failures=0, join_locked_until=None, join_window_start=None).where(
             Village.id == village_id).execute()
     return code
-
-
-def record_pin_failure(learner_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
-    """Count a wrong PIN; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
-    return _record_failure(Learner, learner_id, Learner.pin_failures, Learner.pin_locked_until, lock_after, lock_for)
-
-
-def reset_pin_failures(learner_id: int) -> None:
-    """Forget wrong guesses after a right PIN."""
-    with database.connection_context():
-        (Learner.update(pin_failures=0, pin_locked_until=None)
-         .where((Learner.id == learner_id) & ((Learner.pin_failures > 0) | Learner.pin_locked_until.is_null(False)))
-         .execute())
 
 
 def answer_count(learner_id: int) -> int:
@@ -482,17 +441,6 @@ def get_account(account_id: int) -> AccountInfo | None:
     with database.connection_context():
         row = Account.get_or_none(Account.id == account_id)
         return _account_info(row) if row else None
-
-
-def record_login_failure(account_id: int, lock_after: int, lock_for: timedelta) -> datetime | None:
-    """Count a wrong password; after ``lock_after`` in a row, lock for ``lock_for`` and return until when."""
-    return _record_failure(Account, account_id, Account.failed_logins, Account.locked_until, lock_after, lock_for)
-
-
-def reset_login_failures(account_id: int) -> None:
-    """Forget wrong passwords after a right one."""
-    with database.connection_context():
-        Account.update(failed_logins=0, locked_until=None).where(Account.id == account_id).execute()
 
 
 def commune_name(commune_id: int) -> str | None:

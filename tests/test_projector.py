@@ -136,3 +136,20 @@ def test_not_signed_in_goes_to_the_sign_in(page, running) -> None:
     at = page("projector", signed_in=False, session=str(running.id))
     assert t("trainer.login_heading") in texts(at)
     assert "Nút nguồn" not in texts(at)
+
+
+def test_a_projector_left_open_does_not_keep_the_laptop_signed_in(trainer) -> None:
+    """Its ticks look at the sign-in (``ui.still_signed_in``) without counting as a use: two hours after the last
+    real use the sign-in ends, however long the projector has been looking."""
+    from datetime import timedelta
+
+    from progress_db.models import utcnow
+
+    token = accounts.remember_browser(trainer)
+    start = utcnow()
+    for minutes in range(10, 120, 10):  # a projector's ticks over two hours
+        assert accounts.browser_account(token, start + timedelta(minutes=minutes), touch=False) is not None
+    assert accounts.browser_account(token, start + accounts.SESSION_IDLE + timedelta(minutes=1)) is None
+    other = accounts.remember_browser(trainer)  # a real use in between does keep it
+    assert accounts.browser_account(other, start + timedelta(minutes=100)) is not None
+    assert accounts.browser_account(other, start + timedelta(minutes=130)) is not None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from learn import services
-from learn.errors import JoinCodeNeeded, JoinLocked, WrongJoinCode
+from learn.errors import JoinCodeNeeded, JoinLocked, PinLocked, WrongJoinCode, WrongPin
 from learn.services import accounts, trainers
 from learn.strings_vi import t
 from progress_db import queries
@@ -48,16 +48,79 @@ def test_guessing_codes_locks_the_village_for_a_while(mai_village: int) -> None:
 
 
 def test_right_codes_in_between_do_not_hide_the_guesses(mai_village: int) -> None:
+    """Residents opening the village between a guesser's tries take nothing off his count."""
     code = queries.join_state(mai_village).code  # type: ignore[union-attr]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    tries = services.people.JOIN_TRIES
-    for guess in range(tries - 1):
+    guesser, resident = "192.168.1.66", "192.168.1.20"
+    for guess in range(services.people.JOIN_TRIES - 1):
         with pytest.raises(WrongJoinCode):
-            services.open_village(mai_village, wrong, required=True)
+            services.open_village(mai_village, wrong, required=True, client=guesser)
         if guess % 5 == 0:  # a resident opening the village between the guesses
-            services.open_village(mai_village, code, required=True)
+            services.open_village(mai_village, code, required=True, client=resident)
     with pytest.raises(JoinLocked):
-        services.open_village(mai_village, wrong, required=True)
+        services.open_village(mai_village, wrong, required=True, client=guesser)
+    with pytest.raises(JoinLocked):  # he now waits, even with the right code
+        services.open_village(mai_village, code, required=True, client=guesser)
+    assert services.open_village(mai_village, code, required=True, client=resident).id == mai_village
+
+
+def test_a_guesser_with_many_addresses_cannot_shut_the_village_out(mai_village: int) -> None:
+    """Issue 14: one visitor locked the whole village for 10 minutes, again and again. Now every phone has its
+    own tries, all phones together a ceiling, and a phone that opened the village before keeps its own."""
+    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    services.open_village(mai_village, code, required=True, client="192.168.1.20")  # her phone, last week
+    ceiling = services.lockout.JOIN_CODES.per_subject
+    refused = 0
+    for i in range(ceiling + 20):  # a flood from addresses picked at will
+        try:
+            services.open_village(mai_village, wrong, required=True, client=f"10.0.{i // 10}.{i % 10}")
+        except JoinLocked:
+            refused += 1
+        except WrongJoinCode:
+            pass
+    assert refused >= 19  # past the ceiling, new addresses wait
+    with pytest.raises(JoinLocked):
+        services.open_village(mai_village, code, required=True, client="10.9.9.9")
+    assert services.open_village(mai_village, code, required=True, client="192.168.1.20").id == mai_village
+
+
+def test_guessing_a_pin_from_one_phone_does_not_lock_her_own(mai_village: int) -> None:
+    person = services.add_learner(mai_village, "Bà Năm", pin="2468")
+    for _ in range(services.MAX_PIN_TRIES - 1):
+        with pytest.raises(WrongPin):
+            services.sign_in(person.id, "0000", client="192.168.1.66")
+    with pytest.raises(PinLocked):
+        services.sign_in(person.id, "0000", client="192.168.1.66")
+    with pytest.raises(PinLocked):
+        services.sign_in(person.id, "2468", client="192.168.1.66")  # the guesser waits, right PIN or not
+    assert services.sign_in(person.id, "2468", client="192.168.1.20").id == person.id  # her phone
+
+
+def test_a_hundred_pin_guesses_at_once_check_five(mai_village: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14, item 3: 100 simultaneous wrong PINs, 81 were checked before the lock. Now each try is counted
+    before its check: one phone gets 5 checks, and its right PIN sent during the flood is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from learn.services import people
+
+    person = services.add_learner(mai_village, "Ông Sáu", pin="1357")
+    checks: list[str] = []
+    real = people.pin_matches
+    monkeypatch.setattr(people, "pin_matches", lambda pin, stored: checks.append(pin) or real(pin, stored))
+
+    def guess(i: int) -> str:
+        try:
+            services.sign_in(person.id, "1357" if i == 50 else f"{i:04d}", client="192.168.1.66")
+            return "in"
+        except (WrongPin, PinLocked) as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(guess, range(100)))
+    assert len(checks) == services.MAX_PIN_TRIES
+    assert results.count("in") == (1 if "1357" in checks else 0)
+    assert results.count("PinLocked") >= 100 - services.MAX_PIN_TRIES
 
 
 def test_a_renewed_code_still_held_by_old_phones_locks_nothing(mai_village: int) -> None:

@@ -19,6 +19,7 @@ from learn import services
 from learn.app import resources
 from learn.app.launch import AUDIO_URLS
 from learn.errors import LearnError, NotFound
+from learn.lessons import links
 from learn.lessons.model import Question
 from learn.services import accounts
 from learn.strings_vi import t
@@ -32,11 +33,11 @@ PAGES = {
     "lesson": "views/lesson.py",
     "trainer": "views/trainer.py",
     "session": "views/session.py",
-    "dashboard": "views/dashboard.py",
     "projector": "views/projector.py",
-}
+    "dashboard": "views/dashboard.py",
     "coach": "views/coach.py",
     "resident": "views/resident.py",
+}
 
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.
 ICONS = {
@@ -78,13 +79,10 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-_LINKISH = re.compile(r"(https?|www|\]\()", re.I)
-
-
 def without_links(markdown: str) -> str:
-    """Lesson Markdown with anything that could become a tappable link broken up (the validator refuses links;
-    this is the second fence, e.g. for content checked by an older release)."""
-    return _LINKISH.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], markdown)
+    """Lesson Markdown in which nothing can become a tappable link or image (the validator refuses links; this
+    is the second fence, e.g. for content checked by an older release): see ``learn.lessons.links.inert``."""
+    return links.inert(markdown)
 
 
 def message(error: LearnError) -> str:
@@ -164,6 +162,13 @@ def signed_in_account() -> AccountInfo | None:
         return None
 
 
+def client_address() -> str | None:
+    """The network address this browser session connects from (what lock-outs count per phone); None when
+    unknown (the laptop itself, or a test)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else None
+
+
 def show_saved(key: str, saved: object) -> object:
     """Make the widget under ``key`` show what is saved: a keyed widget keeps its own value from run to run
     and ignores ``value=``/``index=`` after its first run, so a grid drawn that way shows stale rows and a later
@@ -184,6 +189,15 @@ def shown_saved(key: str) -> object:
 
 
 _NEVER = object()
+
+
+def still_signed_in() -> bool:
+    """Whether this browser's sign-in still holds, looked at without counting as a use (for a page that
+    refreshes by itself, like the projector: it must not keep the laptop signed in for ever)."""
+    token = st.session_state.get("account_token")
+    if token is None:  # signed in on this session only (no browser cookie): nothing else to end it
+        return st.session_state.get("account_id") is not None
+    return accounts.browser_account(token, touch=False) is not None
 
 
 def tap_handler(handle: Callable[..., object]) -> Callable[..., None]:

@@ -8,6 +8,9 @@ from pathlib import Path
 from learn.lessons.model import Lesson
 from learn.lessons.parse import Problem, parse_lesson
 
+#: The largest lesson file read (the longest lesson is under 9 KB).
+MAX_LESSON_BYTES = 256 * 1024
+
 
 def lesson_files(root: Path) -> list[Path]:
     """Lesson files under ``root``: Markdown files in topic folders (top-level files such as SOURCES.md are notes)."""
@@ -23,13 +26,23 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
     problems: list[Problem] = []
     if not path.name.isascii():
         problems.append(Problem(path, 1, "file name must be ASCII, e.g. 01-turn-on.md"))
-    data = path.read_bytes()
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_LESSON_BYTES + 1)  # never more, whatever the file claims to be
+    except OSError as exc:
+        return None, [*problems, Problem(path, 1, f"file cannot be read: {exc.strerror or exc}")]
+    if len(data) > MAX_LESSON_BYTES:
+        return None, [*problems, Problem(path, 1, f"file is too big for a lesson (more than {MAX_LESSON_BYTES // 1024}"
+                                                  " KB): a lesson of 3 to 5 minutes is a few KB, split it")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [*problems, Problem(path, line, "file is not UTF-8 text: save it as UTF-8")]
-    result = parse_lesson(text, path)
+    try:
+        result = parse_lesson(text, path)
+    except (RecursionError, MemoryError):  # the last fence: one file must never take the whole catalog down
+        return None, [*problems, Problem(path, 1, "file is nested too deeply or too big to read")]
     problems.extend(result.problems)
     lesson = result.lesson
     if lesson is not None:

@@ -120,11 +120,12 @@ def remember_browser(who: AccountInfo) -> str:
     return token
 
 
-def browser_account(token: str | None, now: datetime | None = None) -> AccountInfo | None:
-    """The account this browser's cookie token belongs to, if used within SESSION_IDLE; None otherwise."""
+def browser_account(token: str | None, now: datetime | None = None, *, touch: bool = True) -> AccountInfo | None:
+    """The account this browser's cookie token belongs to, if used within SESSION_IDLE; None otherwise.
+    ``touch`` False checks without counting as a use (a projector left on must not keep the laptop signed in)."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    account_id = queries.account_session(_token_hash(token), SESSION_IDLE, now)
+    account_id = queries.account_session(_token_hash(token), SESSION_IDLE, now, touch=touch)
     found = queries.get_account(account_id) if account_id is not None else None
     return found if found is not None and found.active else None
 

@@ -188,6 +188,7 @@ def reset_pin(who: AccountInfo, learner_id: int, pin: str | None) -> None:
     resident(who, learner_id)
     code = people.clean_pin(pin)
     records.set_pin(learner_id, people.hash_pin(code) if code else None, who.id)
+    people.forget_pin_tries(learner_id)
 
 
 def move_away(who: AccountInfo, learner_id: int, *, back: bool = False) -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import base64
 import html
 import mimetypes
+from xml.etree.ElementTree import Element
 
 import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import Lesson
@@ -39,9 +42,41 @@ footer { margin-top: 10mm; font-size: 12pt; color: #555; border-top: 1px solid #
 """
 
 
+class _NoLinks(Treeprocessor):
+    """Turns any <a> or <img> left in the tree into plain text (a span; an image becomes its description)."""
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            if element.tag in ("a", "img"):
+                alt = element.get("alt")
+                element.tag = "span"
+                element.attrib.clear()
+                if alt is not None:
+                    element.text = alt
+
+
+class LinkFree(Extension):
+    """Python-Markdown with no way to make a link or an image: what a resident takes home has nothing to tap.
+
+    The validator refuses links in lesson text; this is the second fence, for text that got past it. The link,
+    image, reference and autolink patterns are removed, so their text stays as written, and a last tree pass
+    turns any <a> or <img> that something else made into plain text. A step's own picture is added beside the
+    Markdown, not through it.
+    """
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - the name Python-Markdown calls
+        for name in ("reference", "link", "image_link", "image_reference", "short_reference", "short_image_ref",
+                     "autolink", "automail"):
+            if name in md.inlinePatterns:
+                md.inlinePatterns.deregister(name)
+        if "reference" in md.parser.blockprocessors:  # '[name]: address' stays text instead of vanishing
+            md.parser.blockprocessors.deregister("reference")
+        md.treeprocessors.register(_NoLinks(md), "no_links", 5)  # after the inline pass (20), before unescape
+
+
 def _markdown(text: str) -> str:
     # Lesson text is Markdown written by our authors, but never trusted as HTML: escape it first.
-    return markdown.markdown(html.escape(nfc(text), quote=False), output_format="html")
+    return markdown.markdown(html.escape(nfc(text), quote=False), output_format="html", extensions=[LinkFree()])
 
 
 def _picture(catalog: Catalog, lesson: Lesson, path: str, alt: str) -> str:

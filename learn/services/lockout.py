@@ -68,6 +68,10 @@ class Policy:
 
 #: trainers', staff members' and admins' passwords
 PASSWORDS = Policy("password")
+#: residents' 4-digit PINs (the subject is the learner): few values, so few tries; her own phone keeps its own
+PINS = Policy("pin", per_client=5, per_subject=20)
+#: villages' 6-digit join codes (the subject is the village): a million values; phones that opened it keep theirs
+JOIN_CODES = Policy("join", per_client=20, per_subject=60, period=timedelta(minutes=10))
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def subject_key(subject: str) -> str:
 
 def client_key(client: str | None) -> str:
     """A client's address as counted; no address at all is the one shared unknown client."""
-    address = (client or "").strip()[:64]
+    address = client.strip()[:64] if isinstance(client, str) else ""
     return address if address and address != store.ALL_CLIENTS else UNKNOWN_CLIENT
 
 

@@ -6,38 +6,73 @@ import hmac
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
-from math import ceil
 from pathlib import Path
 
 import yaml
 
 from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.secrets import hash_secret, secret_matches
-from learn.text import fold, squash
+from learn.services import lockout
+from learn.text import VIETNAMESE_LETTERS, fold, squash
 from progress_db import queries
-from progress_db.models import utcnow
 from progress_db.queries import LearnerInfo, VillageInfo
 
 MAX_NAME = 60
-#: Wrong PINs in a row before the PIN is refused for a while: 4 digits are few, guessing must be slow.
-MAX_PIN_TRIES = 5
-PIN_LOCK = timedelta(minutes=15)
+#: Wrong PINs before one phone waits (``lockout.PINS``): 4 digits are few, guessing must be slow.
+MAX_PIN_TRIES = lockout.PINS.per_client
+PIN_LOCK = lockout.PINS.period
 _NAME_PUNCTUATION = set(" .'-()")
 _PIN = re.compile(r"^\d{4}$")
 # 4 digits stay guessable whatever the hash, which is why PINs only keep neighbours apart (and lock after
 # wrong guesses); trainers' accounts use passwords.
 
 
+#: Every character a name may hold, after NFC: see ``clean_name``.
+_NAME_CHARS = VIETNAMESE_LETTERS | set("0123456789") | _NAME_PUNCTUATION
+#: Apostrophes a phone types instead of "'" (iOS does so by default): H’Hen is H'Hen.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+#: Letters that draw nothing (Hangul fillers, the blank Braille pattern, Khmer's inherent vowels).
+_BLANK = set("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
+def _shown(ch: str) -> tuple[str, bool]:
+    """A refused character as a message shows it, and whether it can be seen: itself when it is plain ASCII;
+    with its code when it is another script's (a Cyrillic В looks like B); only its code when it draws nothing
+    or sits on the character before it (a lone tone mark)."""
+    code = f"U+{ord(ch):04X}"
+    if ch.isascii() and ch.isprintable() and not ch.isspace():
+        return ch, True
+    if unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK:
+        return f"{ch} ({code})", True
+    return code, False
+
+
 def clean_name(raw: str) -> str:
-    """A display name as typed, tidied; InvalidInput (with a message key) when it cannot be a name."""
-    name = squash(raw or "")
+    """A display name as typed, tidied; InvalidInput (with a message key) when it cannot be a name.
+
+    Residents', villages' and communes' names are written in the Vietnamese alphabet, as on an identity card.
+    After NFC, runs of spaces squashed to one and curly apostrophes made straight, a name may hold only:
+
+    - the Vietnamese letters (``learn.text.VIETNAMESE_LETTERS``): A-Z and a-z (f, j, w and z appear in
+      minority names), Đ/đ, and the vowels a ă â e ê i o ô ơ u ư y, capital or small, plain or with one tone mark;
+    - the digits 0-9 ("Thôn 5");
+    - the space, and the marks - ' . ( ) ("H'Hen Niê", "Bản Nà Hẩu (cũ)").
+
+    Everything else is refused, naming the character: letters of other scripts that look the same (Cyrillic
+    В, Greek Α), fullwidth (Ｌａｎ) and mathematical (𝐋𝐚𝐧) letters, other Latin letters (ñ, ç, Icelandic Ð),
+    a tone mark that does not sit on a Vietnamese vowel, invisible characters (zero-width spaces and joiners,
+    direction marks, Hangul fillers such as U+3164). Two names that look the same are then the same name.
+    """
+    name = squash(raw or "").translate(_APOSTROPHES)
     if not name:
         raise InvalidInput("name is empty", key="learner.name_empty")
     if len(name) > MAX_NAME:
         raise InvalidInput("name is too long", key="learner.name_too_long", limit=MAX_NAME)
     for ch in name:
-        if not (unicodedata.category(ch)[0] in "LMN" or ch in _NAME_PUNCTUATION):
-            raise InvalidInput(f"character {ch!r} not allowed in a name", key="learner.name_invalid", char=ch)
+        if ch not in _NAME_CHARS:
+            shown, visible = _shown(ch)
+            raise InvalidInput(f"character {shown} not allowed in a name",
+                               key="learner.name_invalid" if visible else "learner.name_hidden", char=shown)
     return name
 
 
@@ -110,41 +145,50 @@ def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
     return found
 
 
-def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None) -> LearnerInfo:
+def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None,
+            client: str | None = None) -> LearnerInfo:
     """The learner, if the PIN is right (or they have none); WrongPin, PinLocked or NotFound otherwise.
 
-    Wrong guesses are counted per learner in the database, so a new browser session does not reset them.
-    """
+    Tries are counted in the database before the PIN is checked (``lockout.PINS``): 5 per phone (network
+    address) per 15 minutes, 20 from all phones together, and her own phone, where she got in before, keeps its
+    5 tries whatever others do: someone else's guesses cannot lock her out of her own phone for long."""
     found = learner(learner_id)
     state = queries.pin_state(learner_id)
     if state is None or not state.pin_hash:
         return found
-    now = now or utcnow()
-    if state.locked_until is not None and state.locked_until > now:
-        raise PinLocked("PIN locked", minutes=max(1, ceil((state.locked_until - now).total_seconds() / 60)))
+    subject = f"learner:{learner_id}"
+    turn = lockout.begin(lockout.PINS, subject, client, now)
+    if not turn.allowed:
+        raise PinLocked("PIN locked", minutes=turn.minutes)
     if pin_matches((pin or "").strip(), state.pin_hash):
-        queries.reset_pin_failures(learner_id)
+        lockout.succeeded(lockout.PINS, subject, client, now)
         return found
-    until = queries.record_pin_failure(learner_id, MAX_PIN_TRIES, PIN_LOCK)
-    if until is not None:
-        raise PinLocked("PIN locked", minutes=ceil(PIN_LOCK.total_seconds() / 60))
+    if turn.last:
+        raise PinLocked("PIN locked", minutes=turn.minutes)
     raise WrongPin("wrong PIN")
+
+
+def forget_pin_tries(learner_id: int) -> None:
+    """A trainer set a new PIN: every count and lock on the old one goes."""
+    lockout.forget(lockout.PINS, f"learner:{learner_id}")
 
 
 #: on a shared laptop a resident is signed out after this long without a tap (their progress is kept)
 LEARNER_IDLE = timedelta(minutes=30)
 
-#: wrong join codes a village takes per 10 minutes before it refuses codes until the 10 minutes are up: a code has
-#: a million values, so guessing one takes about a year, and a resident who mistypes is not shut out
-JOIN_TRIES = 20
-JOIN_LOCK = timedelta(minutes=10)
+#: wrong join codes one phone may try per 10 minutes, and all phones together (``lockout.JOIN_CODES``): a code
+#: has a million values, so guessing one takes about a year, and a resident who mistypes is not shut out
+JOIN_TRIES = lockout.JOIN_CODES.per_client
+JOIN_LOCK = lockout.JOIN_CODES.period
 
 
 def open_village(village_id: int, code: str | None, *, required: bool, now: datetime | None = None,
-                 count: bool = True) -> VillageInfo:
+                 count: bool = True, client: str | None = None) -> VillageInfo:
     """The village, when the server does not require join codes or ``code`` is its code; JoinCodeNeeded,
-    WrongJoinCode or JoinLocked otherwise. Wrong codes are counted per village, in the database (``count``
-    False: a code this browser had already opened the village with, before a trainer renewed it, is no guess)."""
+    WrongJoinCode or JoinLocked otherwise. Tries are counted before the code is checked (``lockout.JOIN_CODES``:
+    per phone, and per village from all phones; a phone that opened the village before keeps its own tries), so
+    one visitor cannot shut a whole village out. ``count`` False: a code this browser had already opened the
+    village with, before a trainer renewed it, is no guess."""
     found = village(village_id)
     if not required:
         return found
@@ -153,13 +197,16 @@ def open_village(village_id: int, code: str | None, *, required: bool, now: date
     state = queries.join_state(village_id)
     if state is None:
         raise NotFound(f"village {village_id}", key="village.not_found")
-    now = now or utcnow()
-    if state.locked_until is not None and state.locked_until > now:
-        raise JoinLocked("join codes locked", minutes=max(1, ceil((state.locked_until - now).total_seconds() / 60)))
+    subject = f"village:{village_id}"
+    turn = lockout.begin(lockout.JOIN_CODES, subject, client, now) if count else lockout.Turn(True)
+    if not turn.allowed:
+        raise JoinLocked("join codes locked", minutes=turn.minutes)
     if hmac.compare_digest((code or "").strip().encode(), state.code.encode()):
+        if count:
+            lockout.succeeded(lockout.JOIN_CODES, subject, client, now)
         return found
-    if count and queries.record_join_failure(village_id, JOIN_TRIES, JOIN_LOCK, now) is not None:
-        raise JoinLocked("join codes locked", minutes=ceil(JOIN_LOCK.total_seconds() / 60))
+    if turn.last:
+        raise JoinLocked("join codes locked", minutes=turn.minutes)
     raise WrongJoinCode("wrong join code")
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain
+from learn.app.ui import ICONS, client_address, go, message, plain
 from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.strings_vi import t
 from learn.text import fold
@@ -27,7 +27,7 @@ except NotFound as exc:
 
 
 def enter(learner_id: int, pin: str | None = None) -> None:
-    person = services.sign_in(learner_id, pin)
+    person = services.sign_in(learner_id, pin, client=client_address())
     st.session_state["learner_id"] = learner_id
     st.session_state["learner_uid"] = person.uid  # ids can be reused after a reset; the uid cannot
     st.session_state.pop("learner_seen", None)  # a new resident's pause starts now
@@ -53,7 +53,7 @@ if required and "village_code" not in st.session_state:
         typed = st.text_input(t("village.code"), max_chars=6, key="join_code_value", placeholder="123456")
         if st.form_submit_button(t("village.code_open"), type="primary", width="stretch"):
             try:
-                services.open_village(village.id, typed, required=True)
+                services.open_village(village.id, typed, required=True, client=client_address())
             except (JoinCodeNeeded, WrongJoinCode, JoinLocked) as exc:
                 st.error(message(exc))
             else:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import go, message, plain, signed_in_account, without_links
+from learn.app.ui import go, message, plain, signed_in_account, still_signed_in, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import sessions
@@ -148,8 +148,9 @@ def _finished(lesson: Lesson) -> None:
 
 
 # The same sign-in as the trainer's pages: a second window of the same browser is signed in by its cookie.
-# It is checked when the window opens (or reloads); the ticks below only re-read the session, so a projector
-# left on does not keep the laptop signed in for ever.
+# It is checked when the window opens (or reloads); each tick below looks at it again without counting as a use
+# (a projector left on must not keep the laptop signed in for ever): a sign-out, a new password or an account
+# switched off closes it within a second.
 signed_in = signed_in_account()
 if signed_in is None:
     go("trainer")
@@ -173,6 +174,8 @@ st.session_state[shown] = session.position
 def follow() -> None:
     """Re-read the session every tick and draw the screen the trainer is on."""
     try:
+        if not still_signed_in():
+            st.rerun(scope="app")  # signed out elsewhere: the whole page then goes to the sign-in
         now = sessions.get(who, session.id)
     except (DatabaseError, MaxConnectionsExceeded):
         now = None  # a busy or locked database: keep showing the last screen

@@ -10,6 +10,7 @@ from learn import services
 from learn.app import resources
 from learn.app.ui import (
     ICONS,
+    client_address,
     go,
     message,
     plain,
@@ -40,7 +41,7 @@ if who is None:
         submitted = st.form_submit_button(t("trainer.login"), type="primary", width="stretch")
     if submitted:
         try:
-            sign_in(accounts.login(username, password, client=st.context.ip_address))
+            sign_in(accounts.login(username, password, client=client_address()))
             st.rerun()
         except accounts.LoginFailed as exc:
             st.error(message(exc))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain
+from learn.app.ui import ICONS, client_address, go, message, plain
 from learn.errors import LearnError
 from learn.strings_vi import t
 
@@ -19,7 +19,8 @@ if link.get("village", "").isdigit():
     st.session_state.pop("village_code", None)
     if link.get("code"):
         try:
-            services.open_village(int(link["village"]), link["code"], required=resources.settings().join_code_required)
+            services.open_village(int(link["village"]), link["code"], client=client_address(),
+                                  required=resources.settings().join_code_required)
         except LearnError as exc:
             st.session_state["link_problem"] = message(exc)
         else:
