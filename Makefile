@@ -9,7 +9,7 @@ DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql openssl
 HOST ?= 0.0.0.0
 PORT ?= 8501
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ run: install
 
 test: install lint
 	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest
+
+# the tests that need no browser and no running server, for a quick check while working
+test-fast: install lint
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -m "not browser and not server"
 
 bench: install
 	$(PY) -m benchmarks.run

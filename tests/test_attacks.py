@@ -15,6 +15,7 @@ from learn.app import guard
 from tests.support.visitor import Visitor, app_rss_mib
 from tests.test_browser import Server, run_server
 
+pytestmark = pytest.mark.server
 MIB = 1024 * 1024
 
 
