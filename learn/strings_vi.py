@@ -477,6 +477,8 @@ STRINGS: dict[str, str] = {
     "voice.nothing_heard": "Chưa nghe thấy gì. Bác bấm nút micro, nói to, rồi bấm dừng.",
     "voice.too_short": "Ngắn quá. Bác nói lại rõ hơn nhé.",
     "voice.too_long": "Dài quá. Bác chỉ cần nói câu trả lời, ví dụ: hai.",
+    # a spoken answer's upload that cannot be read (not audio, or built to stall the decoder): issue 14
+    "recording.unreadable": "Máy không đọc được tiếng bác vừa ghi. Bác nói lại, hoặc bấm vào câu trả lời nhé.",
     "voice.record_answer": "Hoặc bấm micro và nói câu trả lời",
     "voice.record_command": "Bấm micro và nói: nghe lại, hoặc tiếp",
     "voice.heard": "Bác nói: “{text}”",

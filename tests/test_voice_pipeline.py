@@ -114,7 +114,7 @@ def test_a_long_speech_is_too_long() -> None:
 def test_a_file_that_is_not_audio_is_a_clear_problem(data: bytes) -> None:
     with pytest.raises(VoiceUnavailable):
         prepare(data)
-    assert prepare_or_problem(data).problem == "voice.broken_audio"
+    assert prepare_or_problem(data).problem == "recording.unreadable"
 
 
 @needs_clips

@@ -26,7 +26,11 @@ class VoiceTurn:
 
 
 def hear(recognizer: Recognizer, audio: bytes, question: Question | None = None) -> VoiceTurn:
-    """Understand a recording made on a screen; with ``question`` an option may be chosen, else only commands."""
+    """Understand a recording made on a screen; with ``question`` an option may be chosen, else only commands.
+
+    ``audio`` is an upload anyone could have built: whatever it holds, the answer is a turn (a problem with a
+    message key when nothing usable is in it), in bounded memory (see ``learn.voice.pipeline``), never an error.
+    """
     prepared = prepare_or_problem(audio)
     if not prepared.ok:
         return VoiceTurn("problem", problem=prepared.problem, seconds=prepared.seconds)

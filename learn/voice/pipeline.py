@@ -3,6 +3,10 @@
 Any format or rate the browser sends (WAV, WebM/Opus, OGG, 8-bit, stereo, 48 kHz) becomes 16 kHz mono
 16-bit PCM; silence before and after the speech is trimmed; recordings with nothing usable in them get a
 reason a learner can be told ("nothing heard", "too short", "too long").
+
+Uploads are untrusted (anyone on the village Wi-Fi can send one): files over ``MAX_RECORDING_BYTES`` are
+refused unread, and only the first ``MAX_RECORDING_SECONDS`` are ever decoded, so memory is bounded by that
+duration whatever the file's header claims (a 64 KB FLAC holds 10 hours of silence).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from learn.errors import VoiceUnavailable
-from learn.voice.audio import decode_pcm
+from learn.voice.audio import decode_upload
 
 RATE = 16000
 FRAME = RATE // 50  # 20 ms
@@ -25,6 +29,12 @@ MIN_SPEECH_SECONDS = 0.1
 MAX_SPEECH_SECONDS = 8.0
 #: Longer recordings are refused before decoding: a forgotten recorder, not an answer.
 MAX_RECORDING_BYTES = 4_000_000
+#: Only this much of a recording is decoded (a spoken answer takes a few seconds; a recorder left running
+#: still has its first seconds heard): 480 KB of PCM at most.
+MAX_RECORDING_SECONDS = 15.0
+MAX_FRAMES = int(MAX_RECORDING_SECONDS * RATE)
+#: ffmpeg decodes 15 s of any browser format in well under a second; more is a file built to stall it.
+DECODE_TIMEOUT = 10.0
 PAD_SECONDS = 0.25
 
 
@@ -53,14 +63,19 @@ def frame_levels(samples: np.ndarray) -> np.ndarray:
 
 
 def _pcm16k(data: bytes) -> bytes:
-    """16 kHz mono 16-bit PCM; what browsers usually send is already that, and is read without ffmpeg."""
+    """At most ``MAX_RECORDING_SECONDS`` of 16 kHz mono 16-bit PCM.
+
+    What browsers usually send is already that, and is read without ffmpeg: only what is really in the file,
+    never more than the cap, whatever length the header claims. Everything else goes through ffmpeg, which
+    resamples and stops at the cap itself.
+    """
     try:
         with wave.open(io.BytesIO(data)) as wav:
             if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getcomptype()) == (RATE, 1, 2, "NONE"):
-                return wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError):
+                return wav.readframes(min(wav.getnframes(), MAX_FRAMES))
+    except Exception:  # wave.Error, EOFError, even RuntimeError (a lying fmt size): ffmpeg reads or refuses it
         pass
-    return decode_pcm(data, RATE)
+    return decode_upload(data, RATE, MAX_RECORDING_SECONDS, DECODE_TIMEOUT)
 
 
 def prepare(data: bytes) -> Prepared:
@@ -79,6 +94,8 @@ def prepare(data: bytes) -> Prepared:
     noise = float(np.percentile(levels, 10))
     threshold = max(MIN_SPEECH_RMS, noise * 3.0, float(levels.max()) * 0.05)
     loud = np.flatnonzero(levels >= threshold)
+    if len(loud) == 0:  # a steady hum or hiss: loud, but nothing stands out from it
+        return Prepared(b"", seconds, 0.0, "voice.nothing_heard")
     first, last = int(loud[0]), int(loud[-1]) + 1
     speech_seconds = (last - first) * FRAME / RATE
     if speech_seconds < MIN_SPEECH_SECONDS:
@@ -91,8 +108,9 @@ def prepare(data: bytes) -> Prepared:
 
 
 def prepare_or_problem(data: bytes) -> Prepared:
-    """Like ``prepare``, but a file that is not audio is a problem to tell the learner, not an exception."""
+    """Like ``prepare``, but a file that is not audio (or that ffmpeg cannot read in time) is a problem to tell
+    the learner, not an exception."""
     try:
         return prepare(data)
     except VoiceUnavailable:
-        return Prepared(b"", 0.0, 0.0, "voice.broken_audio")
+        return Prepared(b"", 0.0, 0.0, "recording.unreadable")
