@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from learn.app import resources
-from learn.app.ui import (
-    apply_style,
-    message,
-    pause_narration_while_recording,
-    show_tap_error,
-    write_account_cookie,
-)
+from learn.app import navigation, resources
+from learn.app.auth import write_account_cookie
+from learn.app.ui import apply_style, message, pause_narration_while_recording, show_tap_error
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -22,7 +17,7 @@ apply_style()
 pause_narration_while_recording()
 write_account_cookie()
 
-page = st.navigation(resources.pages(), position="hidden")
+page = st.navigation(navigation.pages(), position="hidden")
 show_tap_error()
 try:
     resources.database()

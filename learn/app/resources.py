@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from typing import Any
 
 import streamlit as st
 
@@ -67,31 +66,6 @@ def recognizer() -> Recognizer | None:
     except VoiceUnavailable as exc:
         print(f"answers by voice are off: {exc}", file=sys.stderr)
         return None
-
-
-def pages() -> list[Any]:
-    """The app's pages, made once per browser session: making them resolves every page's file on disk, which
-    cost an eighth of a busy server's time when done on every run. (Not once per process: a page object
-    carries the state of its session's current run, so sessions must not share one.)"""
-    from learn.app.ui import PAGES
-    from learn.strings_vi import t
-
-    made = st.session_state.get("_pages")
-    if made is not None:
-        return made  # type: ignore[no-any-return]
-    made = st.session_state["_pages"] = [
-        st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
-        st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
-        st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
-        st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
-        st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
-        st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
-        st.Page(PAGES["projector"], title=t("projector.title"), url_path="projector"),
-        st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
-        st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
-        st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
-    ]
-    return made
 
 
 @st.cache_resource(show_spinner=False)

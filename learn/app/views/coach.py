@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain, signed_in_account, tap_handler
+from learn.app.auth import signed_in_account
+from learn.app.navigation import go
+from learn.app.ui import ICONS, message, plain, tap_handler
 from learn.errors import LearnError
 from learn.services import care, trainers
 from learn.services.reports import local_time

@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.ui import ICONS, go, message, plain, show_saved, shown_saved, signed_in_account
+from learn.app.auth import signed_in_account
+from learn.app.navigation import go
+from learn.app.ui import ICONS, message, plain, show_saved, shown_saved
 from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
 from learn.services import care, indicators, reports, trainers

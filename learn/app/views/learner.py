@@ -6,7 +6,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, client_address, go, message, plain
+from learn.app.auth import client_address
+from learn.app.navigation import go
+from learn.app.ui import ICONS, message, plain
 from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.strings_vi import t
 from learn.text import fold

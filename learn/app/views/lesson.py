@@ -6,16 +6,16 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
+from learn.app.auth import signed_in_learner
+from learn.app.navigation import go
 from learn.app.ui import (
     ICONS,
     ButtonKind,
     flash,
-    go,
     message,
     narration,
     plain,
     replay,
-    signed_in_learner,
     tap_handler,
     voice_input,
     without_links,

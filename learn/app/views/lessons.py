@@ -6,7 +6,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import ICONS, ButtonKind, go, plain, signed_in_learner
+from learn.app.auth import signed_in_learner
+from learn.app.navigation import go
+from learn.app.ui import ICONS, ButtonKind, plain
 from learn.strings_vi import t
 
 learner = signed_in_learner()

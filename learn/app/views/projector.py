@@ -10,7 +10,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import go, message, plain, signed_in_account, still_signed_in, without_links
+from learn.app.auth import signed_in_account, still_signed_in
+from learn.app.navigation import go
+from learn.app.ui import message, plain, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import sessions

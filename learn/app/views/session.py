@@ -6,18 +6,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import (
-    ICONS,
-    go,
-    message,
-    narration,
-    plain,
-    show_saved,
-    shown_saved,
-    signed_in_account,
-    tap_handler,
-    without_links,
-)
+from learn.app.auth import signed_in_account
+from learn.app.navigation import go
+from learn.app.ui import ICONS, message, narration, plain, show_saved, shown_saved, tap_handler, without_links
 from learn.errors import LearnError
 from learn.services import sessions
 from learn.strings_vi import t

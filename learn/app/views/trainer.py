@@ -8,19 +8,9 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.ui import (
-    ICONS,
-    client_address,
-    go,
-    message,
-    plain,
-    show_saved,
-    shown_saved,
-    sign_in,
-    sign_out,
-    signed_in_account,
-    tap_handler,
-)
+from learn.app.auth import client_address, sign_in, sign_out, signed_in_account
+from learn.app.navigation import go
+from learn.app.ui import ICONS, message, plain, show_saved, shown_saved, tap_handler
 from learn.errors import InvalidInput
 from learn.services import accounts, addresses, reports, sessions, trainers
 from learn.strings_vi import t

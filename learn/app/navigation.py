@@ -1,0 +1,49 @@
+"""The app's pages: where each one's file is, what its address and title are, and how to go to one."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import streamlit as st
+
+from learn.strings_vi import t
+
+PAGES = {
+    "village": "views/village.py",
+    "learner": "views/learner.py",
+    "lessons": "views/lessons.py",
+    "lesson": "views/lesson.py",
+    "trainer": "views/trainer.py",
+    "session": "views/session.py",
+    "projector": "views/projector.py",
+    "dashboard": "views/dashboard.py",
+    "coach": "views/coach.py",
+    "resident": "views/resident.py",
+}
+
+
+def pages() -> list[Any]:
+    """The app's pages, made once per browser session: making them resolves every page's file on disk, which
+    cost an eighth of a busy server's time when done on every run. (Not once per process: a page object
+    carries the state of its session's current run, so sessions must not share one.)"""
+    made = st.session_state.get("_pages")
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    made = st.session_state["_pages"] = [
+        st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
+        st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),
+        st.Page(PAGES["lessons"], title=t("nav.lessons"), url_path="lessons"),
+        st.Page(PAGES["lesson"], title=t("app.title"), url_path="lesson"),
+        st.Page(PAGES["trainer"], title=t("trainer.entry"), url_path="trainer"),
+        st.Page(PAGES["session"], title=t("trainer.entry"), url_path="session"),
+        st.Page(PAGES["projector"], title=t("projector.title"), url_path="projector"),
+        st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
+        st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
+        st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
+    ]
+    return made
+
+
+def go(page: str, **query: str) -> NoReturn:
+    """Switch to one of the app's pages."""
+    st.switch_page(PAGES[page], query_params=query or None)
