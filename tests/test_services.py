@@ -87,7 +87,7 @@ def test_sign_in_with_and_without_pin(village: int) -> None:
 def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catalog: Catalog) -> None:
     learner = services.add_learner(village, "Bà Một")
     lesson = services.lesson(catalog, "test-unlock")
-    view = services.player(learner.id, lesson)
+    view = services.player_view(learner.id, lesson)
     assert (view.position, view.total, view.screen.question, view.can_go_on) == (0, 6, None, True)
     view = services.go_to(learner.id, lesson, 1)
     assert view.screen.question.id == "q1" and not view.can_go_on  # answer first
@@ -96,7 +96,7 @@ def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catal
     again = services.answer(learner.id, lesson, 1, 0)  # a second tap changes nothing
     assert again.answer == view.answer and queries.answer_count(learner.id) == 1
     # a new session (another phone, next week) opens exactly here, with the feedback still shown
-    resumed = services.player(learner.id, lesson)
+    resumed = services.player_view(learner.id, lesson)
     assert (resumed.position, resumed.answer) == (1, view.answer)
     services.go_to(learner.id, lesson, 3)
     stale = services.answer(learner.id, lesson, 1, 0)  # a click from an old screen
@@ -124,7 +124,7 @@ def test_a_lesson_that_lost_screens_resumes_on_its_last_screen(village: int, cat
     learner = services.add_learner(village, "Bà Một")
     lesson = services.lesson(catalog, "test-unlock")
     queries.save_position(learner.id, lesson.id, len(lesson.screens), len(lesson.screens) + 3)
-    view = services.player(learner.id, lesson)
+    view = services.player_view(learner.id, lesson)
     assert not view.finished and view.position == len(lesson.screens) - 1
 
 

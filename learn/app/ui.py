@@ -194,10 +194,17 @@ def pause_narration_while_recording() -> None:
         components.html(_PAUSE_SCRIPT, height=0)
 
 
-def voice_input(key: str, question: Question | None) -> services.VoiceTurn | None:
-    """The microphone (only when a recogniser is installed): what the learner just said, or None.
+def voice_available() -> bool:
+    """Whether this server can hear spoken answers (a speech model is installed)."""
+    return resources.recognizer() is not None
 
-    Each recording is understood once: the recorder is then replaced by a fresh one.
+
+def voice_input(key: str, question: Question | None, *, label: str | None = None,
+                widget: str = "mic") -> services.VoiceTurn | None:
+    """The microphone (only when a recogniser is installed): what was just said, or None. The message of the
+    last turn on this ``key`` (see ``flash``) is shown and read above it.
+
+    Each recording is understood once: the recorder is then replaced by a fresh one (``widget``-key-count).
     """
     pending = st.session_state.get("voice_flash")
     if pending and pending[0] == key:
@@ -206,11 +213,11 @@ def voice_input(key: str, question: Question | None) -> services.VoiceTurn | Non
     recognizer = resources.recognizer()
     if recognizer is None:  # no model on this server: tapping only, and no microphone to wonder about
         return None
-    count = st.session_state.get(f"mic-{key}", 0)
-    label = t("voice.record_answer" if question is not None else "voice.record_command")
-    recording = st.audio_input(label, key=f"mic-{key}-{count}")
+    count = st.session_state.get(f"{widget}-{key}", 0)
+    label = label or t("voice.record_answer" if question is not None else "voice.record_command")
+    recording = st.audio_input(label, key=f"{widget}-{key}-{count}")
     if recording is None:
         return None
-    st.session_state[f"mic-{key}"] = count + 1
+    st.session_state[f"{widget}-{key}"] = count + 1
     st.session_state.pop("voice_flash", None)  # a new try: the old message no longer applies
     return services.hear(recognizer, recording.getvalue(), question)

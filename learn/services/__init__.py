@@ -42,17 +42,17 @@ from learn.services.player import (
     go_to,
     lesson,
     lesson_cards,
-    player,
+    player_view,
     restart,
     step_to,
 )
-from learn.services.voice import VoiceTurn, hear, remember
+from learn.services.voice import VoiceOutcome, VoiceTurn, act_on, hear, remember
 
 __all__ = [
     "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken",
     "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
-    "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player", "prerender", "question_speech",
+    "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player_view", "prerender", "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in", "speak", "village",
-    "villages", "VoiceTurn", "hear", "remember", "step_to",
+    "villages", "VoiceOutcome", "VoiceTurn", "act_on", "hear", "remember", "step_to",
 ]

@@ -74,7 +74,7 @@ def lesson(catalog: Catalog, lesson_id: str) -> Lesson:
     return found
 
 
-def player(learner_id: int, lesson: Lesson) -> PlayerView:
+def player_view(learner_id: int, lesson: Lesson) -> PlayerView:
     """The learner's current place in the lesson, exactly where they left it."""
     progress = queries.progress_for(learner_id).get(lesson.id)
     screens = lesson.screens
@@ -98,19 +98,19 @@ def step_to(learner_id: int, lesson: Lesson, position: int) -> None:
 def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
     """``step_to``, then the screen the learner is now on."""
     step_to(learner_id, lesson, position)
-    return player(learner_id, lesson)
+    return player_view(learner_id, lesson)
 
 
 def restart(learner_id: int, lesson: Lesson) -> PlayerView:
     """Take the lesson again from the start."""
     queries.restart_lesson(learner_id, lesson.id, len(lesson.screens))
-    return player(learner_id, lesson)
+    return player_view(learner_id, lesson)
 
 
 def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mode: str = "tap",
            transcript: str | None = None, confidence: float | None = None) -> PlayerView:
     """Record the learner's answer to the question on screen ``position``; a second tap changes nothing."""
-    current = player(learner_id, lesson)
+    current = player_view(learner_id, lesson)
     screen = current.screen
     if screen is None or screen.question is None or screen.index != position:
         return current  # a stale click from an earlier screen
@@ -121,4 +121,4 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
         raise InvalidInput(f"option {option_index}", key="lesson.option_invalid")
     queries.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
                           mode, position, len(lesson.screens), transcript, confidence)
-    return player(learner_id, lesson)
+    return player_view(learner_id, lesson)

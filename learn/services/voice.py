@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from learn.errors import VoiceUnavailable
-from learn.lessons.model import Question
+from learn.lessons.model import Lesson, Question
+from learn.services.player import PlayerView, answer, go_to
 from learn.voice.asr import Recognizer, understand
 from learn.voice.pipeline import prepare_or_problem
 from progress_db import queries
@@ -53,3 +54,29 @@ def remember(learner_id: int, lesson_id: str, position: int, question: Question 
         queries.record_utterance(learner_id, UtteranceInfo(
             lesson_id, question.id if question else None, position, turn.transcript, turn.confidence,
             turn.problem or turn.action, round(turn.seconds, 2)))
+
+
+@dataclass(frozen=True)
+class VoiceOutcome:
+    """What a spoken turn on a lesson screen did, for the page to show: play the screen's narration again
+    (``replay``), or say why nothing was done (``problem``, a message key); neither when it was acted on."""
+
+    replay: bool = False
+    problem: str | None = None
+
+
+def act_on(learner_id: int, lesson: Lesson, view: PlayerView, turn: VoiceTurn) -> VoiceOutcome:
+    """Do what the learner said on the screen of ``view``: answer its question (if not answered yet), "nghe lại",
+    or "tiếp" (when she may go on); everything heard is kept for the trainers."""
+    question = view.screen.question if view.screen is not None else None
+    asking = question if view.answer is None else None
+    remember(learner_id, lesson.id, view.position, question, turn)
+    if turn.action == "answer" and asking is not None and turn.index is not None:
+        answer(learner_id, lesson, view.position, turn.index, "voice", turn.transcript, turn.confidence)
+        return VoiceOutcome()
+    if turn.action == "repeat":
+        return VoiceOutcome(replay=True)
+    if turn.action == "next" and view.can_go_on:
+        go_to(learner_id, lesson, view.position + 1)
+        return VoiceOutcome()
+    return VoiceOutcome(problem=turn.problem or "voice.answer_first")

@@ -40,7 +40,7 @@ except NotFound as exc:
         go("lessons")
     st.stop()
 
-view = services.player(learner_id, lesson)
+view = services.player_view(learner_id, lesson)
 
 
 # Taps are handled in callbacks, which Streamlit runs before the page: a tap costs one run of the page, not two.
@@ -130,15 +130,11 @@ asking = question if view.answer is None else None
 screen_key = f"{lesson.id}-{view.position}"
 turn = voice_input(screen_key, asking)
 if turn is not None:
-    services.remember(learner_id, lesson.id, view.position, question, turn)
-    if turn.action == "answer" and asking is not None and turn.index is not None:
-        services.answer(learner_id, lesson, view.position, turn.index, "voice", turn.transcript, turn.confidence)
-    elif turn.action == "repeat":
-        replay(f"{lesson.id}-{view.position}" + ("-feedback" if question is not None and asking is None else ""))
-    elif turn.action == "next" and view.can_go_on:
-        services.go_to(learner_id, lesson, view.position + 1)
-    else:
-        flash(screen_key, turn.problem or "voice.answer_first")
+    outcome = services.act_on(learner_id, lesson, view, turn)
+    if outcome.replay:  # the feedback, once the question is answered; else the screen itself
+        replay(screen_key + ("-feedback" if question is not None and asking is None else ""))
+    elif outcome.problem:
+        flash(screen_key, outcome.problem)
     st.rerun()
 
 # Back and Next side by side on every screen size, Next the larger, where the right thumb is.

@@ -8,7 +8,19 @@ from learn import services
 from learn.app import resources
 from learn.app.auth import signed_in_account
 from learn.app.navigation import go
-from learn.app.ui import ICONS, message, narration, plain, show_saved, shown_saved, tap_handler, without_links
+from learn.app.ui import (
+    ICONS,
+    flash,
+    message,
+    narration,
+    plain,
+    show_saved,
+    shown_saved,
+    tap_handler,
+    voice_available,
+    voice_input,
+    without_links,
+)
 from learn.errors import LearnError
 from learn.services import sessions
 from learn.strings_vi import t
@@ -127,22 +139,15 @@ if screen.question is not None:
                 st.radio(plain(next(p.name for p in came if p.id == pid)), choices, horizontal=True, key=key)
             st.form_submit_button(t("session.answers_save"), type="primary", width="stretch",
                                   on_click=tap_handler(save_answers))
-        recognizer = resources.recognizer()
-        if recognizer is not None:  # an attendee may also answer by voice at the laptop
+        if voice_available():  # an attendee may also answer by voice at the laptop
             speaker = st.selectbox(t("session.voice_who"), came, format_func=lambda p: p.name,
                                    key=f"speaker-{question.id}")
-            count = st.session_state.get(f"smic-{question.id}", 0)
-            recording = st.audio_input(t("session.voice_record"), key=f"smic-{question.id}-{count}")
-            if recording is not None:
-                st.session_state[f"smic-{question.id}"] = count + 1
-                turn = services.hear(recognizer, recording.getvalue(), question)
+            turn = voice_input(question.id, question, label=t("session.voice_record"), widget="smic")
+            if turn is not None:
                 saved = sessions.record_spoken(who, lesson, session.id, question.id, speaker.id, turn)
                 if not saved or turn.index is None:  # a spoken answer shows in the grid by itself
-                    st.session_state["session_flash"] = turn.problem or "voice.not_understood"
+                    flash(question.id, turn.problem or "voice.not_understood")
                 st.rerun()
-            problem = st.session_state.pop("session_flash", None)
-            if problem:
-                st.warning(t(problem), icon=ICONS["mic"])
         if given:
             right = sum(ok for _, ok in given.values())
             st.success(t("session.result", prompt=plain(question.options[question.answer].text), right=right,
