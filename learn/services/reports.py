@@ -19,13 +19,13 @@ import xlsxwriter
 from learn.errors import InvalidInput
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import CORE_TOPICS, Question
-from learn.services import indicators
+from learn.services import indicators, people
 from learn.services.accounts import require
 from learn.strings_vi import t
 from learn.text import fold
 from progress_db import queries
 from progress_db import reports as sql
-from progress_db.queries import AccountInfo
+from progress_db.queries import AccountInfo, VillageInfo
 from progress_db.reports import LearnerRow, Measures, QuestionRow, Scope, VillageRow
 
 #: Vietnam keeps one time zone all year; dates people pick and months on charts are in it.
@@ -58,6 +58,32 @@ def local_time(moment: datetime) -> datetime:
 def local_today() -> date:
     """Today in Vietnam, whatever time zone the server keeps."""
     return local_time(datetime.now(UTC)).date()
+
+
+#: The periods staff pick from, by name (the strings catalog has ``dashboard.period.<name>``); "custom" is theirs.
+PERIODS = ("all", "this_month", "last_month", "three_months", "year")
+
+
+def period(name: str, today: date | None = None) -> tuple[date | None, date | None]:
+    """The first and last local dates of a named period, as of ``today`` (Vietnam's); "all": no bounds."""
+    today = today or local_today()
+    first = today.replace(day=1)
+    spans: dict[str, tuple[date | None, date | None]] = {
+        "all": (None, None),
+        "this_month": (first, today),
+        "last_month": ((first - timedelta(days=1)).replace(day=1), first - timedelta(days=1)),
+        "three_months": (today - timedelta(days=91), today),
+        "year": (today - timedelta(days=365), today),
+    }
+    if name not in spans:
+        raise InvalidInput(f"no period {name!r}", key="dashboard.bad_period")
+    return spans[name]
+
+
+def villages_to_filter(who: AccountInfo, commune_id: int) -> list[VillageInfo]:
+    """The villages the dashboard's filter offers: the commune's (for an admin, of the commune picked)."""
+    require(who, "staff", commune_id=commune_id)
+    return [v for v in people.villages() if v.commune_id == commune_id]
 
 
 def _utc(day: date) -> datetime:

@@ -50,15 +50,7 @@ heading.header(t("dashboard.heading", commune=plain(communes[commune_id])))
 
 # --- filters ---
 today = reports.local_today()
-PERIODS = {
-    "all": (None, None),
-    "this_month": (today.replace(day=1), today),
-    "last_month": ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today.replace(day=1) - timedelta(days=1)),
-    "three_months": (today - timedelta(days=91), today),
-    "year": (today - timedelta(days=365), today),
-}
-village_choices = trainers.commune_villages(who) if who.role != "admin" else \
-    [v for v in trainers.commune_villages(who) if v.commune_id == commune_id]
+village_choices = reports.villages_to_filter(who, commune_id)
 with st.container(border=True):
     left, middle, right = st.columns([2, 1, 1])
     picked = left.multiselect(t("dashboard.villages"), village_choices, format_func=lambda v: v.name,
@@ -66,9 +58,9 @@ with st.container(border=True):
     topics = [topic for topic, _ in catalog.by_topic()]
     topic = middle.selectbox(t("dashboard.topic"), [None, *topics], key="dash_topic",
                              format_func=lambda x: t(f"topic.{x}") if x else t("dashboard.all_topics"))
-    period = right.selectbox(t("dashboard.period"), [*PERIODS, "custom"], key="dash_period",
+    period = right.selectbox(t("dashboard.period"), [*reports.PERIODS, "custom"], key="dash_period",
                              format_func=lambda x: t(f"dashboard.period.{x}"))
-    since, until = PERIODS.get(period, (None, None))
+    since, until = reports.period(period, today) if period != "custom" else (None, None)
     if period == "custom":
         chosen = st.date_input(t("dashboard.period"), (today - timedelta(days=30), today), format="DD/MM/YYYY",
                                key="dash_dates")
