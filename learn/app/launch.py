@@ -101,8 +101,10 @@ def main() -> None:
     missing = install(settings.home / "static-cache" if settings else None,
                       audio_dir=settings.audio_cache_dir if settings else None)
     if missing:
-        print(f"Học Số: this Streamlit release has moved its server; running without {', '.join(missing)}",
-              file=sys.stderr)
+        import logging
+
+        logging.getLogger("learn.app.launch").warning(
+            "this Streamlit release has moved its server; running without %s", ", ".join(missing))
     from streamlit.web import cli
 
     sys.argv = ["streamlit", *sys.argv[1:]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 
 import streamlit as st
@@ -52,7 +51,7 @@ def narrator() -> Narrator | None:
     try:
         engines = engines_for(settings().tts)
     except VoiceUnavailable as exc:
-        print(f"narration off: {exc}", file=sys.stderr)
+        log.warning("narration off: %s", exc)
         return None
     return Narrator(AudioCache(settings().audio_cache_dir), engines) if engines else None
 
@@ -64,7 +63,7 @@ def recognizer() -> Recognizer | None:
     try:
         return asr.load_recognizer(settings().vosk_model_dir)
     except VoiceUnavailable as exc:
-        print(f"answers by voice are off: {exc}", file=sys.stderr)
+        log.warning("answers by voice are off: %s", exc)
         return None
 
 
@@ -73,5 +72,5 @@ def catalog() -> Catalog:
     """Every valid lesson; broken lessons are left out and reported once on the server's console."""
     loaded = Catalog.load(settings().content_dir)
     for problem in loaded.problems:
-        print(f"lesson problem: {problem}", file=sys.stderr)
+        log.warning("lesson problem: %s", problem)
     return loaded
