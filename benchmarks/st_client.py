@@ -23,6 +23,7 @@ class Run:
     """What one rerun sent back: its buttons by key, its texts, the time it took and the bytes."""
 
     buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
+    inputs: dict[str, str] = field(default_factory=dict)  # text boxes: widget key -> widget id
     texts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)  # audio the browser then fetches
     seconds: float = 0.0
@@ -57,6 +58,11 @@ class Session:
         if widget is None:
             raise KeyError(f"no button {key!r} on this screen: {sorted(run.buttons)[:20]}")
         return await self._rerun([WidgetState(id=widget, trigger_value=True)])
+
+    async def submit(self, run: Run, button: str, texts: dict[str, str]) -> Run:
+        """Type ``texts`` (by text box key) into a form and press its submit button (by key or label)."""
+        states = [WidgetState(id=run.inputs[key], string_value=value) for key, value in texts.items()]
+        return await self._rerun([*states, WidgetState(id=run.buttons[button], trigger_value=True)])
 
     async def _rerun(self, states: list[WidgetState]) -> Run:
         assert self.ws is not None
@@ -107,6 +113,9 @@ class Session:
             button = getattr(element, kind)
             key = _user_key(button.id) or button.label
             run.buttons[key] = button.id
+        elif kind == "text_input":
+            box = element.text_input
+            run.inputs[_user_key(box.id) or box.label] = box.id
         elif kind == "markdown":
             run.texts.append(element.markdown.body)
         elif kind == "audio" and element.audio.url:

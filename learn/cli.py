@@ -47,13 +47,15 @@ class _Errors(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from learn.errors import LearnError
         from learn.strings_vi import t
-        from progress_db.backup import BackupError
+        from progress_db.backup import AppRunning, BackupError
         from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
         try:
             return super().invoke(ctx)
         except LearnError as exc:
             raise _Failure(_said(exc)) from exc
+        except AppRunning as exc:
+            raise _Failure(t("cli.app_running", detail=str(exc))) from exc
         except BackupError as exc:
             raise _Failure(t("cli.backup", detail=str(exc))) from exc
         except (DatabaseError, MaxConnectionsExceeded) as exc:
@@ -72,6 +74,12 @@ def cli(ctx: click.Context) -> None:
         ctx.obj = Settings.from_env()
     except ValueError as exc:  # a setting with a value it cannot take
         raise click.UsageError(str(exc)) from exc
+    from progress_db import private
+
+    # LEARN_HOME holds the database (PIN and password hashes) and the laptop's TLS key: this account's only
+    # (an older version left it 0755); it is made 0700 with the database when missing
+    if ctx.obj.home.is_dir():
+        private.close(ctx.obj.home)
 
 
 @cli.group()
@@ -551,13 +559,14 @@ def db_backup(settings: Settings, file: Path) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def db_restore(settings: Settings, file: Path, yes: bool) -> None:
-    """Replace the database with the backup FILE (stop `learn serve` first). The backup is checked first, and
-    a SQLite database is kept beside it as *.before-restore-TIME."""
+    """Replace the database with the backup FILE. Refused while `learn serve` runs on it (answers given since
+    the backup would be lost). The backup is checked first, and a SQLite database is kept beside it as
+    *.before-restore-TIME."""
     from progress_db.backup import restore
 
     if not yes:
         click.confirm(f"Replace {settings.database_url} with {file}?", abort=True)
-    kept = restore(settings.database_url, file)
+    kept = restore(settings.database_url, file, settings.home)
     click.echo(f"restored from {file}" + (f"; the previous database is kept at {kept}" if kept else ""))
 
 
@@ -572,33 +581,66 @@ def sync() -> None:
 @click.option("--all", "everything", is_flag=True, help="Everything, not only what changed since the last export.")
 @click.pass_obj
 def sync_export(settings: Settings, output: Path, everything: bool) -> None:
-    """Write what this laptop recorded since its last export to one bundle file."""
+    """Write what this laptop recorded since its last export to one bundle file (readable only by you). With a
+    commune's key in LEARN_SYNC_KEY, only that commune's records."""
     from learn.services import sync as syncing
     from progress_db.db import open_db
 
+    key = syncing.parse_key(settings.sync_key)
     open_db(settings.database_url)
-    made = syncing.export(output, settings.sync_key, everything=everything)
+    made = syncing.export(output, key, everything=everything)
     what = ", ".join(f"{n} {k}" for k, n in made.counts.items() if n) or "nothing new"
     since = f"since {made.since:%Y-%m-%d %H:%M} UTC" if made.since else "everything"
-    click.echo(f"bundle {made.bundle} ({since}{', signed' if settings.sync_key else ', unsigned'}): {what}: {output}")
+    signed = (f", signed for {made.commune}" if made.commune else ", signed with the master key") if key else \
+        ", unsigned"
+    click.echo(f"bundle {made.bundle} ({since}{signed}): {what}: {output}")
+    if made.left_out:
+        click.echo(f"not in this bundle: the records of {', '.join(made.left_out)} (this laptop's key is "
+                   f"{made.commune}'s only)", err=True)
 
 
 @sync.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def sync_import(settings: Settings, file: Path) -> None:
-    """Take a bundle in: checked whole first, then all or nothing; the same bundle twice changes nothing."""
+    """Take a bundle in: checked whole first (nothing is written if anything is wrong), then written in parts
+    others can write between; the same bundle twice changes nothing, and an import that was interrupted is
+    finished by importing the same file again."""
+    from learn.lessons.catalog import Catalog
     from learn.services import sync as syncing
     from progress_db.db import open_db
 
+    if file.stat().st_size > syncing.MAX_BUNDLE:  # refused before it is read into memory
+        raise syncing.BundleRejected(f"{file} is larger than any bundle", "sync.too_large")
+    catalog = Catalog.load(settings.content_dir)
     open_db(settings.database_url)
-    done = syncing.take_in(file.read_bytes(), settings.sync_key)
+    done = syncing.take_in(file.read_bytes(), settings.sync_key, catalog)
     if done.already:
         click.echo(f"bundle {done.bundle} was imported before: nothing changed")
         return
     what = ", ".join(f"{n} {k}" for k, n in done.added.items() if n) or "nothing new"
     matched = f"; {done.matched_learners} residents matched by name" if done.matched_learners else ""
     click.echo(f"bundle {done.bundle} from {done.origin}: added {what}{matched}")
+    if done.unfinished:
+        click.echo(f"interrupted earlier and not finished: bundle(s) {', '.join(done.unfinished)}; import those "
+                   "files again", err=True)
+
+
+@sync.command("key")
+@click.option("--commune", "commune", required=True, help="The commune whose laptops get the key.")
+@click.pass_obj
+def sync_key(settings: Settings, commune: str) -> None:
+    """On the server (LEARN_SYNC_KEY is its master key): print the key for a commune's laptops. Set it as their
+    LEARN_SYNC_KEY: they can sign bundles for that commune only, and cannot work out any other key."""
+    from learn.services import communes
+    from learn.services import sync as syncing
+    from progress_db.db import open_db
+
+    master = syncing.parse_key(settings.sync_key)
+    open_db(settings.database_url)
+    found = communes.find(commune)
+    click.echo(syncing.commune_key(master, found.name))
+    click.echo(f"LEARN_SYNC_KEY for the laptops of {found.name}; keep it as secret as a password", err=True)
 
 
 @cli.group()
@@ -658,8 +700,10 @@ def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | No
     from learn.app.serving import streamlit_command
     from learn.strings_vi import t
     from learn.tls import CertificateError, ensure_certificate, local_addresses
+    from progress_db import private
     from progress_db.db import open_db
 
+    private.folder(settings.home)  # the app keeps its database, audio and TLS key there: 0700
     open_db(settings.database_url)  # fail here, clearly, rather than in the first visitor's browser
     if (cert is None) != (key is None):
         raise click.UsageError("give both --cert and --key, or neither")

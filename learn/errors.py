@@ -93,3 +93,28 @@ class Forbidden(LearnError):
     """The signed-in account may not do this (another role, or another commune)."""
 
     key = "account.forbidden"
+
+
+class BundleRejected(LearnError):
+    """A sync bundle that was not taken in, and why (a key in the strings catalog); nothing was changed."""
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        super().__init__(message, key=key, **values)
+
+
+class ImportInterrupted(BundleRejected):
+    """Taking a bundle in stopped half-way (the database failed): what was written is kept and whole, and
+    taking the same file in again finishes it."""
+
+
+class SyncKeyInvalid(LearnError):
+    """``LEARN_SYNC_KEY`` looks like a commune's key but is not one, or a command needs the master key."""
+
+    key = "sync.key_invalid"
+
+
+class CertificateError(LearnError):
+    """No certificate could be made or used for HTTPS."""
+
+    key = "cli.certificate"
+

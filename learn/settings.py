@@ -25,8 +25,10 @@ ENVIRONMENT = {
                        "any server reachable from the internet); off: anyone on the network sees it (default off)",
     "LEARN_PUBLIC_URL": "the address residents open, printed in the QR cards (default: the address the trainer's "
                         "browser used, or this machine's network address when that was localhost)",
-    "LEARN_SYNC_KEY": "shared secret that signs sync bundles; a server with a key refuses unsigned or wrongly "
-                      "signed bundles (default: none, bundles carry only a checksum)",
+    "LEARN_SYNC_KEY": "signs sync bundles: on the server a master key that never leaves it (a server with a key "
+                      "refuses unsigned or wrongly signed bundles); on a laptop its commune's key from "
+                      "`learn sync key --commune NAME`, which signs that commune's bundles only (default: none, "
+                      "bundles carry only a checksum)",
 }
 
 

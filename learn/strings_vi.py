@@ -129,6 +129,9 @@ STRINGS: dict[str, str] = {
     "cli.error": "Lỗi: {message}",
     "cli.detail": "{message} ({detail})",
     "cli.database": "Không mở được cơ sở dữ liệu {url}: {detail}",
+    "cli.app_running": ("Ứng dụng đang chạy trên cơ sở dữ liệu này, nên chưa phục hồi (các câu trả lời từ lúc sao lưu "
+                        "sẽ mất). Tắt learn serve trước rồi chạy lại lệnh. ({detail})"),
+    "cli.certificate": "Chưa tạo được chứng chỉ HTTPS cho máy này. Xem thông báo của openssl bên dưới.",
     "cli.backup": "Sao lưu hoặc phục hồi chưa được: {detail}",
     "cli.file": "Không đọc hoặc ghi được tệp: {detail}",
     "cli.password": "Mật khẩu (ít nhất {minimum} ký tự)",
@@ -302,8 +305,6 @@ STRINGS: dict[str, str] = {
     "session.back_to_trainer": "Về trang tổ công nghệ số",
     "session.not_found": "Không tìm thấy buổi học này.",
     "session.not_resident": "Người này không thuộc thôn của buổi học.",
-    "report.no_commune": "Không tìm thấy xã này.",
-    "report.heading": "Tiến độ các thôn",
     "projector.title": "Màn hình chiếu",
     "projector.open": "Mở màn hình chiếu (cửa sổ mới)",
     "projector.open_help": "Kéo cửa sổ mới sang màn hình máy chiếu rồi bấm phím F11 cho đầy màn hình. "
@@ -311,6 +312,8 @@ STRINGS: dict[str, str] = {
                            "và tự chuyển theo nút Tiếp, Lùi của bác.",
     "projector.finished": "Buổi học đã kết thúc",
     "projector.thanks": "Cảm ơn bà con đã đến dự.",
+    "report.no_commune": "Không tìm thấy xã này.",
+    "report.heading": "Tiến độ các thôn",
     "report.hint": "Tỉ lệ người học đã học xong mỗi chủ đề chính, theo thôn.",
     "report.col.village": "Thôn",
     "report.col.learners": "Người học",
@@ -355,7 +358,7 @@ STRINGS: dict[str, str] = {
                                         "là một hộ.",
     "indicator.help.outcome": "Theo ô tổ công nghệ số đã đánh dấu cho từng người.",
     "targets.out_of_range": "Mục tiêu phải từ 0 đến 100%.",
-    "sync.too_large": "Tệp quá lớn, không phải tệp đồng bộ của Học Số.",
+    "sync.too_large": "Tệp quá lớn (tệp đồng bộ của Học Số tối đa 64 MB khi giải nén). Chưa nhận gì.",
     "sync.not_a_bundle": "Đây không phải tệp đồng bộ của Học Số.",
     "sync.version": "Tệp đồng bộ này do phiên bản Học Số khác làm. Cần cập nhật Học Số trên máy này.",
     "sync.truncated": "Tệp đồng bộ bị thiếu (chép chưa hết?). Chưa nhận gì. Chép lại tệp từ máy của tổ.",
@@ -377,6 +380,29 @@ STRINGS: dict[str, str] = {
     "sync.kind.attempts": "{count} câu trả lời",
     "sync.kind.sessions": "{count} buổi học",
     "sync.kind.outcomes": "{count} kết quả đã đánh dấu",
+    # sync hardening (issue 14): what a bundle may hold, commune keys, imports in parts
+    "sync.bad_field": "Tệp đồng bộ có dữ liệu sai ở {what} thứ {number} (mục {field}). Chưa nhận gì.",
+    "sync.future": "Tệp đồng bộ có thời điểm muộn hơn bây giờ ({when}): đồng hồ của máy tổ có chạy nhanh không? "
+                   "Chỉnh ngày giờ trên máy đó cho đúng. Chưa nhận gì.",
+    "sync.too_many": "Tệp đồng bộ có quá nhiều {what} (tối đa {limit}). Chưa nhận gì.",
+    "sync.bad_account": "Tệp đồng bộ ghi một buổi học cho tài khoản không phải tổ viên hay cán bộ của xã đó. "
+                        "Chưa nhận gì.",
+    "sync.interrupted": "Việc nhận tệp bị dừng giữa chừng. Phần đã nhận vẫn được giữ, không bị hỏng. Nhận lại "
+                        "đúng tệp này để nhận nốt phần còn lại (không có gì bị nhận hai lần).",
+    "sync.key_invalid": "LEARN_SYNC_KEY không đúng dạng khóa của xã (commune:Tên xã:…). Chép lại nguyên khóa do "
+                        "lệnh learn sync key in ra.",
+    "sync.key_master_needed": "Chỉ máy chủ có khóa chính (LEARN_SYNC_KEY, không phải khóa của một xã) mới làm được "
+                              "khóa cho xã.",
+    "sync.record.communes": "xã",
+    "sync.record.villages": "thôn",
+    "sync.record.learners": "người học",
+    "sync.record.progress": "tiến độ bài học",
+    "sync.record.sessions": "buổi học nhóm",
+    "sync.record.attendance": "lượt điểm danh",
+    "sync.record.attempts": "câu trả lời",
+    "sync.record.utterances": "lời nói",
+    "sync.record.outcomes": "kết quả đã đánh dấu",
+    "sync.record.records": "bản ghi",
     "dashboard.entry": "Bảng theo dõi của xã",
     "dashboard.heading": "{commune}: tiến độ chuyển đổi số",
     "dashboard.staff_only": "Trang này dành cho cán bộ xã.",

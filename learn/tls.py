@@ -13,9 +13,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-
-class CertificateError(Exception):
-    """No certificate could be made or used."""
+from learn.errors import CertificateError
 
 
 def local_addresses() -> list[str]:

@@ -1,5 +1,6 @@
 """Online backup and restore: SQLite through its backup API (safe while the app writes), PostgreSQL through
-pg_dump / pg_restore. A backup is checked before it is trusted, and written atomically."""
+pg_dump / pg_restore. A backup is checked before it is trusted, written atomically, and readable only by the
+account that made it (0600)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from progress_db.db import sqlite_path
+from progress_db import inuse, private
+from progress_db.db import connect, sqlite_path
 
 
 class BackupError(Exception):
     """A backup or restore that did not happen; the message says why, and nothing was changed."""
+
+
+class AppRunning(BackupError):
+    """A restore refused because the app is using the database (stop `learn serve` first)."""
 
 
 def _check_sqlite(path: Path) -> int:
@@ -66,6 +73,9 @@ def backup(url: str, target: Path) -> Path:
     target = target.resolve()
     partial = target.with_name(f".{target.name}.partial")
     try:
+        # a backup holds every PIN and password hash: readable by this account only, from the first byte
+        partial.unlink(missing_ok=True)
+        private.touch(partial)
         path = sqlite_path(url)
         if path is not None:
             if not path.is_file():
@@ -96,13 +106,29 @@ def backup(url: str, target: Path) -> Path:
         partial.unlink(missing_ok=True)
 
 
-def restore(url: str, source: Path) -> Path | None:
-    """Replace the database at ``url`` with the backup ``source`` (stop the app first). For SQLite the current
-    database is kept beside it first; returns that copy's path."""
+def restore(url: str, source: Path, home: Path | None = None) -> Path | None:
+    """Replace the database at ``url`` with the backup ``source``. Refused (AppRunning) while the app serves it:
+    ``learn serve`` on ``home`` (its LEARN_HOME), or, on PostgreSQL, any other connection to the database. For
+    SQLite the current database is kept beside it first; returns that copy's path."""
     if not source.is_file():
         raise BackupError(f"no backup at {source}")
+    with inuse.alone(home) if home is not None else nullcontext(True) as free:
+        if not free:
+            raise AppRunning(f"the app is serving {home}: stop `learn serve` first")
+        return _restore(url, source)
+
+
+def _restore(url: str, source: Path) -> Path | None:
     path = sqlite_path(url)
     if path is None:
+        probe = connect(url)
+        try:
+            with probe.connection_context():
+                others = inuse.other_connections(probe)
+        finally:
+            probe.close_all() if hasattr(probe, "close_all") else probe.close()
+        if others:
+            raise AppRunning(f"{others} other connection(s) use the database: stop every app process first")
         connection, env = _libpq(url)
         done = subprocess.run([_postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
                                "--single-transaction", *connection, str(source)],

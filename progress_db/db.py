@@ -9,6 +9,8 @@ from playhouse.db_url import connect as connect_url
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from progress_db import private
+
 #: Bound by ``open_db``; models and queries use it without knowing which engine is behind it.
 database = DatabaseProxy()
 
@@ -36,9 +38,14 @@ def connect(url: str) -> Database:
     if path is None:
         return connect_url(url)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":  # the file holds PIN and password hashes: 0600, in a new folder 0700
+            if not path.parent.is_dir():
+                private.folder(path.parent)
+            private.touch(path)
+            for extra in ("-wal", "-shm"):  # SQLite gives these the database's mode; older ones may be open
+                private.close(path.with_name(path.name + extra))
     except OSError as exc:  # LEARN_HOME is a file, read-only, on a missing drive...
-        raise OperationalError(f"cannot create the folder {path.parent}: {exc}") from exc
+        raise OperationalError(f"cannot create the database {path}: {exc}") from exc
     # Pooled connections are reused across threads, so pragmas are applied once per connection, not per rerun.
     return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, max_connections=16, stale_timeout=600,
                                 timeout=10, check_same_thread=False)

@@ -98,6 +98,10 @@ def main() -> None:
         settings: Settings | None = Settings.from_env()
     except ValueError:
         settings = None  # `learn serve` has already said what is wrong
+    if settings is not None:  # a restore must wait until this server stops (progress_db.inuse)
+        from progress_db import inuse
+
+        inuse.hold(settings.home)
     missing = install(settings.home / "static-cache" if settings else None,
                       audio_dir=settings.audio_cache_dir if settings else None)
     if missing:

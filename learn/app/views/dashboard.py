@@ -293,7 +293,7 @@ with st.expander(t("sync.heading"), icon=ICONS["download"]):
         upload = st.file_uploader(t("sync.upload"), type=["hocso"], key="sync_file")
         if st.form_submit_button(t("sync.take"), type="primary", width="stretch") and upload is not None:
             try:
-                got = syncing.receive(who, upload.getvalue(), resources.settings().sync_key)
+                got = syncing.receive(who, upload.getvalue(), resources.settings().sync_key, resources.catalog())
             except syncing.BundleRejected as exc:
                 st.error(message(exc))
             else:
