@@ -1,4 +1,7 @@
-"""Shared fixtures: a real SQLite file per test, the fixture lessons, and AppTest wiring."""
+"""Shared fixtures: a real database per test (SQLite, or PostgreSQL too for tests marked ``both_engines``), the
+fixture lessons, and ``app``, the one way to open the app's pages in AppTest. Shared data fixtures live in the
+plugins of tests/support/ listed below; test modules import helpers from tests/support/, never from each other
+(tests/test_structure.py checks)."""
 
 from __future__ import annotations
 
@@ -8,33 +11,34 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from learn.lessons.catalog import Catalog
 from progress_db import queries
 from progress_db.db import database, open_db
 from tests.support import pg_cluster
+from tests.support.apptest import clear_caches, open_page
+from tests.support.paths import BROKEN, CONTENT, FIXTURES, ROOT, SHARED  # noqa: F401  (for test modules)
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CONTENT = FIXTURES / "content" / "vi"
-BROKEN = FIXTURES / "broken"
-SHARED = ROOT.parent / "shared"
+pytest_plugins = [
+    "tests.support.commune",  # the hand-counted commune of the reports, its staff member, a late-night clock
+    "tests.support.trainers",  # Chị Mai, a trainer of the test village's commune
+    "tests.support.voice_page",  # the lesson page with a recogniser double
+]
+
 _NUMBERS = itertools.count()
 
 
-#: Test modules whose every test runs on SQLite and again on PostgreSQL (issue 8: the same database suite).
-BOTH_DATABASES = {"test_db", "test_services", "test_care", "test_reports", "test_sessions", "test_trainers",
-                  "test_sync", "test_durability", "test_lockout"}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_DATABASES:
+    """Tests marked ``both_engines`` (most modules do it with a module-level ``pytestmark``) that use the
+    database run on SQLite and again on PostgreSQL (issue 8: the same database suite)."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """The database engine under test: SQLite unless the module runs on both."""
+    """The database engine under test: SQLite unless the test is marked ``both_engines``."""
     return getattr(request, "param", "sqlite")
 
 
@@ -117,3 +121,18 @@ def village(db: Path) -> int:
     """A village in a commune, in the test database."""
     commune = queries.get_or_create_commune("Xã Thử")
     return queries.get_or_create_village(commune, "Thôn Một")
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, db: Path, database_url: str) -> Iterator[Callable[..., AppTest]]:
+    """Opens the app's pages in AppTest: ``app(page=None, query=None, *, account=None, password=PASSWORD,
+    timeout=20, **state)`` (see ``tests.support.apptest.open_page``). The app uses the test database and the
+    fixture lessons, narration off (tests/test_app_narration.py turns it on); Streamlit's caches are cleared
+    before and after. A test that needs other settings sets them with ``monkeypatch`` before calling ``app``."""
+    monkeypatch.setenv("LEARN_HOME", str(db.parent))
+    monkeypatch.setenv("LEARN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+    monkeypatch.setenv("LEARN_TTS", "off")
+    clear_caches()
+    yield open_page
+    clear_caches()

@@ -6,52 +6,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from learn import services
 from learn.app.ui import plain
 from learn.strings_vi import t
 from progress_db import queries
-from tests.conftest import CONTENT, ROOT
-
-MAIN = str(ROOT / "learn" / "app" / "main.py")
+from tests.support.apptest import MAIN, button, clear_caches, texts
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, db: Path, village: int) -> Callable[..., AppTest]:
-    """A factory of AppTests on the app's entry point, using the test database and fixture lessons."""
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.delenv("LEARN_DATABASE_URL", raising=False)
-    monkeypatch.setenv("LEARN_TTS", "off")  # narration has its own tests (test_app_narration.py)
-    st.cache_resource.clear()
-
-    def make(page: str | None = None, query: dict[str, str] | None = None, **state: object) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        for key, value in state.items():
-            at.session_state[key] = value
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        if page:
-            at.switch_page(f"views/{page}.py")
-        return at.run()
-
-    yield make
-    st.cache_resource.clear()
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [h.value for h in at.header] + [h.value for h in at.subheader]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
-    parts += [i.value for i in at.info] + [c.value for c in at.caption] + [x.value for x in at.title]
-    return "\n".join(str(p) for p in parts)
-
-
-def button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
-    return found[0]
+def app(app: Callable[..., AppTest], village: int) -> Callable[..., AppTest]:
+    """The ``app`` of tests/conftest.py, in a database that has the test village."""
+    return app
 
 
 def test_village_page_lists_villages_and_choosing_one_asks_who_you_are(app, village: int) -> None:
@@ -287,7 +254,7 @@ def test_back_goes_to_the_previous_screen_and_a_reload_resumes(app, village: int
 def test_main_script_runs_with_real_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LEARN_HOME", str(tmp_path))
     monkeypatch.delenv("LEARN_CONTENT_DIR", raising=False)
-    st.cache_resource.clear()
-    at = AppTest.from_file(MAIN, default_timeout=20).run()
+    clear_caches()
+    at = AppTest.from_file(MAIN, default_timeout=20).run()  # not `app`: the app makes its own database here
     assert not at.exception and t("village.none") in texts(at)
-    st.cache_resource.clear()
+    clear_caches()

@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from learn import services
+from learn.lessons.model import Lesson
 from learn.strings_vi import t
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
-from tests.conftest import CONTENT
-from tests.test_app import MAIN
 
 
 @pytest.fixture
-def player(monkeypatch: pytest.MonkeyPatch, db: Path, village: int, catalog):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
+def player(app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch, db: Path, village: int,
+           catalog) -> tuple[Callable[[], AppTest], Narrator, Lesson]:
+    """``open()``, which opens the fixture lesson for Bà Một, narrated by espeak-ng; a narrator on the same audio
+    cache, to see which clips the page made; and the lesson."""
     monkeypatch.setenv("LEARN_TTS", "espeak")
-    st.cache_resource.clear()
     person = services.add_learner(village, "Bà Một")
-    at = AppTest.from_file(MAIN, default_timeout=30)
-    at.session_state["village_id"], at.session_state["learner_id"] = village, person.id
-    at.query_params["lesson"] = "test-unlock"
-    at.switch_page("views/lesson.py")
+
+    def open_lesson() -> AppTest:
+        return app("lesson", {"lesson": "test-unlock"}, timeout=30, village_id=village, learner_id=person.id)
+
     narrator = Narrator(AudioCache(db.parent / "audio"), [EspeakEngine()])
-    yield at, narrator, catalog.get("test-unlock")
-    st.cache_resource.clear()
+    return open_lesson, narrator, catalog.get("test-unlock")
 
 
 def test_each_screen_is_narrated_with_a_listen_again_button(player) -> None:
-    at, narrator, lesson = player
-    at.run()
+    open_lesson, narrator, lesson = player
+    at = open_lesson()
     assert not at.exception
     step = lesson.steps[0]
     assert narrator.cached(step.spoken) is not None  # the narration override, not the written text
@@ -50,8 +48,8 @@ def test_each_screen_is_narrated_with_a_listen_again_button(player) -> None:
 
 
 def test_slow_reading_uses_slow_clips(player) -> None:
-    at, narrator, lesson = player
-    at.run()
+    open_lesson, narrator, lesson = player
+    at = open_lesson()
     at.toggle[0].set_value(True).run()
     assert narrator.cached(lesson.steps[0].spoken, "slow") is not None
     at.button(key="next-0").click().run()
@@ -60,9 +58,9 @@ def test_slow_reading_uses_slow_clips(player) -> None:
 
 
 def test_without_any_voice_the_lesson_goes_on_as_text(player, monkeypatch: pytest.MonkeyPatch) -> None:
-    at, narrator, lesson = player
+    open_lesson, narrator, lesson = player
     monkeypatch.setenv("PATH", "/nonexistent")  # neither espeak-ng nor ffmpeg can be found
-    at.run()
+    at = open_lesson()
     assert not at.exception
     assert t("voice.unavailable") in [c.value for c in at.caption]
     at.button(key="next-0").click().run()

@@ -1,56 +1,21 @@
 """Answering by voice in the lesson player (AppTest feeds real recordings; the recogniser is a named double
-because no Vosk model can be installed here: see tests/test_voice_asr.py for the real one)."""
+because no Vosk model can be installed here: see tests/test_voice_asr.py for the real one). The page and its
+recogniser come from the ``lesson_at`` fixture of tests/support/voice_page.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from learn import services
 from learn.strings_vi import t
-from learn.voice import asr
 from progress_db import queries
-from tests.conftest import CONTENT, SHARED
+from tests.conftest import SHARED
 from tests.support.doubles import ScriptedRecognizer
-from tests.test_app import MAIN
 
 HAI = SHARED / "audio" / "vi-tts" / "d02.wav"
 pytestmark = pytest.mark.skipif(not HAI.exists(), reason="../shared/audio clips are not present")
-
-
-@pytest.fixture
-def lesson_at(monkeypatch: pytest.MonkeyPatch, db: Path, village: int):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-    person = services.add_learner(village, "Bà Một")
-
-    def make(recognizer: ScriptedRecognizer | None, position: int = 0) -> AppTest:
-        if recognizer is None:
-            monkeypatch.setattr(asr, "load_recognizer", lambda folder: (_ for _ in ()).throw(
-                asr.VoiceUnavailable("no model", key="voice.no_model")))
-        else:
-            monkeypatch.setattr(asr, "load_recognizer", lambda folder: recognizer)
-        st.cache_resource.clear()
-        services.go_to(person.id, services.lesson(services_catalog(), "test-unlock"), position)
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        at.session_state["village_id"], at.session_state["learner_id"] = village, person.id
-        at.query_params["lesson"] = "test-unlock"
-        at.switch_page("views/lesson.py")
-        return at.run()
-
-    yield make, person
-    st.cache_resource.clear()
-
-
-def services_catalog():
-    from learn.lessons.catalog import Catalog
-
-    return Catalog.load(CONTENT)
 
 
 def say(at: AppTest, clip: Path, key: str) -> AppTest:

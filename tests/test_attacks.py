@@ -12,8 +12,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from benchmarks.st_client import Session
 from learn.app import guard
+from tests.support.server import Server, run_server
 from tests.support.visitor import Visitor, app_rss_mib
-from tests.test_browser import Server, run_server
 
 pytestmark = pytest.mark.server
 MIB = 1024 * 1024
@@ -82,3 +82,25 @@ def test_an_upload_flood_is_refused_and_memory_stays_bounded(server: Server) -> 
     assert after_one < 2 * 12 + 40, f"one session's uploads grew the server by {after_one:.0f} MiB"
     assert 503 in crowd and crowd.count(204) <= guard.MAX_HELD_BYTES // (12 * MIB)
     assert after_many < guard.MAX_HELD_BYTES / MIB + 60, f"the crowd grew the server by {after_many:.0f} MiB"
+
+
+def test_a_restore_is_refused_while_the_server_runs(server: Server, tmp_path) -> None:
+    """The real `learn serve` holds its data folder: `learn db restore` says to stop it first, and changes nothing
+    (issue 14, item 10: answers given since the backup left the live database)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    learn = Path(sys.executable).parent / "learn"
+    env = {**os.environ, "LEARN_HOME": str(server.home)}
+    env.pop("LEARN_DATABASE_URL", None)
+    made = subprocess.run([str(learn), "db", "backup", str(tmp_path / "b.db")], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    before = (server.home / "progress.sqlite3").stat().st_mtime_ns
+    refused = subprocess.run([str(learn), "db", "restore", "--yes", str(tmp_path / "b.db")], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and refused.stderr.startswith("Lỗi: Ứng dụng đang chạy"), refused.stderr
+    assert (server.home / "progress.sqlite3").stat().st_mtime_ns == before
+    assert not list(server.home.glob("progress.sqlite3.before-restore-*"))

@@ -30,7 +30,6 @@ from learn.voice.pipeline import MAX_RECORDING_SECONDS, RATE, prepare, prepare_o
 from progress_db import queries
 from tests.conftest import ROOT, SHARED
 from tests.support.doubles import ScriptedRecognizer
-from tests.test_app_voice import lesson_at  # noqa: F401  (fixture: the lesson page with a recogniser)
 
 CLIPS = sorted((SHARED / "audio" / "vi-real").glob("*.wav")) + sorted((SHARED / "audio" / "vi-tts").glob("*.wav"))
 needs_clips = pytest.mark.skipif(not CLIPS, reason="../shared/audio clips are not present")
@@ -223,7 +222,7 @@ def test_every_message_is_in_the_catalog() -> None:
 
 
 @pytest.mark.parametrize("name", ["flac-10h-silence", "hum-2s-100hz", "random-1mb", "wav-fmt-size-lies"])
-def test_on_the_lesson_page_it_is_a_message_and_tapping_still_answers(lesson_at, name: str) -> None:  # noqa: F811
+def test_on_the_lesson_page_it_is_a_message_and_tapping_still_answers(lesson_at, name: str) -> None:
     make, person = lesson_at
     recognizer = ScriptedRecognizer(grammar="nguồn")
     at = make(recognizer, position=1)

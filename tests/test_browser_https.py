@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from learn.tls import ensure_certificate, local_addresses
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, expect, run_server, sync_api
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, expect, run_server, sync_api
 
 pytestmark = pytest.mark.browser
 

@@ -18,18 +18,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.test_lesson_links import ATTACKS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, sync_api
+from tests.support.link_attacks import ATTACKS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright (pip install -e '.[dev]')")
 
 PAGE = '''
 import json
@@ -93,12 +88,10 @@ def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_no_lesson_text_becomes_a_link_in_the_app(page_url: str) -> None:
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(TIMEOUT_MS)
             page.goto(page_url)
             page.get_by_text("end-of-page").wait_for()
             linked, leaked = set(), {}

@@ -15,7 +15,7 @@ import pytest
 from learn.lessons.catalog import Catalog
 from learn.strings_vi import t
 from tests.conftest import ROOT
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Server, expect, run_server, sync_api
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Server, expect, run_server, sync_api
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-tot"

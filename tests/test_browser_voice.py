@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, SHARED
-from tests.test_browser import (
+from tests.support.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PHONE,

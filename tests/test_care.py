@@ -3,11 +3,7 @@ moved-away and deleted residents, trainer accounts switched off; every action ch
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from learn import services
 from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound, PinLocked, WrongPin
@@ -15,14 +11,9 @@ from learn.services import accounts, care, reports, trainers
 from learn.strings_vi import t
 from progress_db import queries
 from tests.conftest import CONTENT
-from tests.test_app import MAIN, button, texts
+from tests.support.apptest import PASSWORD, button, texts
 
-PASSWORD = "mat-khau-tot"
-
-
-@pytest.fixture
-def mai(village: int):
-    return accounts.create_account("mai", "Chị Mai", PASSWORD, "trainer", "Xã Thử")
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
@@ -204,43 +195,24 @@ def queries_care_history(learner_id: int):
 # --- the pages ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch, db: Path):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-
-    def make(account, name: str, **query: str) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        at.session_state["account_id"] = account.id
-        at.session_state["account_token"] = accounts.remember_browser(account)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.switch_page(f"views/{name}.py")
-        return at.run()
-
-    yield make
-    st.cache_resource.clear()
-
-
-def test_from_the_trainer_page_to_a_residents_page(page, mai, people, village: int, catalog) -> None:
+def test_from_the_trainer_page_to_a_residents_page(app, mai, people, village: int, catalog) -> None:
     _learn(people[0], catalog)
-    at = page(mai, "trainer")
+    at = app("trainer", account=mai)
     at.button(key="coach-open").click().run()
     assert t("coach.heading", village="Thôn Một") in texts(at)
     grid = next(d.value for d in at.dataframe)
     assert list(grid[t("coach.col_name")]) == ["Bà Một", "Chị Ba", "Ông Hai"]
     assert list(grid["Mở khóa máy"]) == ["✓", "", ""]
-    at = page(mai, "coach", village=str(village))  # (AppTest reruns the page it opened, so open the next one)
+    # (AppTest reruns the page it opened, so open the next one)
+    at = app("coach", {"village": str(village)}, account=mai)
     at.button(key="coach-person").click().run()  # the first resident is picked
     assert [h.value for h in at.header] == [":material/person: Bà Một"]
     assert any("Không" in m.value and "Có" in m.value for m in at.markdown)  # her wrong answer
 
 
-def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(page, mai, people, village: int) -> None:
+def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(app, mai, people, village: int) -> None:
     one = people[0]
-    at = page(mai, "resident", learner=str(one.id))
+    at = app("resident", {"learner": str(one.id)}, account=mai)
     at.text_input(key=f"rname-{one.id}").input("Bà Lò Thị Một")
     button(at, t("resident.save")).click().run()
     assert [s.value for s in at.success] == [t("resident.saved", name="Bà Lò Thị Một")]
@@ -265,21 +237,21 @@ def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(page, mai, pe
     assert queries.get_learner(one.id).left == "removed"  # type: ignore[union-attr]
 
 
-def test_another_communes_resident_page_is_refused(page, people, stranger) -> None:
-    at = page(stranger, "resident", learner=str(people[0].id))
+def test_another_communes_resident_page_is_refused(app, people, stranger) -> None:
+    at = app("resident", {"learner": str(people[0].id)}, account=stranger)
     assert [e.value for e in at.error] == [t("account.forbidden")]
-    at = page(stranger, "coach", village=str(people[0].village_id))
+    at = app("coach", {"village": str(people[0].village_id)}, account=stranger)
     assert [e.value for e in at.error] == [t("account.forbidden")]
 
 
-def test_staff_switch_a_trainer_off_on_the_dashboard(page, mai, village: int) -> None:
+def test_staff_switch_a_trainer_off_on_the_dashboard(app, mai, village: int) -> None:
     staff = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
-    at = page(staff, "dashboard")
+    at = app("dashboard", account=staff)
     assert at.selectbox(key="switch_who").value.username == "mai"
     button(at, t("dashboard.account_off")).click().run()
     assert [s.value for s in at.success] == [t("dashboard.account_off_done", username="mai")]
     assert not queries.get_account(mai.id).active  # type: ignore[union-attr]
     button(at, t("dashboard.account_on")).click().run()
     assert queries.get_account(mai.id).active  # type: ignore[union-attr]
-    trainer_page = page(mai, "dashboard")  # a trainer has no such control at all
+    trainer_page = app("dashboard", account=mai)  # a trainer has no such control at all
     assert not [b for b in trainer_page.button if b.label == t("dashboard.account_off")]

@@ -6,26 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from learn import services
 from learn.cli import cli
 from learn.strings_vi import t
 from progress_db.db import open_db
 from tests.conftest import BROKEN, CONTENT, ROOT
+from tests.support.cli import runner  # also imported from here by tests/test_sync.py, for now
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {"LEARN_HOME": str(tmp_path / "home"), "LEARN_CONTENT_DIR": str(CONTENT)}
-
-
-def runner() -> CliRunner:
-    """A runner keeping stderr apart (click 8.1, which gTTS pins, mixes it in unless told not to)."""
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:  # click >= 8.2 always keeps it apart
-        return CliRunner()
 
 
 def run(env: dict[str, str], *args: str):

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from learn import services
 from learn.lessons.catalog import Catalog
 from learn.settings import DEFAULT_CONTENT_DIR
 from learn.strings_vi import t
 from progress_db import queries
-from tests.test_app import MAIN
 
 CURRICULUM = Catalog.load(DEFAULT_CONTENT_DIR)
 
 
 @pytest.mark.parametrize("lesson_id", sorted(CURRICULUM.lessons))
-def test_each_lesson_can_be_taken_to_the_end(lesson_id: str, monkeypatch: pytest.MonkeyPatch, db: Path,
+def test_each_lesson_can_be_taken_to_the_end(lesson_id: str, app, monkeypatch: pytest.MonkeyPatch,
                                               village: int) -> None:
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.delenv("LEARN_CONTENT_DIR", raising=False)
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
+    monkeypatch.delenv("LEARN_CONTENT_DIR")  # the app's default: the real curriculum
     lesson = CURRICULUM.lessons[lesson_id]
     person = services.add_learner(village, "Bà Một")
-    at = AppTest.from_file(MAIN, default_timeout=20)
-    at.session_state["village_id"], at.session_state["learner_id"] = village, person.id
-    at.query_params["lesson"] = lesson_id
-    at.switch_page("views/lesson.py")
-    at.run()
+    at = app("lesson", {"lesson": lesson_id}, village_id=village, learner_id=person.id)
     for screen in lesson.screens:
         assert not at.exception
         progress = t("lesson.progress", current=screen.index + 1, total=len(lesson.screens))
@@ -43,4 +31,3 @@ def test_each_lesson_can_be_taken_to_the_end(lesson_id: str, monkeypatch: pytest
     assert t("lesson.done_heading") in [h.value.split(" ", 1)[-1] for h in at.header]
     assert queries.progress_for(person.id)[lesson_id].completed
     assert queries.answer_count(person.id) == len(lesson.questions)
-    st.cache_resource.clear()

@@ -1,9 +1,9 @@
-"""The commune staff's dashboard page (AppTest), on the hand-counted commune of test_reports."""
+"""The commune staff's dashboard page (AppTest), on the hand-counted commune of tests/support/commune.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,38 +13,27 @@ from learn.services import accounts, indicators
 from learn.strings_vi import t
 from progress_db import queries
 from progress_db.models import GroupSession
-from tests.conftest import CONTENT
-from tests.test_app import MAIN, button, texts
-from tests.test_reports import LATE, commune, late_night, staff  # noqa: F401  (fixtures)
-from tests.test_trainers import trainer_page  # noqa: F401  (fixture)
+from progress_db.queries import AccountInfo
+from tests.support.apptest import button, texts
+from tests.support.commune import LATE, STAFF_PASSWORD
 
 
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch, db: Path):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def page(app: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """``page(account=None)``: the dashboard, signed in as ``account`` (every account here has STAFF_PASSWORD)."""
 
-    def make(**state: object) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=30)
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.switch_page("views/dashboard.py")
-        return at.run()
+    def dashboard(account: AccountInfo | None = None) -> AppTest:
+        return app("dashboard", account=account, password=STAFF_PASSWORD, timeout=30)
 
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    return dashboard
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_staff_see_their_commune_at_a_glance(page, staff, commune) -> None:  # noqa: F811
-    at = page(account_id=staff.id)
+def test_staff_see_their_commune_at_a_glance(page, staff, commune) -> None:
+    at = page(staff)
     assert not at.exception
     assert t("dashboard.heading", commune="Xã Thử") in texts(at)
     assert metrics(at) == {t("dashboard.residents"): "5", t("dashboard.completed"): "5",
@@ -63,8 +52,8 @@ def test_staff_see_their_commune_at_a_glance(page, staff, commune) -> None:  # n
                       t("dashboard.monthly")]
 
 
-def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) -> None:  # noqa: F811
-    at = page(account_id=staff.id)
+def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) -> None:
+    at = page(staff)
     at.selectbox(key="dash_period").set_value("custom").run()
     at.date_input(key="dash_dates").set_value((date(2026, 10, 1), date(2026, 10, 31))).run()
     assert metrics(at)[t("dashboard.residents")] == "4"  # Cô Năm joined in November
@@ -78,8 +67,8 @@ def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) ->
     assert at.dataframe[0].value[t("report.col.village")][0] == t("dashboard.selected_row")
 
 
-def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:  # noqa: F811
-    at = page(account_id=staff.id)
+def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:
+    at = page(staff)
     key = f"target-{commune['commune']}-"
     at.number_input(key=key + "basic_skills").set_value(30)
     button(at, t("dashboard.targets_save")).click().run()
@@ -100,18 +89,18 @@ def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:  # n
     assert [e.value for e in at.error] == [t("dashboard.village_exists")]
 
 
-def test_trainers_and_strangers_do_not_see_it(page, staff, commune) -> None:  # noqa: F811
-    trainer = accounts.create_account("totruong", "Tổ trưởng", "mat-khau-dai", "trainer", "Xã Thử")
-    at = page(account_id=trainer.id)
+def test_trainers_and_strangers_do_not_see_it(page, staff, commune) -> None:
+    trainer = accounts.create_account("totruong", "Tổ trưởng", STAFF_PASSWORD, "trainer", "Xã Thử")
+    at = page(trainer)
     assert [e.value for e in at.error] == [t("dashboard.staff_only")]
     assert not at.metric and not at.dataframe
     nobody = page()
     assert t("trainer.login_heading") in texts(nobody) and not nobody.metric
 
 
-def test_an_admin_picks_the_commune(page, commune) -> None:  # noqa: F811
-    admin = accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
-    at = page(account_id=admin.id)
+def test_an_admin_picks_the_commune(page, commune) -> None:
+    admin = accounts.create_account("tinh", "Quản trị", STAFF_PASSWORD, "admin", None)
+    at = page(admin)
     at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Xa")).run()
     assert metrics(at)[t("dashboard.residents")] == "1"
     # the page's title, above the commune box, names the commune chosen
@@ -123,17 +112,17 @@ def test_an_admin_picks_the_commune(page, commune) -> None:  # noqa: F811
     assert [h.value for h in at.header] == [t("dashboard.heading", commune="Xã Thử")]
 
 
-def test_an_admins_home_says_what_they_oversee(trainer_page, staff, commune) -> None:  # noqa: F811
-    admin = accounts.create_account("tinh", "Quản trị", "mat-khau-dai", "admin", None)
-    at = trainer_page(account_id=admin.id)
+def test_an_admins_home_says_what_they_oversee(app, staff, commune) -> None:
+    admin = accounts.create_account("tinh", "Quản trị", STAFF_PASSWORD, "admin", None)
+    at = app("trainer", account=admin, password=STAFF_PASSWORD)
     assert not at.exception
     # two communes: Thôn Một and Bản Hai in Xã Thử, Thôn Xa in Xã Xa
     assert [c.value for c in at.caption][0] == t("trainer.admin_scope", communes=2, villages=3)
-    home = trainer_page(account_id=staff.id)
+    home = app("trainer", account=staff, password=STAFF_PASSWORD)
     assert [c.value for c in home.caption][0] == t("trainer.commune", commune="Xã Thử", villages=2)
 
 
-def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, staff, commune,  # noqa: F811
+def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, staff, commune,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(38):  # with Thôn Một and Bản Hai: 40
         queries.get_or_create_village(commune["commune"], f"Thôn {i + 1:02d}")
@@ -144,8 +133,9 @@ def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, sta
         shown.append((len(data), kwargs.get("height")))  # type: ignore[arg-type]
         return real(data, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(st, "dataframe", spy)
-    at = page(account_id=staff.id)
+    at = page(staff)
+    monkeypatch.setattr(st, "dataframe", spy)  # once signed in: the trainer page has a table too
+    at.run()
     assert not at.exception
     indicators_table, villages_table = at.dataframe[0].value, at.dataframe[1].value
     assert len(indicators_table) == len(villages_table) == 41  # the commune, then each village
@@ -155,8 +145,8 @@ def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, sta
     assert all(height == "content" for _, height in shown)
 
 
-def test_dates_on_the_dashboard_are_in_vietnam_time(page, staff, commune, late_night: int) -> None:  # noqa: F811
-    at = page(account_id=staff.id)  # at 20:00 UTC on 30 November: 03:00 on 1 December in Vietnam
+def test_dates_on_the_dashboard_are_in_vietnam_time(page, staff, commune, late_night: int) -> None:
+    at = page(staff)  # at 20:00 UTC on 30 November: 03:00 on 1 December in Vietnam
     assert not at.exception
     assert t("dashboard.made_at", time="03:00 01/12/2026") in texts(at)
     villages = at.dataframe[1].value
@@ -168,9 +158,9 @@ def test_dates_on_the_dashboard_are_in_vietnam_time(page, staff, commune, late_n
     assert metrics(at)[t("dashboard.completed")] == "0"  # December: Ông Khuya finished his in November
 
 
-def test_the_trainer_pages_session_history_is_in_vietnam_time(trainer_page, staff, commune, catalog) -> None:  # noqa: F811
+def test_the_trainer_pages_session_history_is_in_vietnam_time(app, staff, commune, catalog) -> None:
     GroupSession.create(uid="late", village=commune["thon_mot"], lesson_id="test-unlock", started_at=LATE)
-    at = trainer_page(account_id=staff.id)
+    at = app("trainer", account=staff, password=STAFF_PASSWORD)
     assert not at.exception
     title = catalog.get("test-unlock").title
     late = t("session.item", date="01/12", village="Thôn Một", lesson=title)
@@ -179,8 +169,8 @@ def test_the_trainer_pages_session_history_is_in_vietnam_time(trainer_page, staf
     assert any(b.label.endswith(earlier) for b in at.button)
 
 
-def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> None:  # noqa: F811
-    at = page(account_id=staff.id)
+def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> None:
+    at = page(staff)
     assert metrics(at)[t("dashboard.residents")] == "5"
     queries.add_learner(commune["ban_hai"], "Người Mới", "nguoi moi", None, None)
     at.run()
@@ -189,9 +179,9 @@ def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> 
     assert metrics(at)[t("dashboard.residents")] == "6"
 
 
-def test_staff_rename_a_village_and_reset_a_password_on_the_page(page, staff, commune) -> None:  # noqa: F811
-    mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
-    at = page(account_id=staff.id)
+def test_staff_rename_a_village_and_reset_a_password_on_the_page(page, staff, commune) -> None:
+    mai = accounts.create_account("mai", "Chị Mai", STAFF_PASSWORD, "trainer", "Xã Thử")
+    at = page(staff)
     at.selectbox(key="rename_which").set_value(
         next(v for v in at.selectbox(key="rename_which").options if v == "Bản Hai"))
     at.text_input(key="rename_to").input("Bản Hai Mới")

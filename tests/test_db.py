@@ -15,6 +15,8 @@ from progress_db.migrations import applied, available, migrate
 from progress_db.models import TABLES
 from tests.support import pg_cluster
 
+pytestmark = pytest.mark.both_engines
+
 
 def schema(db: Database) -> dict[str, object]:
     """Each table's columns (name, type, nullable), indexes (columns, unique) and foreign keys, as the engine

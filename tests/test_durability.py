@@ -18,7 +18,9 @@ from progress_db.backup import BackupError, backup, restore
 from progress_db.db import database
 from progress_db.models import Attempt
 from tests.conftest import ROOT
-from tests.test_cli import runner
+from tests.support.cli import runner
+
+pytestmark = pytest.mark.both_engines
 
 
 def _answers() -> int:
@@ -101,8 +103,7 @@ def test_an_online_backup_while_answers_arrive_and_a_restore(village: int, datab
         writer.join()
     at_end = _answers()
     assert saved.is_file() and at_end > 50
-    if database_url.startswith("sqlite"):
-        database.obj.close_all()  # the app is stopped for a restore
+    database.obj.close_all()  # the app is stopped for a restore (its connections too, on PostgreSQL)
     kept = restore(database_url, saved)
     restored = _answers()
     assert 50 <= restored <= at_end  # everything answered before the backup began, nothing invented
@@ -151,8 +152,7 @@ def test_backup_and_restore_commands(village: int, db: Path, tmp_path: Path) -> 
     made = runner().invoke(cli, ["db", "backup", str(tmp_path / "b.db")], env=env)
     assert made.exit_code == 0 and "backup written" in made.output
     queries.add_learner(village, "Ông Hai", "ong hai", None, None)
-    if database.obj.__class__.__name__.startswith("PooledSqlite"):
-        database.obj.close_all()
+    database.obj.close_all()  # the app is stopped
     done = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
     assert done.exit_code == 0, done.stderr
     assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]
@@ -161,3 +161,34 @@ def test_backup_and_restore_commands(village: int, db: Path, tmp_path: Path) -> 
     assert refused.exit_code == 1 and "Traceback" not in refused.stderr
     assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]
 
+
+def test_a_restore_waits_until_the_app_has_stopped(village: int, db: Path, tmp_path: Path, backend: str) -> None:
+    """Issue 14, item 10: a restore while the app wrote lost every answer given since the backup. Now it is
+    refused with the reason, and nothing changes, while `learn serve` holds the data folder (SQLite) or any
+    other connection uses the database (PostgreSQL)."""
+    import sys
+
+    env = {"LEARN_HOME": str(db.parent)}
+    queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    assert runner().invoke(cli, ["db", "backup", str(tmp_path / "b.db")], env=env).exit_code == 0
+    queries.add_learner(village, "Ông Hai", "ong hai", None, None)  # answered after the backup
+    if backend == "sqlite":
+        database.obj.close_all()
+        serving = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                                    "from progress_db import inuse; inuse.hold(Path(sys.argv[1])); "
+                                    "print('held', flush=True); time.sleep(60)", str(db.parent)],
+                                   stdout=subprocess.PIPE, text=True)
+        assert serving.stdout is not None and serving.stdout.readline().strip() == "held"
+    try:
+        refused = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
+        assert refused.exit_code == 1 and "Traceback" not in refused.stderr
+        assert refused.stderr.startswith("Lỗi: Ứng dụng đang chạy")
+        assert [p.name for p in queries.list_learners(village)] == ["Bà Một", "Ông Hai"]
+    finally:
+        if backend == "sqlite":
+            serving.kill()
+            serving.wait()
+    database.obj.close_all()  # now the app is stopped
+    done = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
+    assert done.exit_code == 0, done.stderr
+    assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]

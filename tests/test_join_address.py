@@ -12,8 +12,7 @@ import pytest
 from learn.services import addresses
 from learn.services.addresses import CardAddress, card_address, is_loopback
 from learn.strings_vi import t
-from tests.test_app import texts
-from tests.test_trainers import mai, trainer_page  # noqa: F401  (fixtures)
+from tests.support.apptest import texts
 
 LAN = ["127.0.0.1", "192.168.1.20", "10.42.0.1"]
 
@@ -88,20 +87,20 @@ def test_this_machines_network_addresses_are_its_real_ipv4_interfaces() -> None:
     assert set(found) <= set(re.findall(r"inet ([\d.]+)/", listed))  # nothing made up
 
 
-def test_the_join_expander_warns_when_only_loopback_is_known(trainer_page, mai, village: int,  # noqa: F811
+def test_the_join_expander_warns_when_only_loopback_is_known(app, mai, village: int,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(addresses, "lan_addresses", lambda: ["127.0.0.1", "127.0.1.1"])
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     assert not at.exception
     assert t("join_address.none") in [w.value for w in at.warning]
     card = [b for b in at.get("download_button") if b.proto.label == t("trainer.join_card")]
     assert len(card) == 1 and card[0].proto.disabled  # no card that a phone cannot open
 
 
-def test_the_join_expander_names_the_laptops_network_address(trainer_page, mai, village: int,  # noqa: F811
+def test_the_join_expander_names_the_laptops_network_address(app, mai, village: int,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(addresses, "lan_addresses", lambda: ["192.168.1.20"])
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     assert not at.exception
     assert t("join_address.none") not in [w.value for w in at.warning]
     assert t("join_address.shown", url="http://192.168.1.20:8501") in texts(at)
@@ -109,10 +108,10 @@ def test_the_join_expander_names_the_laptops_network_address(trainer_page, mai, 
     assert len(card) == 1 and not card[0].proto.disabled
 
 
-def test_the_join_expander_prints_the_public_url_when_it_is_set(trainer_page, mai, village: int,  # noqa: F811
+def test_the_join_expander_prints_the_public_url_when_it_is_set(app, mai, village: int,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(addresses, "lan_addresses", lambda: [])
     monkeypatch.setenv("LEARN_PUBLIC_URL", "https://hocso.example.vn/")
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     assert not at.exception and not at.warning
     assert t("join_address.public", url="https://hocso.example.vn") in texts(at)

@@ -16,6 +16,7 @@ from learn.secrets import secret_matches
 from learn.services import accounts, lockout
 from progress_db.models import LoginAttempt, utcnow
 
+pytestmark = pytest.mark.both_engines
 PASSWORD = "mat-khau-tot"
 WRONG = "sai-mat-khau"
 PHONE, ATTACKER, OTHER = "192.168.1.23", "192.168.1.66", "192.168.1.40"

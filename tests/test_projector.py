@@ -3,17 +3,13 @@ no names, no answers and no controls; it follows Next and Back, and ends with th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
 from progress_db import queries
-from tests.conftest import CONTENT
-from tests.test_app import MAIN, texts
+from tests.support.apptest import texts
 
 NAMES = ["Bà Lò Thị Xuân", "Ông Vàng A Sử", "Chị Hà Thị Lan"]
 
@@ -21,26 +17,6 @@ NAMES = ["Bà Lò Thị Xuân", "Ông Vàng A Sử", "Chị Hà Thị Lan"]
 @pytest.fixture
 def trainer(village: int):
     return accounts.create_account("mai", "Chị Mai", "mat-khau-tot", "trainer", "Xã Thử")
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch, db: Path, trainer):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-
-    def make(name: str, signed_in: bool = True, **query: str) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        if signed_in:
-            at.session_state["account_id"] = trainer.id
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.switch_page(f"views/{name}.py")
-        return at.run()
-
-    yield make
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -61,9 +37,9 @@ def controls(at: AppTest) -> list[object]:
     return [element for kind in kinds for element in at.get(kind)]
 
 
-def test_the_projector_shows_the_step_and_follows_next_and_back(page, trainer, running, catalog) -> None:
+def test_the_projector_shows_the_step_and_follows_next_and_back(app, trainer, running, catalog) -> None:
     lesson = catalog.get("test-unlock")
-    at = page("projector", session=str(running.id))
+    at = app("projector", {"session": str(running.id)}, account=trainer)
     assert not at.exception
     shown = texts(at)
     assert "Nút nguồn" in shown and "Giữ nút nguồn ba giây." in shown
@@ -83,30 +59,30 @@ def test_the_projector_shows_the_step_and_follows_next_and_back(page, trainer, r
     assert "Giữ nút nguồn ba giây." in texts(at) and "Giữ nút nào để bật máy?" not in texts(at)
 
 
-def test_the_projector_shows_no_names_no_answers_and_no_controls(page, trainer, running, catalog) -> None:
+def test_the_projector_shows_no_names_no_answers_and_no_controls(app, trainer, running, catalog) -> None:
     lesson = catalog.get("test-unlock")
     sessions.move(trainer, lesson, running.id, 1)  # the question the first attendee has answered
-    at = page("projector", session=str(running.id))
+    at = app("projector", {"session": str(running.id)}, account=trainer)
     shown = texts(at)
     assert "Giữ nút nào để bật máy?" in shown
     assert not [name for name in NAMES if name in shown]
     assert not at.success and "1/1" not in shown and t("session.answers") not in shown
     assert controls(at) == []
     # the trainer's own page, for the same session, has all of these: the projector left them out
-    trainer_page = page("session", session=str(running.id))
+    trainer_page = app("session", {"session": str(running.id)}, account=trainer)
     assert all(name in [c.label for c in trainer_page.radio] for name in NAMES) and controls(trainer_page)
 
 
-def test_the_trainers_page_opens_the_projector_window(page, running) -> None:
-    at = page("session", session=str(running.id))
+def test_the_trainers_page_opens_the_projector_window(app, trainer, running) -> None:
+    at = app("session", {"session": str(running.id)}, account=trainer)
     [link] = [b for b in at.get("link_button") if b.proto.label == t("projector.open")]
     assert link.proto.url == f"projector?session={running.id}"
     assert t("projector.open_help") in texts(at)
 
 
-def test_the_projector_ends_with_the_session(page, trainer, running, catalog) -> None:
+def test_the_projector_ends_with_the_session(app, trainer, running, catalog) -> None:
     lesson = catalog.get("test-unlock")
-    at = page("projector", session=str(running.id))
+    at = app("projector", {"session": str(running.id)}, account=trainer)
     assert t("projector.finished") not in texts(at)
     sessions.finish(trainer, lesson, running.id)  # the trainer taps "Kết thúc buổi học"
     at.run()
@@ -116,24 +92,24 @@ def test_the_projector_ends_with_the_session(page, trainer, running, catalog) ->
     assert controls(at) == []
 
 
-def test_another_communes_session_is_refused(page, catalog) -> None:
+def test_another_communes_session_is_refused(app, trainer, catalog) -> None:
     queries.get_or_create_commune("Xã Khác")
     far = queries.get_or_create_village(queries.find_commune("Xã Khác"), "Thôn Xa")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
     session = sessions.start(other, catalog, far, "test-unlock")
-    at = page("projector", session=str(session.id))
+    at = app("projector", {"session": str(session.id)}, account=trainer)
     assert [e.value for e in at.error] == [t("account.forbidden")]
     assert "Nút nguồn" not in texts(at)
 
 
 @pytest.mark.parametrize("number", ["999999", "abc"])
-def test_no_such_session(page, number: str) -> None:
-    at = page("projector", session=number)
+def test_no_such_session(app, trainer, number: str) -> None:
+    at = app("projector", {"session": number}, account=trainer)
     assert [e.value for e in at.error] == [t("session.not_found")]
 
 
-def test_not_signed_in_goes_to_the_sign_in(page, running) -> None:
-    at = page("projector", signed_in=False, session=str(running.id))
+def test_not_signed_in_goes_to_the_sign_in(app, running) -> None:
+    at = app("projector", {"session": str(running.id)})
     assert t("trainer.login_heading") in texts(at)
     assert "Nút nguồn" not in texts(at)
 

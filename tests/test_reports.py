@@ -1,20 +1,5 @@
-"""Commune staff's dashboard, village table and exports, against values counted by hand on a small commune.
-
-Xã Thử (times are UTC; Vietnam is UTC+7):
-  Thôn Một  A "Bà Một"  household Nhà 1: unlock done 2026-09-10, sms done 2026-10-05; ticked smartphone 09-10,
-                                          vneid_level2 10-20
-            B "Ông Hai" household Nhà 1: unlock done 2026-09-30 20:00 UTC (= 1 Oct, 03:00 in Vietnam);
-                                          ticked smartphone 10-15
-            C "Chị Ba"  no household:    unlock started (not done), last 2026-10-02
-            F "Cô Năm"  no household:    joined 2026-11-10, nothing yet
-            one group session 2026-10-12
-  Bản Hai   D "Anh Tư"  household Nhà 7: sms done 2026-10-20, unlock done 2026-11-02; ticked payment_account and
-                                          cashless_bill 11-02
-            one group session 2026-11-03
-Xã Xa (another commune): E "Bà Xa" did everything and answered "swipe" wrong three times: it must never count.
-Answers to "swipe" (right option 1): A wrong 10-01, A right 10-01, B wrong 10-14, C wrong 10-02, D right 11-02;
-"screen-off": A right, B right, D wrong (11-02); "otp": A right, D right.
-"""
+"""Commune staff's dashboard, village table and exports, against values counted by hand on a small commune (the
+``commune`` fixture: tests/support/commune.py says who did what, and when)."""
 
 from __future__ import annotations
 
@@ -28,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playhouse.test_utils import count_queries
 
 from learn import services
 from learn.cli import cli
@@ -37,97 +23,13 @@ from learn.services.accounts import Forbidden
 from learn.strings_vi import t
 from progress_db import queries
 from progress_db import reports as sql
-from progress_db.models import Attempt, GroupSession, Learner, LessonProgress, Outcome
+from progress_db.models import Learner
 from tests.conftest import CONTENT, ROOT
-from tests.test_cli import runner
+from tests.support.cli import runner
+from tests.support.commune import LATE, LateClock
 
+pytestmark = pytest.mark.both_engines
 OCTOBER = reports.Filters(since=date(2026, 10, 1), until=date(2026, 10, 31))
-LATE = datetime(2026, 11, 30, 20, 0)  # UTC, as the database stores it: 03:00 on 1 December in Vietnam
-
-
-class _LateClock(datetime):
-    """A clock standing at LATE (UTC)."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
-        return LATE.replace(tzinfo=UTC).astimezone(tz) if tz else LATE
-
-
-@pytest.fixture
-def late_night(monkeypatch: pytest.MonkeyPatch, commune) -> int:
-    """The reports' clock at LATE, and a resident of a new village of Xã Thử who finished a lesson then;
-    returns the village."""
-    monkeypatch.setattr(reports, "datetime", _LateClock)
-    khuya = queries.get_or_create_village(commune["commune"], "Thôn Khuya")
-    person = services.add_learner(khuya, "Ông Khuya").id
-    LessonProgress.create(learner=person, lesson_id="test-unlock", position=5, screens=5, started_at=LATE,
-                          updated_at=LATE, completed_at=LATE)
-    return khuya
-
-
-def _done(learner: int, lesson: str, when: str | None, last: str | None = None) -> None:
-    at = datetime.fromisoformat(when) if when else None
-    LessonProgress.create(learner=learner, lesson_id=lesson, position=5 if at else 2, screens=5,
-                          started_at=at or datetime.fromisoformat(last or "2026-10-01"),
-                          updated_at=at or datetime.fromisoformat(last or "2026-10-01"), completed_at=at)
-
-
-def _answer(learner: int, lesson: str, question: str, option: int, when: str) -> None:
-    Attempt.create(learner=learner, lesson_id=lesson, question_id=question, option_index=option,
-                   correct=option == 1, answered_at=datetime.fromisoformat(when))
-
-
-@pytest.fixture
-def commune(village: int):
-    """The commune above; returns the learners by letter and the village ids."""
-    xa_thu = queries.find_commune("Xã Thử")
-    ban_hai = queries.get_or_create_village(xa_thu, "Bản Hai")
-    thon_xa = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
-    people = {}
-    for letter, home, name, house, joined in (("A", village, "Bà Một", "Nhà 1", "2026-09-01"),
-                                              ("B", village, "Ông Hai", "Nhà 1", "2026-09-01"),
-                                              ("C", village, "Chị Ba", None, "2026-09-01"),
-                                              ("F", village, "Cô Năm", None, "2026-11-10"),
-                                              ("D", ban_hai, "Anh Tư", "Nhà 7", "2026-09-01"),
-                                              ("E", thon_xa, "Bà Xa", None, "2026-09-01")):
-        person = services.add_learner(home, name).id
-        Learner.update(household=house, created_at=datetime.fromisoformat(joined)).where(
-            Learner.id == person).execute()
-        people[letter] = person
-    a, b, c, d, e = (people[x] for x in "ABCDE")
-    _done(a, "test-unlock", "2026-09-10 09:00")
-    _done(a, "test-sms", "2026-10-05 09:00")
-    _done(b, "test-unlock", "2026-09-30 20:00")
-    _done(c, "test-unlock", None, last="2026-10-02 10:00")
-    _done(d, "test-sms", "2026-10-20 09:00")
-    _done(d, "test-unlock", "2026-11-02 09:00")
-    _done(e, "test-unlock", "2026-10-01 09:00")
-    _done(e, "test-sms", "2026-10-01 10:00")
-    for who, kind, when in ((a, "smartphone", "2026-09-10"), (a, "vneid_level2", "2026-10-20"),
-                            (b, "smartphone", "2026-10-15"), (d, "payment_account", "2026-11-02"),
-                            (d, "cashless_bill", "2026-11-02"), (e, "smartphone", "2026-10-01"),
-                            (e, "vneid_level2", "2026-10-01")):
-        Outcome.create(learner=who, kind=kind, ticked_at=datetime.fromisoformat(when))
-    GroupSession.create(uid="s1", village=village, lesson_id="test-unlock",
-                        started_at=datetime.fromisoformat("2026-10-12 08:00"))
-    GroupSession.create(uid="s2", village=ban_hai, lesson_id="test-sms",
-                        started_at=datetime.fromisoformat("2026-11-03 08:00"))
-    for who, question, option, when in ((a, "swipe", 0, "2026-10-01 09:00"), (a, "swipe", 1, "2026-10-01 09:05"),
-                                        (b, "swipe", 0, "2026-10-14 09:00"), (c, "swipe", 0, "2026-10-02 09:00"),
-                                        (d, "swipe", 1, "2026-11-02 09:00"), (a, "screen-off", 1, "2026-09-10"),
-                                        (b, "screen-off", 1, "2026-10-14"), (d, "screen-off", 0, "2026-11-02"),
-                                        (e, "swipe", 0, "2026-10-01"), (e, "swipe", 0, "2026-10-01"),
-                                        (e, "swipe", 0, "2026-10-01")):
-        _answer(who, "test-unlock", question, option, when)
-    _answer(a, "test-sms", "otp", 1, "2026-10-05")
-    _answer(d, "test-sms", "otp", 1, "2026-10-20")
-    return {"people": people, "thon_mot": village, "ban_hai": ban_hai, "commune": xa_thu}
-
-
-@pytest.fixture
-def staff(commune):
-    accounts.create_account("canbo", "Cán bộ", "mat-khau-dai", "staff", "Xã Thử")
-    return accounts.login("canbo", "mat-khau-dai")
 
 
 def _rows(dash: reports.Dashboard) -> dict[str, reports.VillageReport]:
@@ -238,35 +140,27 @@ def test_only_staff_of_the_commune_or_an_admin_see_it(staff, catalog, commune) -
     assert reports.dashboard(other, catalog, queries.find_commune("Xã Xa")).total.row.learners == 1
 
 
-def test_the_dashboard_takes_the_same_queries_whatever_the_size(staff, catalog, commune, monkeypatch) -> None:
-    from progress_db.db import database
-
-    real = database.obj.execute_sql
-    calls: list[str] = []
-    monkeypatch.setattr(database.obj, "execute_sql", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
-    small = len(calls)
+def test_the_dashboard_takes_the_same_queries_whatever_the_size(staff, catalog, commune) -> None:
+    with count_queries() as small:
+        reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
     for i in range(40):
         person = services.add_learner(commune["ban_hai"], f"Người {i}")
         services.go_to(person.id, catalog.get("test-sms"), 99)
-    calls.clear()
-    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
-    assert len(calls) == small <= 12
+    with count_queries() as large:
+        reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
+    assert 0 < large.count == small.count <= 12  # 0 would be a counter that saw nothing
 
 
-def test_the_queries_use_indexes(staff, catalog, commune, monkeypatch, backend) -> None:
+def test_the_queries_use_indexes(staff, catalog, commune, backend) -> None:
     from progress_db.db import database
 
     if backend != "sqlite":
         pytest.skip("SQLite's plans; PostgreSQL rightly scans tables this small (the benchmark has large data)")
 
-    real = database.obj.execute_sql
-    seen: list[tuple[str, object]] = []
-    monkeypatch.setattr(database.obj, "execute_sql",
-                        lambda *a, **k: seen.append((a[0], a[1] if len(a) > 1 else None)) or real(*a, **k))
-    reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
-    reports.learners_report(staff, catalog, commune["commune"], OCTOBER)
-    monkeypatch.undo()
+    with count_queries() as ran:
+        reports.dashboard(staff, catalog, commune["commune"], OCTOBER)
+        reports.learners_report(staff, catalog, commune["commune"], OCTOBER)
+    seen = [record.msg for record in ran.get_queries()]  # peewee logs each statement as (sql, params)
     for statement, params in seen:
         if "lesson_progress" in statement or "attempt" in statement:
             plan = " | ".join(r[3] for r in database.execute_sql("EXPLAIN QUERY PLAN " + statement, params))
@@ -392,7 +286,7 @@ def test_local_time_is_vietnams_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (shown.replace(tzinfo=None), shown.utcoffset()) == (datetime(2026, 12, 1, 3, 0), timedelta(hours=7))
     assert reports.local_time(LATE.replace(tzinfo=UTC)) == shown
     assert reports.local_time(datetime(2026, 7, 1, 12)).hour == 19  # no summer time in Vietnam
-    monkeypatch.setattr(reports, "datetime", _LateClock)
+    monkeypatch.setattr(reports, "datetime", LateClock)
     assert reports.local_today() == date(2026, 12, 1)
 
 

@@ -12,7 +12,7 @@ from learn.errors import JoinCodeNeeded, JoinLocked, PinLocked, WrongJoinCode, W
 from learn.services import accounts, trainers
 from learn.strings_vi import t
 from progress_db import queries
-from tests.test_app import app, button, texts  # noqa: F401  (fixture)
+from tests.support.apptest import button, texts
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_a_renewed_code_still_held_by_old_phones_locks_nothing(mai_village: int)
     assert services.open_village(mai_village, fresh, required=True).id == mai_village
 
 
-def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeypatch) -> None:  # noqa: F811
+def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeypatch) -> None:
     monkeypatch.setenv("LEARN_JOIN_CODE", "required")
     at = app("learner", village_id=mai_village)
     assert t("village.code_heading") in texts(at)
@@ -146,7 +146,7 @@ def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeyp
     assert [b for b in at.button if "Bà Lò Thị Mai" in b.label]
 
 
-def test_the_qr_card_opens_the_village_directly(app, mai_village: int, monkeypatch) -> None:  # noqa: F811
+def test_the_qr_card_opens_the_village_directly(app, mai_village: int, monkeypatch) -> None:
     monkeypatch.setenv("LEARN_JOIN_CODE", "required")
     code = queries.join_state(mai_village).code  # type: ignore[union-attr]
     at = app(query={"village": str(mai_village), "code": code})
@@ -174,7 +174,7 @@ def test_trainers_print_cards_and_renew_codes_for_their_commune_only(mai_village
         services.open_village(mai_village, code, required=True)
 
 
-def test_an_idle_learner_is_signed_out_on_a_shared_laptop(app, mai_village: int) -> None:  # noqa: F811
+def test_an_idle_learner_is_signed_out_on_a_shared_laptop(app, mai_village: int) -> None:
     [mai] = services.learners(mai_village)
     long_ago = datetime.now(UTC) - services.LEARNER_IDLE - timedelta(minutes=1)
     at = app("lessons", village_id=mai_village, learner_id=mai.id, learner_uid=mai.uid, learner_seen=long_ago)
@@ -185,15 +185,15 @@ def test_an_idle_learner_is_signed_out_on_a_shared_laptop(app, mai_village: int)
     assert still.session_state["learner_id"] == mai.id
 
 
-def test_an_idle_trainer_is_signed_out(app, village: int) -> None:  # noqa: F811
+def test_an_idle_trainer_is_signed_out(app, village: int) -> None:
     mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
     long_ago = datetime.now(UTC) - accounts.SESSION_IDLE - timedelta(minutes=1)
-    at = app("trainer", account_id=mai.id, account_seen=long_ago)
+    at = app("trainer", account=mai, password="mat-khau-dai", account_seen=long_ago)
     assert t("trainer.login_heading") in texts(at) and t("account.expired") in texts(at)
     assert "account_id" not in at.session_state
 
 
-def test_a_name_cannot_inject_html_or_links(app, village: int) -> None:  # noqa: F811
+def test_a_name_cannot_inject_html_or_links(app, village: int) -> None:
     person = queries.add_learner(village, "<img src=x onerror=alert(1)> [bấm](http://x)", "x", None, None)
     at = app("learner", village_id=village)
     [shown] = [b.label for b in at.button if "img" in b.label]

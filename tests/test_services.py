@@ -11,6 +11,8 @@ from learn.errors import InvalidInput, NotFound, WrongPin
 from learn.lessons.catalog import Catalog
 from progress_db import queries
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.mark.parametrize(("raw", "clean"), [
     ("  Bà   Lò Thị  Xuân ", "Bà Lò Thị Xuân"),

@@ -16,7 +16,7 @@ from fontTools.ttLib import TTFont
 
 from learn.app import fonts, launch
 from learn.app.static import STATIC, first_screen_assets
-from tests.test_browser import run_server
+from tests.support.server import run_server
 
 OURS = Path(__file__).resolve().parent.parent / "learn"
 MEDIA = STATIC / "static" / "media"

@@ -6,7 +6,11 @@ import pytest
 
 from learn.errors import InvalidInput
 from learn.services import accounts, sessions, trainers
+from learn.strings_vi import t
 from progress_db import queries
+from tests.support.apptest import button, texts
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
@@ -78,55 +82,26 @@ def test_another_communes_trainer_cannot_touch_the_session(trainer, residents, v
 
 # --- the pages ------------------------------------------------------------------------------------------------
 
-from pathlib import Path  # noqa: E402
-
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from learn.strings_vi import t  # noqa: E402
-from tests.conftest import CONTENT  # noqa: E402
-from tests.test_app import MAIN, button, texts  # noqa: E402
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch, db: Path, trainer):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-
-    def make(name: str, **query: str) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        at.session_state["account_id"] = trainer.id
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.switch_page(f"views/{name}.py")
-        return at.run()
-
-    yield make
-    st.cache_resource.clear()
-
-
-def test_starting_a_session_from_the_trainer_page(page, residents, village: int) -> None:
-    at = page("trainer")
+def test_starting_a_session_from_the_trainer_page(app, trainer, residents, village: int) -> None:
+    at = app("trainer", account=trainer)
     button(at, t("session.start")).click().run()
     [session] = queries.sessions_of([village])
     assert session.lesson_id == "test-unlock" and not session.finished
 
 
-def test_running_a_session_on_the_projector(page, trainer, residents, village: int, catalog) -> None:
+def test_running_a_session_on_the_projector(app, trainer, residents, village: int, catalog) -> None:
     lesson = catalog.get("test-unlock")
     session = sessions.start(trainer, catalog, village, lesson.id)
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     assert t("session.heading", lesson="Mở khóa máy") in texts(at)
     one, two, three, _ = residents
     for person in (one, two, three):
         at.checkbox(key=f"came-{session.id}-{person.id}").check()
     button(at, t("session.attendance_save")).click().run()
     assert {p.id for p in sessions.attendees(trainer, session.id)} == {one.id, two.id, three.id}
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     at.button(key="snext-0").click().run()
-    at = page("session", session=str(session.id))  # a closed browser comes back on the same screen
+    at = app("session", {"session": str(session.id)}, account=trainer)  # a closed browser comes back on the same screen
     assert sessions.get(trainer, session.id).position == 1
     at.selectbox(key=f"group-{session.id}-q1").set_value("1. Nút nguồn")
     at.radio(key=f"ans-{session.id}-q1-{two.id}").set_value("2. Nút âm lượng")
@@ -137,26 +112,26 @@ def test_running_a_session_on_the_projector(page, trainer, residents, village: i
     button(at, t("session.answers_save")).click().run()
     assert sessions.answers(trainer, session.id)["q1"][two.id] == (0, True)
     sessions.move(trainer, lesson, session.id, len(lesson.screens) - 1)
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     at.button(key="sfinish").click().run()
     assert t("session.summary") in texts(at)
     assert all(queries.progress_for(p.id)["test-unlock"].completed for p in (one, two, three))
 
 
-def test_a_session_of_another_commune_is_refused(page, catalog, village: int) -> None:
+def test_a_session_of_another_commune_is_refused(app, trainer, catalog, village: int) -> None:
     queries.get_or_create_commune("Xã Khác")
     far = queries.get_or_create_village(queries.find_commune("Xã Khác"), "Thôn Xa")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
     session = sessions.start(other, catalog, far, "test-unlock")
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     assert [e.value for e in at.error] == [t("account.forbidden")]
 
 
-def test_an_attendee_answers_by_voice_at_the_laptop(page, trainer, residents, village: int, catalog,
+def test_an_attendee_answers_by_voice_at_the_laptop(app, trainer, residents, village: int, catalog,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from learn.voice import asr
-    from tests.conftest import SHARED
     from tests.support.doubles import ScriptedRecognizer
+    from tests.support.paths import SHARED
 
     clip = SHARED / "audio" / "vi-tts" / "d02.wav"
     if not clip.exists():
@@ -167,7 +142,7 @@ def test_an_attendee_answers_by_voice_at_the_laptop(page, trainer, residents, vi
     one, two = residents[:2]
     sessions.mark_attendance(trainer, session.id, {one.id, two.id})
     sessions.move(trainer, lesson, session.id, 1)
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     at.selectbox(key="speaker-q1").set_value(next(p for p in sessions.attendees(trainer, session.id)
                                                   if p.id == two.id))
     at.audio_input(key="smic-q1-0").set_value((clip.name, clip.read_bytes(), "audio/wav")).run()
@@ -180,7 +155,7 @@ def test_an_attendee_answers_by_voice_at_the_laptop(page, trainer, residents, vi
     assert queries.latest_answers(two.id, lesson.id)["q1"].mode == "voice"
 
 
-def test_saving_the_grid_again_never_loses_answers_saved_before(page, trainer, residents, village: int,
+def test_saving_the_grid_again_never_loses_answers_saved_before(app, trainer, residents, village: int,
                                                                 catalog) -> None:
     """The run-through's data loss (issue 13): a group answer, then one attendee's own answer, then Next and
     Back. The grid must show what is saved on every row, and a save changes only the rows the trainer changed."""
@@ -189,7 +164,7 @@ def test_saving_the_grid_again_never_loses_answers_saved_before(page, trainer, r
     one, two, three, _ = residents
     sessions.mark_attendance(trainer, session.id, {one.id, two.id, three.id})
     sessions.move(trainer, lesson, session.id, 1)
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     at.selectbox(key=f"group-{session.id}-q1").set_value("1. Nút nguồn")
     button(at, t("session.answers_save")).click().run()
     assert sessions.answers(trainer, session.id)["q1"] == {p.id: (0, True) for p in (one, two, three)}
@@ -213,11 +188,11 @@ def test_saving_the_grid_again_never_loses_answers_saved_before(page, trainer, r
                                                            three.id: (0, True)}
 
 
-def test_attendance_saved_on_another_laptop_is_kept(page, trainer, residents, village: int, catalog) -> None:
+def test_attendance_saved_on_another_laptop_is_kept(app, trainer, residents, village: int, catalog) -> None:
     """Attendance is a grid too: a tick saved elsewhere after this page was drawn shows and stays."""
     session = sessions.start(trainer, catalog, village, "test-unlock")
     one, two, three, _ = residents
-    at = page("session", session=str(session.id))
+    at = app("session", {"session": str(session.id)}, account=trainer)
     sessions.mark_attendance(trainer, session.id, {two.id})  # the second laptop
     at.checkbox(key=f"came-{session.id}-{one.id}").check()
     button(at, t("session.attendance_save")).click().run()
@@ -228,14 +203,12 @@ def test_attendance_saved_on_another_laptop_is_kept(page, trainer, residents, vi
     assert {p.id for p in sessions.attendees(trainer, session.id)} == {two.id}
 
 
-def test_the_session_page_closes_when_the_password_is_reset(page, trainer, residents, village: int,
+def test_the_session_page_closes_when_the_password_is_reset(app, trainer, residents, village: int,
                                                             catalog) -> None:
     """Issue 14, item 6: the projector page re-checks the sign-in on every run, like the trainer page."""
     staff = accounts.create_account("lan", "Chị Lan", "mat-khau-tot", "staff", "Xã Thử")
     session = sessions.start(trainer, catalog, village, "test-unlock")
-    at = page("session", session=str(session.id))
-    at.session_state["account_token"] = accounts.remember_browser(trainer)  # signed in as a browser is
-    at.run()
+    at = app("session", {"session": str(session.id)}, account=trainer)
     assert t("session.heading", lesson="Mở khóa máy") in texts(at)
     accounts.reset_password(staff, trainer.id, "mat-khau-moi-hon")
     at.run()

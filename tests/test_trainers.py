@@ -6,9 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from click.testing import CliRunner
-from streamlit.testing.v1 import AppTest
 
 from learn.cli import cli
 from learn.errors import InvalidInput
@@ -16,15 +14,9 @@ from learn.services import accounts, trainers
 from learn.strings_vi import t
 from progress_db import queries
 from progress_db.models import utcnow
-from tests.conftest import CONTENT
-from tests.test_app import MAIN, button, texts
+from tests.support.apptest import PASSWORD, button, texts
 
-PASSWORD = "mat-khau-tot"
-
-
-@pytest.fixture
-def mai(village: int):
-    return accounts.create_account("mai", "Chị Mai", PASSWORD, "trainer", "Xã Thử")
+pytestmark = pytest.mark.both_engines
 
 
 def test_creating_accounts_checks_every_field(village: int) -> None:
@@ -92,28 +84,8 @@ def test_users_add_cli(village: int, db: Path) -> None:
     assert again.exit_code == 1 and t("account.username_taken") in again.output
 
 
-@pytest.fixture
-def trainer_page(monkeypatch: pytest.MonkeyPatch, db: Path):
-    monkeypatch.setenv("LEARN_HOME", str(db.parent))
-    monkeypatch.setenv("LEARN_CONTENT_DIR", str(CONTENT))
-    monkeypatch.setenv("LEARN_TTS", "off")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def make(**state: object) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=20)
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.switch_page("views/trainer.py")
-        return at.run()
-
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def test_the_trainer_page_asks_to_sign_in_and_refuses_a_wrong_password(trainer_page, mai) -> None:
-    at = trainer_page()
+def test_the_trainer_page_asks_to_sign_in_and_refuses_a_wrong_password(app, mai) -> None:
+    at = app("trainer")
     assert t("trainer.login_heading") in texts(at)
     at.text_input(key="login_user").input("mai")
     at.text_input(key="login_password").input("sai-mat-khau")
@@ -122,12 +94,11 @@ def test_the_trainer_page_asks_to_sign_in_and_refuses_a_wrong_password(trainer_p
     assert "account_id" not in at.session_state
 
 
-def test_a_trainer_adds_residents_and_gets_handouts(trainer_page, mai, village: int) -> None:
-    at = trainer_page()
+def test_a_trainer_adds_residents_and_gets_handouts(app, mai, village: int) -> None:
+    at = app("trainer")
     at.text_input(key="login_user").input("mai")
     at.text_input(key="login_password").input(PASSWORD)
     button(at, t("trainer.login")).click().run()
-    at = trainer_page(account_id=mai.id)
     assert t("trainer.heading", name="Chị Mai") in texts(at)
     assert at.selectbox(key="trainer_village").value.name == "Thôn Một"
     at.text_area(key="quick_add_lines").input("Bà Lò Thị Xuân, 1956\nÔng <b>Tư</b>")
@@ -141,8 +112,8 @@ def test_a_trainer_adds_residents_and_gets_handouts(trainer_page, mai, village: 
     assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ", t("trainer.join_card")}
 
 
-def test_the_first_page_leads_trainers_to_sign_in_even_without_villages(trainer_page, db: Path) -> None:
-    at = AppTest.from_file(MAIN, default_timeout=20).run()
+def test_the_first_page_leads_trainers_to_sign_in_even_without_villages(app, db: Path) -> None:
+    at = app()
     assert t("village.none") in texts(at)
     at.button(key="to-trainer").click().run()
     assert t("trainer.login_heading") in texts(at)
@@ -163,9 +134,9 @@ def test_outcomes_are_ticked_per_resident_in_the_own_commune_only(mai, village: 
         trainers.save_outcomes(mai, far.id, {"smartphone"})
 
 
-def test_the_trainer_page_ticks_outcomes(trainer_page, mai, village: int) -> None:
+def test_the_trainer_page_ticks_outcomes(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Một")
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     person = queries.list_learners(village)[0]
     at.checkbox(key=f"outcome-{person.id}-smartphone").check()
     at.checkbox(key=f"outcome-{person.id}-vneid_level2").check()
@@ -176,13 +147,13 @@ def test_the_trainer_page_ticks_outcomes(trainer_page, mai, village: int) -> Non
     assert at.checkbox(key=f"outcome-{person.id}-smartphone").value is True
 
 
-def test_the_outcome_form_shows_what_is_saved_and_saves_only_what_was_changed(trainer_page, mai,
+def test_the_outcome_form_shows_what_is_saved_and_saves_only_what_was_changed(app, mai,
                                                                              village: int) -> None:
     """The same fault as the group grid (issue 13): a form drawn before a tick arrived from elsewhere (another
     laptop, a sync bundle) must show it once saved, and a later save must not undo it."""
     trainers.add_residents(mai, village, "Bà Một, Nhà 4")
     person = queries.list_learners(village)[0]
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     trainers.save_outcomes(mai, person.id, {"cashless_bill"})  # ticked on another laptop meanwhile
     at.checkbox(key=f"outcome-{person.id}-smartphone").check()
     button(at, t("trainer.outcomes_save")).click().run()
@@ -215,9 +186,9 @@ def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, cata
         trainers.merge(mai, keep.id, keep.id)
 
 
-def test_merging_on_the_trainer_page(trainer_page, mai, village: int) -> None:
+def test_merging_on_the_trainer_page(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Xuân\nBà Lò Thị Xuân")
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     keep, drop = queries.list_learners(village)  # ordered by name: "Bà Lò Thị Xuân", "Bà Xuân"
     at.selectbox(key="merge_keep").set_value(keep)
     at.selectbox(key="merge_drop").set_value(drop)
@@ -227,12 +198,12 @@ def test_merging_on_the_trainer_page(trainer_page, mai, village: int) -> None:
     assert t("trainer.merged", name="Bà Lò Thị Xuân") in [s.value for s in at.success]
 
 
-def test_commune_staff_add_trainers_for_their_commune_only(trainer_page, mai, village: int) -> None:
+def test_commune_staff_add_trainers_for_their_commune_only(app, mai, village: int) -> None:
     lan = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
     with pytest.raises(accounts.Forbidden):
         accounts.create_trainer(mai, "tuan", "Tuấn", PASSWORD)  # a trainer cannot
-    assert t("dashboard.open") not in [b.label for b in trainer_page(account_id=mai.id).button]
-    at = trainer_page(account_id=lan.id)
+    assert t("dashboard.open") not in [b.label for b in app("trainer", account=mai).button]
+    at = app("trainer", account=lan)
     button(at, t("dashboard.open")).click().run()  # staff go on to the commune's dashboard
     assert t("dashboard.heading", commune="Xã Thử") in texts(at)
     at.switch_page("views/dashboard.py").run()  # AppTest would start the next run on the trainer page again
@@ -262,9 +233,9 @@ def test_quick_add_takes_households_and_the_outcome_form_changes_them(mai, villa
     assert {p.name: p.household for p in trainers.roster(mai, village)}["Ông Sử"] == "Nhà 12"
 
 
-def test_the_roster_is_searched_with_or_without_diacritics(trainer_page, mai, village: int) -> None:
+def test_the_roster_is_searched_with_or_without_diacritics(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Lò Thị Xuân\nÔng Đào Văn An\nChị Hà")
-    at = trainer_page(account_id=mai.id)
+    at = app("trainer", account=mai)
     at.text_input(key="roster_search").input("dao van").run()
     [table] = at.dataframe
     assert list(table.value[t("trainer.col_name")]) == ["Ông Đào Văn An"]

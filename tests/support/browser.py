@@ -1,0 +1,138 @@
+"""Shared parts of the real-browser tests: Debian's Chromium driven by Playwright (no browser download), on a
+phone-sized screen, and what a resident does in it. Importing this module skips the importing test module when
+Chromium or Playwright is missing. (The server they talk to: tests/support/server.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import ROOT
+from tests.support.server import Server, run_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright (pip install -e '.[dev]')")
+
+from playwright.sync_api import Locator, Page, ViewportSize, expect  # noqa: E402
+
+from learn.lessons.model import Lesson  # noqa: E402
+from learn.strings_vi import t  # noqa: E402
+
+__all__ = ["ARTIFACTS", "BIRTH_YEAR", "CHROMIUM", "CHROMIUM_ARGS", "LEARNER", "PHONE", "PLAYING", "TIMEOUT_MS",
+           "VILLAGE", "Server", "add_form", "add_learner", "answer", "choose_village", "expect", "expect_playing",
+           "expect_screen", "lesson_button", "next_screen", "run_server", "screenshot", "sign_in", "sync_api"]
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE: ViewportSize = {"width": 412, "height": 915}
+TIMEOUT_MS = 30_000  # generous: CI machines are slower than a laptop, and a failure here costs a day
+
+#: the demo commune's village and the resident the walks add to it
+VILLAGE = "Thôn Đông"
+LEARNER = "Bà Lò Thị Xuân"
+BIRTH_YEAR = 1956
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- what a resident does -----------------------------------------------------------------------------
+
+def choose_village(page: Page, base: str, village: str = VILLAGE) -> None:
+    """Open the app and tap the village."""
+    page.goto(f"{base}/")
+    expect(page.get_by_text(t("village.heading"))).to_be_visible()
+    page.get_by_role("button", name=village).click()
+    expect(page.get_by_text(t("learner.heading"))).to_be_visible()
+
+
+def add_form(page: Page) -> Locator:
+    """The 'add a new name' form, its expander opened if it was closed."""
+    expander = page.get_by_test_id("stExpander").filter(has_text=t("learner.add"))
+    expect(expander).to_be_visible()
+    if expander.locator("details").get_attribute("open") is None:
+        expander.locator("summary").click()
+    name_box = page.get_by_label(t("learner.name"))
+    expect(name_box).to_be_visible()
+    return expander
+
+
+def add_learner(page: Page, name: str, year: int | None) -> None:
+    """Type a name (and year) into the add form and save it."""
+    form = add_form(page)
+    page.get_by_label(t("learner.name")).fill(name)
+    if year is not None:
+        page.get_by_label(t("learner.birth_year")).fill(str(year))
+    form.get_by_role("button", name=t("learner.save")).click()
+
+
+def sign_in(page: Page, base: str, name: str = LEARNER, year: int = BIRTH_YEAR) -> None:
+    """Village, then the learner's own name (added first if the village does not have it yet); ends on lessons."""
+    choose_village(page, base)
+    expect(page.get_by_test_id("stExpander").filter(has_text=t("learner.add"))).to_be_visible()  # list is above it
+    mine = page.get_by_role("button", name=name)
+    if mine.count():
+        mine.click()
+    else:
+        add_learner(page, name, year)
+    expect(page.get_by_text(t("lessons.heading", name=name))).to_be_visible()
+
+
+def lesson_button(page: Page, lesson_id: str) -> Locator:
+    """The open/continue button on a lesson's card."""
+    return page.locator(f".st-key-open-{lesson_id} button")
+
+
+def expect_screen(page: Page, lesson: Lesson, index: int, narrated: bool = True) -> None:
+    """Wait until the player shows screen ``index`` (0-based) of ``lesson``."""
+    caption = t("lesson.progress", current=index + 1, total=len(lesson.screens))
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text=caption)).to_be_visible()
+    if narrated:
+        expect_playing(page)
+
+
+PLAYING = "() => { const a = [...document.querySelectorAll('audio')]; return a.length == 1 && !a[0].paused }"
+
+
+def expect_playing(page: Page) -> float:
+    """Wait until the screen's one narration player is playing on its own (autoplay); return its position."""
+    page.wait_for_function(PLAYING, timeout=15_000)
+    return float(page.evaluate("() => document.querySelector('audio').currentTime"))
+
+
+def answer(page: Page, lesson: Lesson, index: int, option: int) -> bool:
+    """Tap an option on the question screen ``index``; check the feedback shown; True if it was right."""
+    question = lesson.screens[index].question
+    assert question is not None
+    button = page.locator(f".st-key-option-{index}-{option} button")
+    expect(button).to_be_enabled()
+    button.click()
+    correct = option == question.answer
+    feedback = page.get_by_test_id("stAlert").filter(has_text=question.right if correct else question.wrong)
+    expect(feedback).to_be_visible()
+    if not correct:
+        expect(feedback).to_contain_text(t("lesson.correct_was", answer=question.options[question.answer].text))
+    expect(button).to_be_disabled()  # a second tap changes nothing
+    page.wait_for_function("() => { const a = document.querySelectorAll('audio');"
+                           " return a.length == 1 && !a[0].paused && a[0].src.endsWith('.mp3') }", timeout=15_000)
+    return correct
+
+
+def next_screen(page: Page, lesson: Lesson, index: int) -> None:
+    """Tap "Tiếp" (or "Xong" on the last screen) on screen ``index``."""
+    last = index == len(lesson.screens) - 1
+    button = page.locator(f".st-key-next-{index} button")
+    expect(button).to_contain_text(t("lesson.finish") if last else t("lesson.next"))
+    expect(button).to_be_enabled()
+    button.click()
