@@ -1,6 +1,7 @@
 """Attacks an anonymous visitor on the village Wi-Fi can make at the websocket and HTTP level, run against a real
-`learn serve` on loopback (issue 14): clearing the server's caches in a loop, and flooding the upload route.
-Each is bounded in time and reproduces what the attack run found."""
+`learn serve` on loopback (issue 14): clearing the server's caches in a loop, flooding the upload route, forty
+password guesses at once, and a restore while the app runs. Each is bounded in time and reproduces what the attack
+run found."""
 
 from __future__ import annotations
 
@@ -104,3 +105,51 @@ def test_a_restore_is_refused_while_the_server_runs(server: Server, tmp_path) ->
     assert refused.returncode == 1 and refused.stderr.startswith("Lỗi: Ứng dụng đang chạy"), refused.stderr
     assert (server.home / "progress.sqlite3").stat().st_mtime_ns == before
     assert not list(server.home.glob("progress.sqlite3.before-restore-*"))
+
+
+def test_forty_simultaneous_password_guesses_through_the_server_check_five(server: Server) -> None:
+    """Issue 14, item 3: 100 guesses at once, 30 of 40 sent through the server were checked before the lock took
+    and the right password got in. Now every guess is counted before its check: from one address the first four
+    are told "wrong", the fifth and every later one "locked", and the right password sent after them is refused."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from learn.strings_vi import t
+
+    learn = Path(sys.executable).parent / "learn"
+    env = {**os.environ, "LEARN_HOME": str(server.home)}
+    env.pop("LEARN_DATABASE_URL", None)
+    made = subprocess.run([str(learn), "users", "add", "canhgac", "--role", "trainer", "--commune", "Xã Hòa Bình",
+                           "--name", "Cảnh Gác", "--password", "mat-khau-that-dai"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    wrong, locked = t("account.login_failed"), t("account.locked", minutes=15)
+
+    async def sign_in_form() -> tuple[Session, object]:
+        visitor = Session(server.url)
+        first = await visitor.open()
+        return visitor, await visitor.tap(first, "to-trainer")
+
+    async def guess(password: str) -> str:
+        visitor, form = await sign_in_form()
+        try:
+            run = await visitor.submit(form, f"FormSubmitter:login-{t('trainer.login')}",  # type: ignore[arg-type]
+                                       {"login_user": "canhgac", "login_password": password})
+            said = " ".join(run.texts)
+            return "wrong" if wrong in said else "locked" if locked in said else f"other: {said[-300:]}"
+        finally:
+            await visitor.close()
+
+    async def flood() -> tuple[list[str], str]:
+        answers = await asyncio.gather(*(guess(f"doan-mo-{i:03d}") for i in range(40)))
+        return list(answers), await guess("mat-khau-that-dai")
+
+    answers, right = asyncio.run(asyncio.wait_for(flood(), timeout=240))
+    assert sorted(answers) == ["locked"] * 36 + ["wrong"] * 4, answers
+    assert right == "locked"  # the right password, from the same address, is not even checked now
+    with sqlite3.connect(server.home / "progress.sqlite3") as db:
+        counted = db.execute("SELECT MAX(tries) FROM login_attempt WHERE scope = 'password' AND client <> '*'")
+        assert counted.fetchone()[0] == 41  # every try was counted, none lost to "database is locked"

@@ -103,14 +103,14 @@ def begin(policy: Policy, subject: str, client: str | None = None, now: datetime
     if mine.tries == 1:  # a new window: old counters of any subject can go (they never hold a typed name long)
         store.prune(policy.scope, now - policy.period, now - policy.trust)
     if mine.tries > policy.per_client:
-        return Turn(False, minutes=_minutes(mine.window_start + policy.period - now))
+        return Turn(False, minutes=_minutes(mine.window_start + policy.period - now, policy.period))
     everyone = store.count_try(policy.scope, key, store.ALL_CLIENTS, now, policy.period, policy.per_subject)
     trusted = mine.trusted_at is not None and mine.trusted_at > now - policy.trust
-    ceiling = _minutes(everyone.window_start + policy.period - now)
+    ceiling = _minutes(everyone.window_start + policy.period - now, policy.period)
     if everyone.tries > policy.per_subject and not trusted:
         return Turn(False, minutes=ceiling)
     if mine.tries == policy.per_client:
-        return Turn(True, last=True, minutes=_minutes(policy.period))
+        return Turn(True, last=True, minutes=_minutes(policy.period, policy.period))
     if everyone.tries == policy.per_subject and not trusted:
         return Turn(True, last=True, minutes=ceiling)
     return Turn(True)
@@ -133,5 +133,7 @@ def tries(policy: Policy, subject: str) -> dict[str, int]:
     return store.tries(policy.scope, subject_key(subject))
 
 
-def _minutes(left: timedelta) -> int:
-    return max(1, ceil(left.total_seconds() / 60))
+def _minutes(left: timedelta, period: timedelta) -> int:
+    """Whole minutes to wait, at least 1 and never more than the period (a try that read the clock just before
+    a simultaneous one restarted the window would otherwise be told 16 minutes of 15)."""
+    return max(1, ceil(min(left, period).total_seconds() / 60))
