@@ -16,10 +16,10 @@ from pathlib import Path
 from learn.lessons.catalog import Catalog
 from learn.services import demo, reports
 from learn.settings import DEFAULT_CONTENT_DIR
-from progress_db import queries
+from progress_db import community
 from progress_db import reports as sql
 from progress_db.db import database, open_db
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 
 SIZES = {"1x": (2, 500), "10x": (20, 5_000), "100x": (200, 50_000)}
 ADMIN = AccountInfo(0, "bench", "bench", "admin", None, None)
@@ -78,7 +78,7 @@ def _postgres_timings(catalog: Catalog) -> dict[str, object]:
             demo.seed(catalog, DEFAULT_CONTENT_DIR / "demo-names.yaml", villages, learners, seed=1, now=NOW)
             out[f"reports_pg_{label}_seed_s"] = round(time.perf_counter() - start, 1)
             db.execute_sql("ANALYZE")
-            commune = queries.list_communes()[0][0]
+            commune = community.list_communes()[0][0]
             out[f"reports_pg_{label}_dashboard_s"] = round(_median_seconds(
                 lambda: reports.dashboard(ADMIN, catalog, commune)), 3)  # noqa: B023 - called at once
             db.close_all() if hasattr(db, "close_all") else db.close()
@@ -99,7 +99,7 @@ def _size(label: str, villages: int, learners: int, catalog: Catalog) -> dict[st
         made = demo.seed(catalog, DEFAULT_CONTENT_DIR / "demo-names.yaml", villages, learners, seed=1, now=NOW)
         out[f"reports_{label}_seed_s"] = round(time.perf_counter() - start, 1)
         out[f"reports_{label}_answers"] = made.answers
-        commune, commune_name = queries.list_communes()[0]
+        commune, commune_name = community.list_communes()[0]
         out[f"reports_{label}_dashboard_s"] = round(_median_seconds(
             lambda: reports.dashboard(ADMIN, catalog, commune)), 3)
         scope = reports.scope_for(catalog, commune, reports.Filters())

@@ -24,7 +24,7 @@ import time
 import zlib
 from pathlib import Path
 
-from progress_db import queries
+from progress_db import community, learning
 from progress_db.db import DatabaseError, open_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,8 +123,8 @@ def taps_during_import(code: Path, work: Path, bundle: Path) -> dict[str, object
     home = work / "server"
     url = f"sqlite:///{home / 'progress.sqlite3'}"
     handle = open_db(url)
-    village = queries.get_or_create_village(queries.get_or_create_commune("Xã Khác"), "Thôn Khác")
-    person = queries.add_learner(village, "Bà Chờ", "ba cho", None, None, None)
+    village = community.get_or_create_village(community.get_or_create_commune("Xã Khác"), "Thôn Khác")
+    person = community.add_learner(village, "Bà Chờ", "ba cho", None, None, None)
     stop = threading.Event()
     waits: list[float] = []
     failed = 0
@@ -134,7 +134,7 @@ def taps_during_import(code: Path, work: Path, bundle: Path) -> dict[str, object
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                queries.record_answer(person.id, "tap-test", "q", 0, True, "tap", 1, 3)
+                learning.record_answer(person.id, "tap-test", "q", 0, True, "tap", 1, 3)
                 waits.append(time.perf_counter() - start)
             except DatabaseError:  # "database is locked" after the busy timeout: the answer is not saved
                 failed += 1

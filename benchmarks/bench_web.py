@@ -79,7 +79,7 @@ def server(home: Path, script: Path = APP, env: dict[str, str] | None = None) ->
 def _prepare(home: Path, residents: int) -> list[tuple[int, int]]:
     """A commune with ``residents`` learners; returns (village id, learner id) pairs. Narration pre-made."""
     from learn import services
-    from progress_db import queries
+    from progress_db import community
     from progress_db.db import database, open_db
 
     home.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ def _prepare(home: Path, residents: int) -> list[tuple[int, int]]:
     subprocess.run([str(learn), "narrate", "--lesson", LESSON, "--speed", "normal"], env=env, check=True,
                    capture_output=True)
     handle = open_db(f"sqlite:///{home / 'progress.sqlite3'}")
-    villages = [v.id for v in queries.list_villages()]
+    villages = [v.id for v in community.list_villages()]
     people = [(villages[i % len(villages)], services.add_learner(villages[i % len(villages)], f"Người thử {i}").id)
               for i in range(residents)]
     handle.close_all()

@@ -6,11 +6,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from learn.settings import Settings
+
+if TYPE_CHECKING:  # the commands import what they use inside, so that `learn --help` stays quick
+    from learn.voice.narrator import Narrator
+    from learn.voice.tts import EngineChoice
+    from progress_db.records import AccountInfo
 
 APP = Path(__file__).resolve().parent / "app" / "main.py"
 
@@ -59,8 +64,10 @@ class _Errors(click.Group):
         except BackupError as exc:
             raise _Failure(t("cli.backup", detail=str(exc))) from exc
         except (DatabaseError, MaxConnectionsExceeded) as exc:
+            from learn.settings import hide_password
+
             settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
-            raise _Failure(t("cli.database", url=settings.database_url, detail=str(exc))) from exc
+            raise _Failure(t("cli.database", url=hide_password(settings.database_url), detail=str(exc))) from exc
         except OSError as exc:
             raise _Failure(t("cli.file", detail=str(exc))) from exc
 
@@ -80,6 +87,23 @@ def cli(ctx: click.Context) -> None:
     # (an older version left it 0755); it is made 0700 with the database when missing
     if ctx.obj.home.is_dir():
         private.close(ctx.obj.home)
+
+
+@cli.command("settings")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what each setting means and its default.")
+def settings_command(verbose: bool) -> None:
+    """Print every setting: its name, where its value came from (environment or default), and the value.
+
+    A secret (LEARN_SYNC_KEY) only says whether it is set; a password in LEARN_DATABASE_URL shows as ***.
+    """
+    from learn.settings import read_settings
+
+    readings = read_settings()  # `learn` itself has refused to start if any of them is wrong
+    width = max(len(r.setting.name) for r in readings)
+    for reading in readings:
+        click.echo(f"{reading.setting.name:{width}}  {reading.source:11}  {reading.shown}")
+        if verbose:
+            click.echo(f"    {reading.setting.help}\n    default: {reading.setting.default or 'none'}")
 
 
 @cli.group()
@@ -128,7 +152,7 @@ def content_list(settings: Settings, as_json: bool) -> None:
         click.echo(f"{len(catalog.problems)} problem(s) left lessons out: run `learn content check`", err=True)
 
 
-def _narrator(settings: Settings, engine: str | None):  # -> Narrator
+def _narrator(settings: Settings, engine: EngineChoice | None) -> Narrator:
     from learn.errors import VoiceUnavailable
     from learn.voice.narrator import AudioCache, Narrator
     from learn.voice.tts import engines_for
@@ -150,7 +174,7 @@ ENGINE = click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]),
 @ENGINE
 @click.option("--slow", is_flag=True, help="Read slowly.")
 @click.pass_obj
-def say(settings: Settings, text: str, output: Path, engine: str | None, slow: bool) -> None:
+def say(settings: Settings, text: str, output: Path, engine: EngineChoice | None, slow: bool) -> None:
     """Write TEXT, read aloud in Vietnamese, to an MP3 file (through the shared audio cache)."""
     import shutil
 
@@ -174,7 +198,7 @@ def say(settings: Settings, text: str, output: Path, engine: str | None, slow: b
 @click.option("--speed", type=click.Choice(["normal", "slow", "all"]), default="all", show_default=True,
               help="Which reading speeds to prepare.")
 @click.pass_obj
-def narrate(settings: Settings, engine: str | None, lesson_ids: tuple[str, ...], speed: str) -> None:
+def narrate(settings: Settings, engine: EngineChoice | None, lesson_ids: tuple[str, ...], speed: str) -> None:
     """Pre-render the audio of every lesson, so it plays in a village with no internet.
 
     Run it while online to get Google's voice (gTTS); offline it uses espeak-ng. Clips already made are reused.
@@ -419,10 +443,10 @@ def report() -> None:
 
 def _commune(commune: str | None) -> str:
     """The commune named, or the only one in the database."""
-    from progress_db import queries
+    from progress_db import community
 
     if commune is None:
-        communes = [name for _, name in queries.list_communes()]
+        communes = [name for _, name in community.list_communes()]
         if len(communes) != 1:
             raise click.UsageError(f"name the commune with --commune (there are {len(communes)})")
         return communes[0]
@@ -455,11 +479,12 @@ def report_villages(settings: Settings, commune: str | None, fmt: str) -> None:
             click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in columns))
 
 
-def _staff_view(commune: str):  # -> an admin's view of one commune, for the CLI (which runs as the operator)
-    from progress_db import queries
-    from progress_db.queries import AccountInfo
+def _staff_view(commune: str) -> tuple[AccountInfo, int]:
+    """An admin's view of one commune, for the CLI (which runs as the operator), and the commune's id."""
+    from progress_db import community
+    from progress_db.records import AccountInfo
 
-    commune_id = queries.find_commune(commune)
+    commune_id = community.find_commune(commune)
     if commune_id is None:
         raise click.ClickException(f"no commune named {commune!r}")
     return AccountInfo(0, "cli", "cli", "admin", None, None), commune_id
@@ -500,7 +525,7 @@ def report_learners(settings: Settings, commune: str | None, fmt: str, output: P
     """Every resident's progress (CSV), or the village table and residents' progress (Excel), spreadsheet-safe."""
     from learn.lessons.catalog import Catalog
     from learn.services import reports
-    from progress_db import queries
+    from progress_db import community
     from progress_db.db import open_db
 
     open_db(settings.database_url)
@@ -510,7 +535,7 @@ def report_learners(settings: Settings, commune: str | None, fmt: str, output: P
     if fmt == "xlsx":
         output.write_bytes(reports.exports(reports.dashboard(who, catalog, commune_id), rows))
     else:
-        names = {v.id: v.name for v in queries.list_villages() if v.commune_id == commune_id}
+        names = {v.id: v.name for v in community.list_villages() if v.commune_id == commune_id}
         output.write_text(reports.as_csv(reports.learner_records(rows, names), reports.LEARNER_COLUMNS,
                                          people=True), encoding="utf-8")
     click.echo(f"{len(rows)} residents: {output}")

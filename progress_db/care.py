@@ -23,7 +23,7 @@ from progress_db.models import (
     Utterance,
     utcnow,
 )
-from progress_db.queries import ProgressInfo
+from progress_db.records import ProgressInfo
 
 
 def _logged(account_id: int | None, action: str, learner_id: int | None, detail: str = "",

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from peewee import Database
+
 LOCK_NAME = "serving.lock"
 _held: list[int] = []  # the serving process's lock, open until it exits
 
@@ -42,8 +44,8 @@ def alone(home: Path) -> Iterator[bool]:
         os.close(fd)  # releases the lock
 
 
-def other_connections(db: object) -> int:
+def other_connections(db: Database) -> int:
     """PostgreSQL: how many other sessions are connected to this database (app processes, a psql)."""
-    cursor = db.execute_sql(  # type: ignore[attr-defined]
+    cursor = db.execute_sql(
         "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
     return int(cursor.fetchone()[0])

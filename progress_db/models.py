@@ -98,30 +98,6 @@ class LessonProgress(BaseModel):
         indexes = ((("learner", "lesson_id"), True),)
 
 
-class Attempt(BaseModel):
-    """One answer to one question: which option, whether it was right, tapped or spoken, and when."""
-
-    uid = CharField(unique=True, default=new_uid)
-    learner = ForeignKeyField(Learner, backref="attempts", on_delete="CASCADE")
-    lesson_id = CharField()
-    question_id = CharField()
-    option_index = IntegerField()
-    correct = BooleanField()
-    mode = CharField(default="tap")  # "tap" or "voice"
-    answered_at = DateTimeField(default=utcnow)
-    #: for spoken answers: what the recogniser heard, and its mean word confidence
-    transcript = TextField(null=True)
-    confidence = FloatField(null=True)
-    #: the run of the lesson this answer belongs to (see LessonProgress.run)
-    run = IntegerField(default=0)
-    #: answers given in a trainer's group session, and whether a trainer helped to give them
-    session_id = IntegerField(null=True)
-    assisted = BooleanField(default=False)
-
-    class Meta:
-        indexes = ((("learner", "lesson_id", "question_id"), False),)
-
-
 class Utterance(BaseModel):
     """One thing a learner said to the recogniser, and what came of it ("answer", "repeat", "next", or the
     reason it was not understood), so trainers see what it hears and authors can add spoken forms."""
@@ -207,6 +183,31 @@ class GroupSession(BaseModel):
         table_name = "group_session"
 
 
+class Attempt(BaseModel):
+    """One answer to one question: which option, whether it was right, tapped or spoken, and when."""
+
+    uid = CharField(unique=True, default=new_uid)
+    learner = ForeignKeyField(Learner, backref="attempts", on_delete="CASCADE")
+    lesson_id = CharField()
+    question_id = CharField()
+    option_index = IntegerField()
+    correct = BooleanField()
+    mode = CharField(default="tap")  # "tap" or "voice"
+    answered_at = DateTimeField(default=utcnow)
+    #: for spoken answers: what the recogniser heard, and its mean word confidence
+    transcript = TextField(null=True)
+    confidence = FloatField(null=True)
+    #: the run of the lesson this answer belongs to (see LessonProgress.run)
+    run = IntegerField(default=0)
+    #: the trainer's group session the answer was given in (None outside one, or once the session is deleted),
+    #: and whether a trainer helped to give it; column ``session_id``, indexed: every projector tap reads it
+    session = ForeignKeyField(GroupSession, null=True, backref="attempts", on_delete="SET NULL")
+    assisted = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("learner", "lesson_id", "question_id"), False),)
+
+
 class Attendance(BaseModel):
     """A resident who came to a group session."""
 
@@ -274,14 +275,6 @@ class LoginAttempt(BaseModel):
     class Meta:
         table_name = "login_attempt"
         indexes = ((("scope", "subject", "client"), True),)
-
-
-class SchemaVersion(BaseModel):
-    """One row per migration applied to this database."""
-
-    version = IntegerField(primary_key=True)
-    name = CharField()
-    applied_at = DateTimeField(default=utcnow)
 
 
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,

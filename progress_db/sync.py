@@ -29,7 +29,6 @@ from progress_db.models import (
     new_uid,
     utcnow,
 )
-from progress_db.sql import as_datetime
 
 KINDS = ("communes", "villages", "learners", "progress", "sessions", "attendance", "attempts", "utterances",
          "outcomes")
@@ -168,23 +167,6 @@ def only_commune(records: dict[str, list[dict[str, object]]], name: str) -> tupl
     }, others
 
 
-def merged_progress(ours: dict[str, object], theirs: dict[str, object]) -> dict[str, object]:
-    """One learner's place in one lesson, from two records of it: the later run's place (the furthest within
-    one run), the first completion, the earliest start and the latest change."""
-    def key(p: dict[str, object]) -> tuple[int, datetime]:
-        return int(p["run"]), as_datetime(p["updated_at"]) or datetime.min  # type: ignore[call-overload]
-
-    newer = ours if key(ours) >= key(theirs) else theirs
-    same_run = ours["run"] == theirs["run"]
-    done = [d for d in (as_datetime(ours["completed_at"]), as_datetime(theirs["completed_at"])) if d]
-    starts = [d for d in (as_datetime(ours["started_at"]), as_datetime(theirs["started_at"])) if d]
-    return {"run": newer["run"], "screens": newer["screens"],
-            "position": max(int(ours["position"]), int(theirs["position"])) if same_run  # type: ignore[call-overload]
-            else newer["position"],
-            "completed_at": min(done) if done else None, "started_at": min(starts) if starts else None,
-            "updated_at": max(key(ours)[1], key(theirs)[1])}
-
-
 def counts() -> dict[str, int]:
     """How many records of each kind this database holds (for tests and the import summary)."""
     tables = {"communes": Commune, "villages": Village, "learners": Learner, "progress": LessonProgress,
@@ -195,4 +177,4 @@ def counts() -> dict[str, int]:
 
 
 __all__ = ["KINDS", "SyncDataError", "collect", "counts", "device_id", "imported", "last_export", "log",
-           "merged_progress", "only_commune", "utcnow"]
+           "only_commune", "utcnow"]

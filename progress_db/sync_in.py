@@ -40,6 +40,7 @@ from peewee import DatabaseError, IntegrityError
 
 from progress_db.bulk import insert_rows
 from progress_db.db import database
+from progress_db.learning import merged_progress
 from progress_db.models import (
     Account,
     Attempt,
@@ -54,8 +55,9 @@ from progress_db.models import (
     Village,
     utcnow,
 )
+from progress_db.records import Role
 from progress_db.sql import as_datetime
-from progress_db.sync import KINDS, SyncDataError, merged_progress
+from progress_db.sync import KINDS, SyncDataError
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _when(record: dict[str, object], key: str, *, required: bool = True) -> date
 
 
 def apply(records: dict[str, list[dict[str, object]]], incoming: Incoming, only_commune: str | None = None, *,
-          session_roles: tuple[str, ...] = ("trainer", "staff")) -> Applied:
+          session_roles: tuple[Role, ...] = ("trainer", "staff")) -> Applied:
     """Take checked records in. Everything that depends on this database is checked first, without writing:
     SyncDataError if a record found here sits elsewhere than the bundle says, if ``only_commune`` is given and a
     record belongs to another commune, or if a group session names an account that is not a trainer or staff
@@ -251,7 +253,7 @@ def _found_by_uid(model, uids: Iterable[object], column: str) -> dict[str, int]:
 
 
 def _check_places(records: dict[str, list[dict[str, object]]], only_commune: str | None,
-                  session_roles: tuple[str, ...]) -> None:
+                  session_roles: tuple[Role, ...]) -> None:
     """Everything about the bundle that depends on this database, checked before anything is written."""
     communes: dict[str, int | None] = {}
     for c in records["communes"]:
@@ -430,7 +432,7 @@ def _attempts(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
              "question_id": a["question_id"], "option_index": a["option_index"], "correct": bool(a["correct"]),
              "mode": a["mode"], "answered_at": _when(a, "answered_at"), "transcript": a["transcript"],
              "confidence": a["confidence"], "run": a["run"], "assisted": bool(a["assisted"]),
-             "session_id": _need(maps.sessions, a["session"], "session") if a["session"] else None}
+             "session": _need(maps.sessions, a["session"], "session") if a["session"] else None}
             for a in part if a["uid"] not in known]
     _insert(Attempt, rows)
     done.added["attempts"] += len(rows)

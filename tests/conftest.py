@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from learn.lessons.catalog import Catalog
-from progress_db import queries
+from progress_db import community
 from progress_db.db import database, open_db
 from tests.support import pg_cluster
 from tests.support.apptest import clear_caches, open_page
@@ -119,8 +119,8 @@ def catalog() -> Catalog:
 @pytest.fixture
 def village(db: Path) -> int:
     """A village in a commune, in the test database."""
-    commune = queries.get_or_create_commune("Xã Thử")
-    return queries.get_or_create_village(commune, "Thôn Một")
+    commune = community.get_or_create_commune("Xã Thử")
+    return community.get_or_create_village(commune, "Thôn Một")
 
 
 @pytest.fixture

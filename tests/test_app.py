@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from learn import services
 from learn.app.ui import plain
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community, learning
 from tests.support.apptest import MAIN, button, clear_caches, texts
 
 
@@ -46,7 +46,7 @@ def test_adding_yourself_signs_you_in(app, village: int) -> None:
     at.text_input(key="new_year").input("1956")
     button(at, t("learner.save")).click().run()
     assert not at.exception
-    [learner] = queries.list_learners(village)
+    [learner] = community.list_learners(village)
     assert (learner.name, learner.birth_year, learner.has_pin) == ("Bà Lò Thị Xuân", 1956, False)
     assert at.session_state["learner_id"] == learner.id
     assert t("lessons.heading", name="Bà Lò Thị Xuân") in texts(at)
@@ -66,7 +66,7 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(app, village: int, na
     button(at, t("learner.save")).click().run()
     assert [e.value for e in at.error] == [t(key, **values)]
     assert at.text_input(key="new_name").value == name and at.text_input(key="new_year").value == year
-    assert queries.list_learners(village) == [] and "learner_id" not in at.session_state
+    assert community.list_learners(village) == [] and "learner_id" not in at.session_state
 
 
 def test_a_database_that_cannot_write_says_so_and_keeps_what_was_typed(app, village: int, db: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_database_that_cannot_write_says_so_and_keeps_what_was_typed(app, vill
     assert [e.value for e in at.error] == [t("error.database")]
     assert at.text_input(key="new_name").value == "Bà Lò Thị Xuân"
     button(at, t("learner.save")).click().run()  # once the lock is gone, the same tap works
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Lò Thị Xuân"]
 
 
 def test_a_tap_the_database_cannot_save_says_so_and_stays_on_the_step(app, village: int, db: Path) -> None:
@@ -103,13 +103,13 @@ def test_a_tap_the_database_cannot_save_says_so_and_stays_on_the_step(app, villa
         holder.rollback()
         holder.close()
     assert [e.value for e in at.error] == [t("error.database")] and not at.exception
-    assert queries.progress_for(person.id) == {}  # nothing claimed as saved
+    assert learning.progress_for(person.id) == {}  # nothing claimed as saved
     button(at, t("lesson.next")).click().run()  # once the lock is gone, the same tap works
-    assert queries.progress_for(person.id)["test-unlock"].position == 1
+    assert learning.progress_for(person.id)["test-unlock"].position == 1
 
 
 def test_an_html_name_is_never_rendered_as_html(app, village: int) -> None:
-    queries.add_learner(village, "Bà *Tư* [x](y) <i>", "ba tu", None, None)  # e.g. imported from elsewhere
+    community.add_learner(village, "Bà *Tư* [x](y) <i>", "ba tu", None, None)  # e.g. imported from elsewhere
     at = app("learner", village_id=village)
     [label] = [b.label for b in at.button if b.key and b.key.startswith("learner-")]
     assert label == r"Bà \*Tư\* \[x\]\(y\) \<i\>"
@@ -154,7 +154,7 @@ def test_a_stale_or_reused_learner_id_never_writes_into_someone_else(app, villag
              learner_uid="uid-of-someone-from-before")
     assert not at.exception
     assert t("learner.heading") in texts(at) and "learner_id" not in at.session_state
-    assert queries.progress_for(person.id) == {}
+    assert learning.progress_for(person.id) == {}
 
 
 def test_search_finds_names_without_diacritics(app, village: int) -> None:
@@ -233,8 +233,8 @@ def test_taking_a_whole_lesson(app, village: int, catalog) -> None:
     assert t("lesson.done_score", score=2, asked=3) in texts(at)
     [download] = at.get("download_button")  # the steps to take home
     assert download.proto.label == t("handout.download")
-    progress = queries.progress_for(person.id)["test-unlock"]
-    assert progress.completed and queries.answer_count(person.id) == 3
+    progress = learning.progress_for(person.id)["test-unlock"]
+    assert progress.completed and learning.answer_count(person.id) == 3
 
 
 def test_back_goes_to_the_previous_screen_and_a_reload_resumes(app, village: int) -> None:

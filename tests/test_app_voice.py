@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import learning
 from tests.conftest import SHARED
 from tests.support.doubles import ScriptedRecognizer
 
@@ -30,14 +30,14 @@ def test_saying_hai_answers_option_two_and_keeps_what_was_heard(lesson_at) -> No
     assert at.audio_input(key="mic-test-unlock-1-0").label == t("voice.record_answer")
     say(at, HAI, "mic-test-unlock-1-0")
     assert not at.exception
-    answer = queries.latest_answers(person.id, "test-unlock")["q1"]
+    answer = learning.latest_answers(person.id, "test-unlock")["q1"]
     assert (answer.option_index, answer.mode, answer.transcript, answer.correct) == (1, "voice", "hai", False)
     assert [e.value for e in at.error]  # the same feedback as a tap, in words and colour
     assert t("voice.heard", text="hai") in [c.value for c in at.caption]
     # the real recording went through the real pipeline: 16 kHz speech, trimmed, not silence
     [pcm] = recognizer.received
     assert 0.2 < len(pcm) / 2 / 16000 < 1.2
-    [heard] = queries.utterances(person.id)
+    [heard] = learning.utterances(person.id)
     assert (heard.question_id, heard.transcript, heard.outcome) == ("q1", "hai", "answer")
 
 
@@ -46,8 +46,8 @@ def test_not_understood_asks_to_tap_and_is_kept_for_authors(lesson_at) -> None:
     at = make(ScriptedRecognizer(grammar="[unk]", free="hôm nay trời đẹp", confidence=0.9), position=1)
     say(at, HAI, "mic-test-unlock-1-0")
     assert [w.value for w in at.warning] == [t("voice.not_understood")]
-    assert queries.latest_answers(person.id, "test-unlock") == {}
-    assert [(u.transcript, u.outcome) for u in queries.utterances(person.id)] == [
+    assert learning.latest_answers(person.id, "test-unlock") == {}
+    assert [(u.transcript, u.outcome) for u in learning.utterances(person.id)] == [
         ("hôm nay trời đẹp", "voice.not_understood")]
     assert at.audio_input(key="mic-test-unlock-1-1")  # a fresh recorder for the next try
     assert not at.button(key="option-1-0").disabled  # tapping still works
@@ -65,7 +65,7 @@ def test_silence_is_nothing_heard(lesson_at, tmp_path: Path) -> None:
     at = make(recognizer, position=1)
     say(at, silent, "mic-test-unlock-1-0")
     assert [w.value for w in at.warning] == [t("voice.nothing_heard")]
-    assert recognizer.received == [] and queries.utterances(person.id) == []
+    assert recognizer.received == [] and learning.utterances(person.id) == []
 
 
 def test_tiep_moves_on_and_nghe_lai_plays_again(lesson_at) -> None:
@@ -76,7 +76,7 @@ def test_tiep_moves_on_and_nghe_lai_plays_again(lesson_at) -> None:
     assert at.session_state["replay-test-unlock-0"] == 1
     make_next = make(ScriptedRecognizer(grammar="tiếp"))
     say(make_next, HAI, "mic-test-unlock-0-0")
-    assert queries.progress_for(person.id)["test-unlock"].position == 1
+    assert learning.progress_for(person.id)["test-unlock"].position == 1
 
 
 def test_tiep_on_an_unanswered_question_asks_for_the_answer(lesson_at) -> None:
@@ -84,7 +84,7 @@ def test_tiep_on_an_unanswered_question_asks_for_the_answer(lesson_at) -> None:
     at = make(ScriptedRecognizer(grammar="tiếp"), position=1)
     say(at, HAI, "mic-test-unlock-1-0")
     assert [w.value for w in at.warning] == [t("voice.answer_first")]
-    assert queries.progress_for(person.id)["test-unlock"].position == 1
+    assert learning.progress_for(person.id)["test-unlock"].position == 1
 
 
 def test_without_a_model_there_is_no_microphone_and_tapping_works(lesson_at) -> None:
@@ -92,4 +92,4 @@ def test_without_a_model_there_is_no_microphone_and_tapping_works(lesson_at) -> 
     at = make(None, position=1)
     assert not at.exception and len(at.audio_input) == 0
     at.button(key="option-1-0").click().run()
-    assert queries.latest_answers(person.id, "test-unlock")["q1"].mode == "tap"
+    assert learning.latest_answers(person.id, "test-unlock")["q1"].mode == "tap"

@@ -27,7 +27,7 @@ from learn.services.voice import hear
 from learn.strings_vi import STRINGS, t
 from learn.voice import audio, pipeline
 from learn.voice.pipeline import MAX_RECORDING_SECONDS, RATE, prepare, prepare_or_problem
-from progress_db import queries
+from progress_db import learning
 from tests.conftest import ROOT, SHARED
 from tests.support.doubles import ScriptedRecognizer
 
@@ -229,10 +229,10 @@ def test_on_the_lesson_page_it_is_a_message_and_tapping_still_answers(lesson_at,
     at.audio_input(key="mic-test-unlock-1-0").set_value((f"{name}.wav", ATTACKS[name][0](), "audio/wav")).run()
     assert not at.exception
     assert [w.value for w in at.warning] == [t(ATTACKS[name][1])]
-    assert recognizer.received == [] and queries.latest_answers(person.id, "test-unlock") == {}
+    assert recognizer.received == [] and learning.latest_answers(person.id, "test-unlock") == {}
     assert at.audio_input(key="mic-test-unlock-1-1")  # a fresh recorder for the next try
     at.button(key="option-1-0").click().run()
-    assert queries.latest_answers(person.id, "test-unlock")["q1"].mode == "tap"
+    assert learning.latest_answers(person.id, "test-unlock")["q1"].mode == "tap"
 
 
 # --- what a learner notices, in this process -------------------------------------------------------------------

@@ -145,20 +145,20 @@ def test_resident_takes_a_whole_lesson(server: Server, new_context: Callable[[],
     screenshot(page, "lessons-page.png")
 
     # What the browser did is in the database.
-    from progress_db import queries
+    from progress_db import community, learning
     from progress_db.db import open_db
 
     db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
     try:
-        village = next(v for v in queries.list_villages() if v.name == VILLAGE)
-        learner = next(p for p in queries.list_learners(village.id) if p.name == LEARNER)
+        village = next(v for v in community.list_villages() if v.name == VILLAGE)
+        learner = next(p for p in community.list_learners(village.id) if p.name == LEARNER)
         assert learner.birth_year == BIRTH_YEAR
         assert not learner.has_pin
-        progress = queries.progress_for(learner.id)[lesson.id]
+        progress = learning.progress_for(learner.id)[lesson.id]
         assert progress.completed
         assert progress.position == len(lesson.screens)
-        assert queries.answer_count(learner.id) == asked
-        answers = queries.latest_answers(learner.id, lesson.id)
+        assert learning.answer_count(learner.id) == asked
+        answers = learning.latest_answers(learner.id, lesson.id)
         assert set(answers) == {q.id for q in lesson.questions}
         assert [q.id for q in lesson.questions if not answers[q.id].correct] == [lesson.questions[0].id]
         assert all(a.mode == "tap" for a in answers.values())

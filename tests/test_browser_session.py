@@ -122,20 +122,20 @@ def test_a_trainer_runs_a_whole_session(server: Server) -> None:
         finally:
             browser.close()
 
-    from progress_db import queries
+    from progress_db import community, learning
     from progress_db.db import open_db
 
     db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
     try:
-        village = next(v for v in queries.list_villages() if v.name == "Bản Mường")
-        people = {p.name: p for p in queries.list_learners(village.id)}
+        village = next(v for v in community.list_villages() if v.name == "Bản Mường")
+        people = {p.name: p for p in community.list_learners(village.id)}
         for name in RESIDENTS[:3]:
             person = people[name]
-            assert queries.progress_for(person.id)["phone-unlock"].completed
-            answers = queries.latest_answers(person.id, "phone-unlock")
+            assert learning.progress_for(person.id)["phone-unlock"].completed
+            answers = learning.latest_answers(person.id, "phone-unlock")
             assert set(answers) == {q.id for q in lesson.questions} and {a.mode for a in answers.values()} == {"group"}
             wrong = [qid for qid, a in answers.items() if not a.correct]
             assert wrong == ([lesson.questions[0].id] if name == RESIDENTS[1] else [])
-        assert "phone-unlock" not in queries.progress_for(people[RESIDENTS[3]].id)
+        assert "phone-unlock" not in learning.progress_for(people[RESIDENTS[3]].id)
     finally:
         db.close()

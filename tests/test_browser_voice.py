@@ -129,14 +129,14 @@ def test_a_spoken_answer_travels_from_the_microphone_to_the_progress(voice_serve
         source = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
     assert correlation(heard, source) > 0.8
     # ... and the answer is in the learner's progress, as spoken, with its transcript.
-    from progress_db import queries
+    from progress_db import community, learning
     from progress_db.db import open_db
 
     db = open_db(f"sqlite:///{voice_server.home}/progress.sqlite3")
     try:
-        village = next(v for v in queries.list_villages() if v.name == "Thôn Đông")
-        person = next(p for p in queries.list_learners(village.id) if p.name == "Ông Sử")
-        answer = queries.latest_answers(person.id, "phone-unlock")[question.id]
+        village = next(v for v in community.list_villages() if v.name == "Thôn Đông")
+        person = next(p for p in community.list_learners(village.id) if p.name == "Ông Sử")
+        answer = learning.latest_answers(person.id, "phone-unlock")[question.id]
         assert (answer.option_index, answer.correct, answer.mode, answer.transcript) == (0, True, "voice", "câu một")
     finally:
         db.close()

@@ -9,7 +9,7 @@ from learn import services
 from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound, PinLocked, WrongPin
 from learn.services import accounts, care, reports, trainers
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community, logins
 from tests.conftest import CONTENT
 from tests.support.apptest import PASSWORD, button, texts
 
@@ -24,7 +24,7 @@ def people(mai, village: int):
 
 @pytest.fixture
 def stranger(village: int):
-    queries.get_or_create_commune("Xã Khác")
+    community.get_or_create_commune("Xã Khác")
     return accounts.create_account("hung", "Anh Hùng", PASSWORD, "trainer", "Xã Khác")
 
 
@@ -78,7 +78,7 @@ def test_details_change_only_what_differs_and_each_change_is_logged(mai, people)
     assert [(e.action, e.by, e.detail) for e in history] == [("renamed", "Chị Mai", "Bà Một → Bà Lò Thị Một")]
     with pytest.raises(InvalidInput):  # a wrong year: nothing saved, not even the good new name
         care.change_details(mai, one.id, name="Bà Một Khác", birth_year="19")
-    assert queries.get_learner(one.id).name == "Bà Lò Thị Một"  # type: ignore[union-attr]
+    assert community.get_learner(one.id).name == "Bà Lò Thị Một"  # type: ignore[union-attr]
     assert [p.name for p in services.learners(one.village_id)][0] == "Bà Lò Thị Một"  # search finds the new name
 
 
@@ -94,7 +94,7 @@ def test_a_forgotten_pin_is_reset_and_the_lock_lifted(mai, village: int) -> None
     with pytest.raises(InvalidInput):
         care.reset_pin(mai, person.id, "12")
     care.reset_pin(mai, person.id, None)  # no PIN at all now
-    assert not queries.get_learner(person.id).has_pin  # type: ignore[union-attr]
+    assert not community.get_learner(person.id).has_pin  # type: ignore[union-attr]
     assert [e.action for e in care.report(mai, Catalog_empty(), person.id).history] == ["pin_reset", "pin_reset"]
 
 
@@ -102,12 +102,12 @@ def test_moved_away_leaves_lists_and_indicators_and_can_come_back(mai, people, v
     one = people[0]
     _learn(one, catalog)
     staff = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
-    commune = queries.get_village(village).commune_id  # type: ignore[union-attr]
+    commune = community.get_village(village).commune_id  # type: ignore[union-attr]
     before = reports.dashboard(staff, catalog, commune).total.row
     care.move_away(mai, one.id)
     assert one.id not in [p.id for p in services.learners(village)]
     assert [p.id for p in care.moved_away(mai, village)] == [one.id]
-    assert queries.get_village(village).learners == 2  # type: ignore[union-attr]
+    assert community.get_village(village).learners == 2  # type: ignore[union-attr]
     after = reports.dashboard(staff, catalog, commune).total.row
     assert (before.learners, after.learners) == (3, 2)
     assert care.report(mai, catalog, one.id).lessons  # her history is kept
@@ -125,7 +125,7 @@ def test_deleted_on_request_leaves_no_name_but_the_counts(mai, people, village: 
     with pytest.raises(InvalidInput):
         care.delete_on_request(mai, one.id, "Ông Hai")  # not her name: nothing happens
     care.delete_on_request(mai, one.id, "ba mot")  # typed without diacritics: still her name
-    row = queries.get_learner(one.id)
+    row = community.get_learner(one.id)
     assert row is not None and (row.name, row.birth_year, row.household, row.has_pin, row.left) == \
         ("", None, None, False, "removed")
     assert one.id not in [p.id for p in services.learners(village)]
@@ -134,7 +134,7 @@ def test_deleted_on_request_leaves_no_name_but_the_counts(mai, people, village: 
     assert all(e.detail == "" for e in queries_care_history(one.id))  # no trace of "Nhà 9" in the log
     # her finished lesson still counts, anonymously, in the commune's lessons per month
     staff = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
-    commune = queries.get_village(village).commune_id  # type: ignore[union-attr]
+    commune = community.get_village(village).commune_id  # type: ignore[union-attr]
     dash = reports.dashboard(staff, catalog, commune)
     assert sum(done for _, _, done in dash.monthly) == 1
     assert dash.total.row.learners == 2
@@ -151,7 +151,7 @@ def test_staff_switch_a_trainer_off_and_on(mai, village: int) -> None:
     with pytest.raises(LoginFailed) as wrong:  # a wrong password says nothing about the account
         accounts.login("mai", "sai-mat-khau")
     assert wrong.value.key == "account.login_failed"
-    off = queries.get_account(mai.id)
+    off = logins.get_account(mai.id)
     with pytest.raises(Forbidden):  # a page drawn before the switch cannot act any more
         trainers.roster(off, village)  # type: ignore[arg-type]
     care.set_trainer_active(staff, mai.id, True)
@@ -176,7 +176,7 @@ def test_another_communes_trainer_can_do_none_of_it(mai, people, stranger, villa
                     lambda: care.set_trainer_active(stranger, mai.id, False)):
         with pytest.raises(Forbidden):
             attempt()
-    assert queries.get_learner(one.id).name == "Bà Một"  # type: ignore[union-attr]
+    assert community.get_learner(one.id).name == "Bà Một"  # type: ignore[union-attr]
     far_staff = accounts.create_account("canbo", "Cán bộ xa", PASSWORD, "staff", "Xã Khác")
     with pytest.raises(Forbidden):
         care.set_trainer_active(far_staff, mai.id, False)
@@ -216,8 +216,8 @@ def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(app, mai, peo
     at.text_input(key=f"rname-{one.id}").input("Bà Lò Thị Một")
     button(at, t("resident.save")).click().run()
     assert [s.value for s in at.success] == [t("resident.saved", name="Bà Lò Thị Một")]
-    assert queries.get_learner(one.id).name == "Bà Lò Thị Một"  # type: ignore[union-attr]
-    assert queries.get_learner(one.id).birth_year == 1950  # type: ignore[union-attr]  # untouched field kept
+    assert community.get_learner(one.id).name == "Bà Lò Thị Một"  # type: ignore[union-attr]
+    assert community.get_learner(one.id).birth_year == 1950  # type: ignore[union-attr]  # untouched field kept
     at.text_input(key=f"ryear-{one.id}").input("12")
     button(at, t("resident.save")).click().run()
     assert [e.value for e in at.error] == [t("learner.year_invalid", last=reports.local_today().year)]
@@ -234,7 +234,7 @@ def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(app, mai, peo
     button(at, t("resident.delete")).click().run()
     assert t("coach.heading", village="Thôn Một") in texts(at)
     assert [s.value for s in at.success] == [t("resident.deleted")]
-    assert queries.get_learner(one.id).left == "removed"  # type: ignore[union-attr]
+    assert community.get_learner(one.id).left == "removed"  # type: ignore[union-attr]
 
 
 def test_another_communes_resident_page_is_refused(app, people, stranger) -> None:
@@ -250,8 +250,8 @@ def test_staff_switch_a_trainer_off_on_the_dashboard(app, mai, village: int) -> 
     assert at.selectbox(key="switch_who").value.username == "mai"
     button(at, t("dashboard.account_off")).click().run()
     assert [s.value for s in at.success] == [t("dashboard.account_off_done", username="mai")]
-    assert not queries.get_account(mai.id).active  # type: ignore[union-attr]
+    assert not logins.get_account(mai.id).active  # type: ignore[union-attr]
     button(at, t("dashboard.account_on")).click().run()
-    assert queries.get_account(mai.id).active  # type: ignore[union-attr]
+    assert logins.get_account(mai.id).active  # type: ignore[union-attr]
     trainer_page = app("dashboard", account=mai)  # a trainer has no such control at all
     assert not [b for b in trainer_page.button if b.label == t("dashboard.account_off")]

@@ -8,7 +8,7 @@ from learn import services
 from learn.lessons.catalog import Catalog
 from learn.settings import DEFAULT_CONTENT_DIR
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import learning
 
 CURRICULUM = Catalog.load(DEFAULT_CONTENT_DIR)
 
@@ -29,5 +29,5 @@ def test_each_lesson_can_be_taken_to_the_end(lesson_id: str, app, monkeypatch: p
             assert [s.value for s in at.success], f"{lesson_id}: no feedback on {screen.question.id}"
         at.button(key=f"next-{screen.index}").click().run()
     assert t("lesson.done_heading") in [h.value.split(" ", 1)[-1] for h in at.header]
-    assert queries.progress_for(person.id)[lesson_id].completed
-    assert queries.answer_count(person.id) == len(lesson.questions)
+    assert learning.progress_for(person.id)[lesson_id].completed
+    assert learning.answer_count(person.id) == len(lesson.questions)

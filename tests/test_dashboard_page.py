@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from learn.services import accounts, indicators
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community
 from progress_db.models import GroupSession
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 from tests.support.apptest import button, texts
 from tests.support.commune import LATE, STAFF_PASSWORD
 
@@ -83,7 +83,7 @@ def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:
     assert indicators.targets(staff, commune["commune"])["basic_skills"] == 0.3
     at.text_input(key="new_village").input("Bản Mới")
     button(at, t("dashboard.add_village")).click().run()
-    assert "Bản Mới" in [v.name for v in queries.list_villages()]
+    assert "Bản Mới" in [v.name for v in community.list_villages()]
     at.text_input(key="new_village").input("Bản Mới")
     button(at, t("dashboard.add_village")).click().run()
     assert [e.value for e in at.error] == [t("dashboard.village_exists")]
@@ -101,13 +101,13 @@ def test_trainers_and_strangers_do_not_see_it(page, staff, commune) -> None:
 def test_an_admin_picks_the_commune(page, commune) -> None:
     admin = accounts.create_account("tinh", "Quản trị", STAFF_PASSWORD, "admin", None)
     at = page(admin)
-    at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Xa")).run()
+    at.selectbox(key="dash_commune").set_value(community.find_commune("Xã Xa")).run()
     assert metrics(at)[t("dashboard.residents")] == "1"
     # the page's title, above the commune box, names the commune chosen
     assert [h.value for h in at.header] == [t("dashboard.heading", commune="Xã Xa")]
     top = [getattr(e, "value", None) for e in at.main if e.type in ("header", "selectbox")]
-    assert top[:2] == [t("dashboard.heading", commune="Xã Xa"), queries.find_commune("Xã Xa")]
-    at.selectbox(key="dash_commune").set_value(queries.find_commune("Xã Thử")).run()
+    assert top[:2] == [t("dashboard.heading", commune="Xã Xa"), community.find_commune("Xã Xa")]
+    at.selectbox(key="dash_commune").set_value(community.find_commune("Xã Thử")).run()
     assert metrics(at)[t("dashboard.residents")] == "5"
     assert [h.value for h in at.header] == [t("dashboard.heading", commune="Xã Thử")]
 
@@ -125,7 +125,7 @@ def test_an_admins_home_says_what_they_oversee(app, staff, commune) -> None:
 def test_a_commune_of_forty_villages_shows_every_row_without_scrolling(page, staff, commune,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(38):  # with Thôn Một and Bản Hai: 40
-        queries.get_or_create_village(commune["commune"], f"Thôn {i + 1:02d}")
+        community.get_or_create_village(commune["commune"], f"Thôn {i + 1:02d}")
     shown: list[tuple[int, object]] = []
     real = st.dataframe
 
@@ -172,7 +172,7 @@ def test_the_trainer_pages_session_history_is_in_vietnam_time(app, staff, commun
 def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> None:
     at = page(staff)
     assert metrics(at)[t("dashboard.residents")] == "5"
-    queries.add_learner(commune["ban_hai"], "Người Mới", "nguoi moi", None, None)
+    community.add_learner(commune["ban_hai"], "Người Mới", "nguoi moi", None, None)
     at.run()
     assert metrics(at)[t("dashboard.residents")] == "5"  # the same numbers for five minutes
     button(at, t("dashboard.refresh")).click().run()
@@ -187,7 +187,7 @@ def test_staff_rename_a_village_and_reset_a_password_on_the_page(page, staff, co
     at.text_input(key="rename_to").input("Bản Hai Mới")
     button(at, t("dashboard.rename")).click().run()
     assert t("dashboard.renamed", name="Bản Hai Mới") in [s.value for s in at.success]
-    assert "Bản Hai Mới" in [v.name for v in queries.list_villages()]
+    assert "Bản Hai Mới" in [v.name for v in community.list_villages()]
     at.text_input(key="reset_password_value").input("mat-khau-moi")
     button(at, t("dashboard.reset")).click().run()
     assert t("dashboard.reset_done", username="mai") in [s.value for s in at.success]

@@ -10,23 +10,38 @@ import click
 import pytest
 
 from learn.cli import cli
-from learn.settings import ENVIRONMENT, Settings
+from learn.settings import SETTINGS, Setting, Settings
 from learn.strings_vi import STRINGS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(ENVIRONMENT))
-def test_every_setting_is_in_the_readme(name: str) -> None:
-    assert f"`{name}`" in README
+def readme_settings() -> dict[str, str]:
+    """The rows of the README's settings table (the section "Settings"), by variable name."""
+    section = README.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Z_]+)` \|(.*)$", section, re.M)
+    assert len(rows) == len(dict(rows))  # no variable twice
+    return dict(rows)
+
+
+def test_the_readme_table_lists_exactly_the_settings() -> None:
+    assert sorted(readme_settings()) == sorted(s.name for s in SETTINGS)
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.choices], ids=lambda s: s.name)
+def test_the_readme_gives_every_allowed_value_and_the_default(setting: Setting) -> None:
+    row = readme_settings()[setting.name]
+    default, meaning = row.split(" | ")[:2]
+    assert f"`{setting.default}`" in default
+    assert [c for c in setting.choices if f"`{c}`" not in meaning and f"`{c}`" not in default] == []
 
 
 def test_the_code_reads_no_undocumented_setting() -> None:
     used = set()
     for path in (ROOT / "learn").rglob("*.py"):
         used |= set(re.findall(r"\bLEARN_[A-Z_]+\b", path.read_text(encoding="utf-8")))
-    assert used == set(ENVIRONMENT)
+    assert used == {s.name for s in SETTINGS}
 
 
 def commands(group: click.Group, prefix: str = "learn") -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from learn.cli import cli
-from progress_db import queries
+from progress_db import community, learning
 from progress_db.backup import BackupError, backup, restore
 from progress_db.db import database
 from progress_db.models import Attempt
@@ -29,7 +29,7 @@ def _answers() -> int:
 
 
 def test_thirty_sessions_answering_at_once_lose_nothing(village: int) -> None:
-    people = [queries.add_learner(village, f"Người {i}", f"nguoi {i}", None, None) for i in range(30)]
+    people = [community.add_learner(village, f"Người {i}", f"nguoi {i}", None, None) for i in range(30)]
     errors: list[Exception] = []
     start = threading.Barrier(len(people))
 
@@ -37,8 +37,8 @@ def test_thirty_sessions_answering_at_once_lose_nothing(village: int) -> None:
         start.wait()
         try:
             for step in range(20):
-                queries.record_answer(person_id, "lesson-a", f"q{step}", step % 3, step % 3 == 0, "tap", step, 21)
-                queries.save_position(person_id, "lesson-a", step + 1, 21, completed=step == 19)
+                learning.record_answer(person_id, "lesson-a", f"q{step}", step % 3, step % 3 == 0, "tap", step, 21)
+                learning.save_position(person_id, "lesson-a", step + 1, 21, completed=step == 19)
         except Exception as exc:  # noqa: BLE001 - any failure is the finding
             errors.append(exc)
 
@@ -49,18 +49,18 @@ def test_thirty_sessions_answering_at_once_lose_nothing(village: int) -> None:
         th.join()
     assert errors == []
     assert _answers() == 30 * 20
-    assert all(queries.progress_for(p.id)["lesson-a"].completed for p in people)
+    assert all(learning.progress_for(p.id)["lesson-a"].completed for p in people)
 
 
 WRITER = """
 import sys
-from progress_db import queries
+from progress_db import community, learning
 from progress_db.db import open_db
 open_db(sys.argv[1])
-village = queries.get_or_create_village(queries.get_or_create_commune("Xã Thử"), "Thôn Một")
-person = queries.add_learner(village, "Bà Bền", "ba ben", None, None)
+village = community.get_or_create_village(community.get_or_create_commune("Xã Thử"), "Thôn Một")
+person = community.add_learner(village, "Bà Bền", "ba ben", None, None)
 for i in range(100000):
-    queries.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i, 100000)
+    learning.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i, 100000)
     print(i, flush=True)  # acknowledged: the app would now show the next screen
 """
 
@@ -83,15 +83,15 @@ def test_a_killed_server_loses_no_acknowledged_answer(db: Path, database_url: st
 
 def test_an_online_backup_while_answers_arrive_and_a_restore(village: int, database_url: str,
                                                              tmp_path: Path) -> None:
-    person = queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    person = community.add_learner(village, "Bà Một", "ba mot", None, None)
     for i in range(50):
-        queries.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i, 100)
+        learning.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i, 100)
     stop = threading.Event()
 
     def keep_answering() -> None:
         i = 50
         while not stop.is_set():
-            queries.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i % 100, 100)
+            learning.record_answer(person.id, "lesson-a", f"q{i}", 0, True, "tap", i % 100, 100)
             i += 1
 
     writer = threading.Thread(target=keep_answering)
@@ -114,8 +114,8 @@ def test_an_online_backup_while_answers_arrive_and_a_restore(village: int, datab
 
 
 def test_a_damaged_backup_is_refused_and_nothing_changes(village: int, database_url: str, tmp_path: Path) -> None:
-    person = queries.add_learner(village, "Bà Một", "ba mot", None, None)
-    queries.record_answer(person.id, "lesson-a", "q1", 0, True, "tap", 1, 4)
+    person = community.add_learner(village, "Bà Một", "ba mot", None, None)
+    learning.record_answer(person.id, "lesson-a", "q1", 0, True, "tap", 1, 4)
     good = backup(database_url, tmp_path / "good.db")
     truncated = tmp_path / "truncated.db"
     truncated.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 3])
@@ -124,7 +124,7 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(village: int, database_
     for bad in (truncated, garbage):
         with pytest.raises(BackupError):
             restore(database_url, bad)
-        assert _answers() == 1 and queries.list_learners(village)[0].name == "Bà Một"
+        assert _answers() == 1 and community.list_learners(village)[0].name == "Bà Một"
 
 
 def test_a_backup_to_a_full_disk_says_so_and_leaves_nothing(village: int, database_url: str,
@@ -132,7 +132,7 @@ def test_a_backup_to_a_full_disk_says_so_and_leaves_nothing(village: int, databa
     if backend != "sqlite":
         pytest.skip("the same code path writes the file for both engines; the SQLite one is tested")
     for i in range(300):
-        queries.add_learner(village, f"Người {i}", f"nguoi {i}", None, None)
+        community.add_learner(village, f"Người {i}", f"nguoi {i}", None, None)
     small = tmp_path / "small"
     small.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(small)],
@@ -148,18 +148,18 @@ def test_a_backup_to_a_full_disk_says_so_and_leaves_nothing(village: int, databa
 
 def test_backup_and_restore_commands(village: int, db: Path, tmp_path: Path) -> None:
     env = {"LEARN_HOME": str(db.parent)}
-    queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    community.add_learner(village, "Bà Một", "ba mot", None, None)
     made = runner().invoke(cli, ["db", "backup", str(tmp_path / "b.db")], env=env)
     assert made.exit_code == 0 and "backup written" in made.output
-    queries.add_learner(village, "Ông Hai", "ong hai", None, None)
+    community.add_learner(village, "Ông Hai", "ong hai", None, None)
     database.obj.close_all()  # the app is stopped
     done = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
     assert done.exit_code == 0, done.stderr
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Một"]
     (tmp_path / "junk.db").write_text("junk")
     refused = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "junk.db")], env=env)
     assert refused.exit_code == 1 and "Traceback" not in refused.stderr
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Một"]
 
 
 def test_a_restore_waits_until_the_app_has_stopped(village: int, db: Path, tmp_path: Path, backend: str) -> None:
@@ -169,9 +169,9 @@ def test_a_restore_waits_until_the_app_has_stopped(village: int, db: Path, tmp_p
     import sys
 
     env = {"LEARN_HOME": str(db.parent)}
-    queries.add_learner(village, "Bà Một", "ba mot", None, None)
+    community.add_learner(village, "Bà Một", "ba mot", None, None)
     assert runner().invoke(cli, ["db", "backup", str(tmp_path / "b.db")], env=env).exit_code == 0
-    queries.add_learner(village, "Ông Hai", "ong hai", None, None)  # answered after the backup
+    community.add_learner(village, "Ông Hai", "ong hai", None, None)  # answered after the backup
     if backend == "sqlite":
         database.obj.close_all()
         serving = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
@@ -183,7 +183,7 @@ def test_a_restore_waits_until_the_app_has_stopped(village: int, db: Path, tmp_p
         refused = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
         assert refused.exit_code == 1 and "Traceback" not in refused.stderr
         assert refused.stderr.startswith("Lỗi: Ứng dụng đang chạy")
-        assert [p.name for p in queries.list_learners(village)] == ["Bà Một", "Ông Hai"]
+        assert [p.name for p in community.list_learners(village)] == ["Bà Một", "Ông Hai"]
     finally:
         if backend == "sqlite":
             serving.kill()
@@ -191,4 +191,4 @@ def test_a_restore_waits_until_the_app_has_stopped(village: int, db: Path, tmp_p
     database.obj.close_all()  # now the app is stopped
     done = runner().invoke(cli, ["db", "restore", "--yes", str(tmp_path / "b.db")], env=env)
     assert done.exit_code == 0, done.stderr
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Một"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Một"]

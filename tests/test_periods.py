@@ -8,7 +8,7 @@ import pytest
 
 from learn.errors import Forbidden, InvalidInput
 from learn.services import accounts, reports
-from progress_db import queries
+from progress_db import community
 
 
 @pytest.mark.parametrize(("name", "today", "expected"), [
@@ -30,11 +30,11 @@ def test_an_unknown_period_is_refused_with_a_message() -> None:
 
 
 def test_the_village_filter_offers_the_communes_own_villages(village: int) -> None:
-    far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
-    ours = queries.get_village(village).commune_id  # type: ignore[union-attr]
+    far = community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa")
+    ours = community.get_village(village).commune_id  # type: ignore[union-attr]
     staff = accounts.create_account("lan", "Chị Lan", "mat-khau-tot", "staff", "Xã Thử")
     admin = accounts.create_account("tinh", "Cán bộ tỉnh", "mat-khau-tot", "admin", None)
     assert [v.id for v in reports.villages_to_filter(staff, ours)] == [village]
-    assert [v.id for v in reports.villages_to_filter(admin, queries.get_village(far).commune_id)] == [far]  # type: ignore[union-attr]
+    assert [v.id for v in reports.villages_to_filter(admin, community.get_village(far).commune_id)] == [far]  # type: ignore[union-attr]
     with pytest.raises(Forbidden):
-        reports.villages_to_filter(staff, queries.get_village(far).commune_id)  # type: ignore[union-attr]
+        reports.villages_to_filter(staff, community.get_village(far).commune_id)  # type: ignore[union-attr]

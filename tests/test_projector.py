@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community
 from tests.support.apptest import texts
 
 NAMES = ["Bà Lò Thị Xuân", "Ông Vàng A Sử", "Chị Hà Thị Lan"]
@@ -93,8 +93,8 @@ def test_the_projector_ends_with_the_session(app, trainer, running, catalog) -> 
 
 
 def test_another_communes_session_is_refused(app, trainer, catalog) -> None:
-    queries.get_or_create_commune("Xã Khác")
-    far = queries.get_or_create_village(queries.find_commune("Xã Khác"), "Thôn Xa")
+    community.get_or_create_commune("Xã Khác")
+    far = community.get_or_create_village(community.find_commune("Xã Khác"), "Thôn Xa")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
     session = sessions.start(other, catalog, far, "test-unlock")
     at = app("projector", {"session": str(session.id)}, account=trainer)

@@ -21,7 +21,7 @@ from learn.errors import InvalidInput
 from learn.services import accounts, indicators, reports, trainers
 from learn.services.accounts import Forbidden
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community, records
 from progress_db import reports as sql
 from progress_db.models import Learner
 from tests.conftest import CONTENT, ROOT
@@ -137,7 +137,7 @@ def test_only_staff_of_the_commune_or_an_admin_see_it(staff, catalog, commune) -
     with pytest.raises(Forbidden):
         trainers.add_village(trainer, commune["commune"], "Thôn Mới")
     assert reports.dashboard(admin, catalog, commune["commune"]).total.row.learners == 5
-    assert reports.dashboard(other, catalog, queries.find_commune("Xã Xa")).total.row.learners == 1
+    assert reports.dashboard(other, catalog, community.find_commune("Xã Xa")).total.row.learners == 1
 
 
 def test_the_dashboard_takes_the_same_queries_whatever_the_size(staff, catalog, commune) -> None:
@@ -179,7 +179,7 @@ def test_learner_export_has_each_residents_standing(staff, catalog, commune) -> 
 
 def test_csv_and_excel_are_safe_from_formula_injection(staff, catalog, commune) -> None:
     evil = '=HYPERLINK("http://x","Bấm")'
-    queries.get_or_create_village(commune["commune"], evil)
+    community.get_or_create_village(commune["commune"], evil)
     person = services.add_learner(commune["thon_mot"], "Bà Bảy")
     Learner.update(display_name="@SUM(1+1)").where(Learner.id == person.id).execute()  # as if typed long ago
     dash = reports.dashboard(staff, catalog, commune["commune"])
@@ -215,8 +215,8 @@ def test_monthly_report_prints_on_one_page_for_a_commune_of_twenty_villages(db: 
 
     demo.seed(catalog, ROOT / "content" / "vi" / "demo-names.yaml",
               villages=20, learners=400, seed=5, now=datetime(2026, 11, 20))
-    admin = queries.AccountInfo(0, "t", "t", "admin", None, None)
-    commune_id = queries.list_communes()[0][0]
+    admin = records.AccountInfo(0, "t", "t", "admin", None, None)
+    commune_id = community.list_communes()[0][0]
     dash = reports.dashboard(admin, catalog, commune_id, reports.month_filters(date(2026, 10, 1)))
     assert len(dash.villages) == 20 and dash.total.row.lessons_completed > 0
     source = tmp_path / "report.html"
@@ -264,8 +264,8 @@ def test_staff_rename_villages_and_reset_trainers_passwords_in_their_commune_onl
     lan = accounts.create_account("lan", "Chị Lan", "mat-khau-dai", "staff", "Xã Thử")
     far = accounts.create_account("canbo-xa", "Cán bộ xa", "mat-khau-dai", "staff", "Xã Xa")
     assert trainers.rename_village(staff, commune["ban_hai"], "  Bản   Hai Mới ") == "Bản Hai Mới"
-    assert queries.get_village(commune["ban_hai"]).name == "Bản Hai Mới"  # type: ignore[union-attr]
-    assert queries.list_learners(commune["ban_hai"])  # its residents stay
+    assert community.get_village(commune["ban_hai"]).name == "Bản Hai Mới"  # type: ignore[union-attr]
+    assert community.list_learners(commune["ban_hai"])  # its residents stay
     with pytest.raises(InvalidInput):
         trainers.rename_village(staff, commune["ban_hai"], "Thôn Một")  # taken in this commune
     for outsider in (mai, far):

@@ -11,7 +11,7 @@ from learn import services
 from learn.errors import JoinCodeNeeded, JoinLocked, PinLocked, WrongJoinCode, WrongPin
 from learn.services import accounts, trainers
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community
 from tests.support.apptest import button, texts
 
 
@@ -22,7 +22,7 @@ def mai_village(village: int) -> int:
 
 
 def test_without_the_code_the_names_stay_closed(mai_village: int) -> None:
-    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    code = community.join_state(mai_village).code  # type: ignore[union-attr]
     with pytest.raises(JoinCodeNeeded):
         services.residents(mai_village, None, required=True)
     with pytest.raises(WrongJoinCode):
@@ -34,7 +34,7 @@ def test_without_the_code_the_names_stay_closed(mai_village: int) -> None:
 
 
 def test_guessing_codes_locks_the_village_for_a_while(mai_village: int) -> None:
-    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    code = community.join_state(mai_village).code  # type: ignore[union-attr]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(services.people.JOIN_TRIES - 1):
         with pytest.raises(WrongJoinCode):
@@ -49,7 +49,7 @@ def test_guessing_codes_locks_the_village_for_a_while(mai_village: int) -> None:
 
 def test_right_codes_in_between_do_not_hide_the_guesses(mai_village: int) -> None:
     """Residents opening the village between a guesser's tries take nothing off his count."""
-    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    code = community.join_state(mai_village).code  # type: ignore[union-attr]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     guesser, resident = "192.168.1.66", "192.168.1.20"
     for guess in range(services.people.JOIN_TRIES - 1):
@@ -67,7 +67,7 @@ def test_right_codes_in_between_do_not_hide_the_guesses(mai_village: int) -> Non
 def test_a_guesser_with_many_addresses_cannot_shut_the_village_out(mai_village: int) -> None:
     """Issue 14: one visitor locked the whole village for 10 minutes, again and again. Now every phone has its
     own tries, all phones together a ceiling, and a phone that opened the village before keeps its own."""
-    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    code = community.join_state(mai_village).code  # type: ignore[union-attr]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     services.open_village(mai_village, code, required=True, client="192.168.1.20")  # her phone, last week
     ceiling = services.lockout.JOIN_CODES.per_subject
@@ -124,12 +124,12 @@ def test_a_hundred_pin_guesses_at_once_check_five(mai_village: int, monkeypatch:
 
 
 def test_a_renewed_code_still_held_by_old_phones_locks_nothing(mai_village: int) -> None:
-    old = queries.join_state(mai_village).code  # type: ignore[union-attr]
-    queries.renew_join_code(mai_village)
+    old = community.join_state(mai_village).code  # type: ignore[union-attr]
+    community.renew_join_code(mai_village)
     for _ in range(services.people.JOIN_TRIES * 2):  # forty phones that had opened the village before
         with pytest.raises(WrongJoinCode):
             services.residents(mai_village, old, required=True)
-    fresh = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    fresh = community.join_state(mai_village).code  # type: ignore[union-attr]
     assert services.open_village(mai_village, fresh, required=True).id == mai_village
 
 
@@ -141,14 +141,14 @@ def test_the_learner_page_asks_for_the_code_first(app, mai_village: int, monkeyp
     at.text_input(key="join_code_value").input("99999x")
     button(at, t("village.code_open")).click().run()
     assert [e.value for e in at.error] == [t("village.code_wrong")]
-    at.text_input(key="join_code_value").input(queries.join_state(mai_village).code)  # type: ignore[union-attr]
+    at.text_input(key="join_code_value").input(community.join_state(mai_village).code)  # type: ignore[union-attr]
     button(at, t("village.code_open")).click().run()
     assert [b for b in at.button if "Bà Lò Thị Mai" in b.label]
 
 
 def test_the_qr_card_opens_the_village_directly(app, mai_village: int, monkeypatch) -> None:
     monkeypatch.setenv("LEARN_JOIN_CODE", "required")
-    code = queries.join_state(mai_village).code  # type: ignore[union-attr]
+    code = community.join_state(mai_village).code  # type: ignore[union-attr]
     at = app(query={"village": str(mai_village), "code": code})
     assert [b for b in at.button if "Bà Lò Thị Mai" in b.label]
     forged = app(query={"village": str(mai_village), "code": "12345"})
@@ -158,8 +158,8 @@ def test_the_qr_card_opens_the_village_directly(app, mai_village: int, monkeypat
 
 def test_trainers_print_cards_and_renew_codes_for_their_commune_only(mai_village: int) -> None:
     mai = accounts.create_account("mai", "Chị Mai", "mat-khau-dai", "trainer", "Xã Thử")
-    far = queries.get_or_create_commune("Xã Xa")
-    queries.get_or_create_village(far, "Thôn Xa")
+    far = community.get_or_create_commune("Xã Xa")
+    community.get_or_create_village(far, "Thôn Xa")
     stranger = accounts.create_account("nguoi-la", "Người lạ", "mat-khau-dai", "trainer", "Xã Xa")
     code = trainers.join_code(mai, mai_village)
     card = trainers.join_card(mai, mai_village, "https://hocso.example.vn")
@@ -194,7 +194,7 @@ def test_an_idle_trainer_is_signed_out(app, village: int) -> None:
 
 
 def test_a_name_cannot_inject_html_or_links(app, village: int) -> None:
-    person = queries.add_learner(village, "<img src=x onerror=alert(1)> [bấm](http://x)", "x", None, None)
+    person = community.add_learner(village, "<img src=x onerror=alert(1)> [bấm](http://x)", "x", None, None)
     at = app("learner", village_id=village)
     [shown] = [b.label for b in at.button if "img" in b.label]
     assert "<img" not in shown.replace("\\<", "") and "\\[" in shown and person.id

@@ -9,7 +9,7 @@ import pytest
 from learn import services
 from learn.errors import InvalidInput, NotFound, WrongPin
 from learn.lessons.catalog import Catalog
-from progress_db import queries
+from progress_db import learning, records
 
 pytestmark = pytest.mark.both_engines
 
@@ -94,20 +94,20 @@ def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catal
     view = services.go_to(learner.id, lesson, 1)
     assert view.screen.question.id == "q1" and not view.can_go_on  # answer first
     view = services.answer(learner.id, lesson, 1, 1)  # wrong
-    assert view.answer == queries.AnswerInfo("q1", 1, False, "tap") and view.can_go_on
+    assert view.answer == records.AnswerInfo("q1", 1, False, "tap") and view.can_go_on
     again = services.answer(learner.id, lesson, 1, 0)  # a second tap changes nothing
-    assert again.answer == view.answer and queries.answer_count(learner.id) == 1
+    assert again.answer == view.answer and learning.answer_count(learner.id) == 1
     # a new session (another phone, next week) opens exactly here, with the feedback still shown
     resumed = services.player_view(learner.id, lesson)
     assert (resumed.position, resumed.answer) == (1, view.answer)
     services.go_to(learner.id, lesson, 3)
     stale = services.answer(learner.id, lesson, 1, 0)  # a click from an old screen
-    assert stale.position == 3 and queries.answer_count(learner.id) == 1
+    assert stale.position == 3 and learning.answer_count(learner.id) == 1
     view = services.answer(learner.id, lesson, 3, 0, mode="voice")
     assert view.answer.correct and view.answer.mode == "voice"
     done = services.go_to(learner.id, lesson, 6)
     assert done.finished and (done.score, done.asked) == (1, 3)
-    assert queries.progress_for(learner.id)["test-unlock"].completed
+    assert learning.progress_for(learner.id)["test-unlock"].completed
 
 
 def test_invalid_option_and_unknown_lesson(village: int, catalog: Catalog) -> None:
@@ -116,7 +116,7 @@ def test_invalid_option_and_unknown_lesson(village: int, catalog: Catalog) -> No
     services.go_to(learner.id, lesson, 1)
     with pytest.raises(InvalidInput):
         services.answer(learner.id, lesson, 1, 7)
-    assert queries.answer_count(learner.id) == 0
+    assert learning.answer_count(learner.id) == 0
     with pytest.raises(NotFound) as exc:
         services.lesson(catalog, "../../etc/passwd")
     assert exc.value.key == "lesson.not_found"
@@ -125,7 +125,7 @@ def test_invalid_option_and_unknown_lesson(village: int, catalog: Catalog) -> No
 def test_a_lesson_that_lost_screens_resumes_on_its_last_screen(village: int, catalog: Catalog) -> None:
     learner = services.add_learner(village, "Bà Một")
     lesson = services.lesson(catalog, "test-unlock")
-    queries.save_position(learner.id, lesson.id, len(lesson.screens), len(lesson.screens) + 3)
+    learning.save_position(learner.id, lesson.id, len(lesson.screens), len(lesson.screens) + 3)
     view = services.player_view(learner.id, lesson)
     assert not view.finished and view.position == len(lesson.screens) - 1
 

@@ -7,7 +7,7 @@ import pytest
 from learn.errors import InvalidInput
 from learn.services import accounts, sessions, trainers
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community, group_sessions, learning
 from tests.support.apptest import button, texts
 
 pytestmark = pytest.mark.both_engines
@@ -40,9 +40,9 @@ def test_a_whole_session(trainer, residents, village: int, catalog) -> None:
     assert [(r.question_id, r.answered, r.right) for r in results] == [("q1", 3, 2), ("swipe", 3, 3),
                                                                        ("screen-off", 0, 0)]
     for person in (one, two, three):
-        assert queries.progress_for(person.id)[lesson.id].completed
-    assert lesson.id not in queries.progress_for(absent.id)
-    answer = queries.latest_answers(three.id, lesson.id)["q1"]
+        assert learning.progress_for(person.id)[lesson.id].completed
+    assert lesson.id not in learning.progress_for(absent.id)
+    answer = learning.latest_answers(three.id, lesson.id)["q1"]
     assert (answer.option_index, answer.correct, answer.mode) == (1, False, "group")
     assert [s.id for s in sessions.history(trainer)] == [session.id] and sessions.get(trainer, session.id).finished
 
@@ -70,7 +70,7 @@ def test_answers_only_from_attendees_and_only_real_options(trainer, residents, v
 
 
 def test_another_communes_trainer_cannot_touch_the_session(trainer, residents, village: int, catalog) -> None:
-    queries.get_or_create_commune("Xã Khác")
+    community.get_or_create_commune("Xã Khác")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
     session = sessions.start(trainer, catalog, village, "test-unlock")
     with pytest.raises(accounts.Forbidden):
@@ -85,7 +85,7 @@ def test_another_communes_trainer_cannot_touch_the_session(trainer, residents, v
 def test_starting_a_session_from_the_trainer_page(app, trainer, residents, village: int) -> None:
     at = app("trainer", account=trainer)
     button(at, t("session.start")).click().run()
-    [session] = queries.sessions_of([village])
+    [session] = group_sessions.sessions_of([village])
     assert session.lesson_id == "test-unlock" and not session.finished
 
 
@@ -115,12 +115,12 @@ def test_running_a_session_on_the_projector(app, trainer, residents, village: in
     at = app("session", {"session": str(session.id)}, account=trainer)
     at.button(key="sfinish").click().run()
     assert t("session.summary") in texts(at)
-    assert all(queries.progress_for(p.id)["test-unlock"].completed for p in (one, two, three))
+    assert all(learning.progress_for(p.id)["test-unlock"].completed for p in (one, two, three))
 
 
 def test_a_session_of_another_commune_is_refused(app, trainer, catalog, village: int) -> None:
-    queries.get_or_create_commune("Xã Khác")
-    far = queries.get_or_create_village(queries.find_commune("Xã Khác"), "Thôn Xa")
+    community.get_or_create_commune("Xã Khác")
+    far = community.get_or_create_village(community.find_commune("Xã Khác"), "Thôn Xa")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
     session = sessions.start(other, catalog, far, "test-unlock")
     at = app("session", {"session": str(session.id)}, account=trainer)
@@ -147,12 +147,12 @@ def test_an_attendee_answers_by_voice_at_the_laptop(app, trainer, residents, vil
                                                   if p.id == two.id))
     at.audio_input(key="smic-q1-0").set_value((clip.name, clip.read_bytes(), "audio/wav")).run()
     assert not at.exception
-    answer = queries.latest_answers(two.id, lesson.id)["q1"]
+    answer = learning.latest_answers(two.id, lesson.id)["q1"]
     assert (answer.option_index, answer.mode, answer.transcript) == (1, "voice", "hai")
     assert at.radio(key=f"ans-{session.id}-q1-{two.id}").value == "2. Nút âm lượng"  # the grid shows it
     button(at, t("session.answers_save")).click().run()  # saving the grid keeps the spoken answer
     assert sessions.answers(trainer, session.id)["q1"] == {two.id: (1, False)}
-    assert queries.latest_answers(two.id, lesson.id)["q1"].mode == "voice"
+    assert learning.latest_answers(two.id, lesson.id)["q1"].mode == "voice"
 
 
 def test_saving_the_grid_again_never_loses_answers_saved_before(app, trainer, residents, village: int,

@@ -22,7 +22,7 @@ from learn.errors import LearnError
 from learn.services import sync, sync_rules
 from learn.services.sync import BundleRejected
 from learn.strings_vi import STRINGS, t
-from progress_db import queries
+from progress_db import community, group_sessions, learning, records
 from progress_db import sync as store
 from progress_db.db import database, open_db
 from progress_db.models import Attempt, LessonProgress, Outcome
@@ -67,7 +67,7 @@ def places(db: Path, database_url: str, new_database):
 
 def _record_a_morning(catalog, name: str, year: int, lesson_done: bool, answer: int) -> int:
     """A trainer's laptop in Thôn Một: one resident who answers, maybe finishes the lesson, and is ticked."""
-    village = queries.get_or_create_village(queries.get_or_create_commune("Xã Thử"), "Thôn Một")
+    village = community.get_or_create_village(community.get_or_create_commune("Xã Thử"), "Thôn Một")
     person = services.add_learner(village, name, year, household="Nhà 3")
     lesson = catalog.get("test-unlock")
     questions = [i for i, s in enumerate(lesson.screens) if s.question is not None]
@@ -75,10 +75,10 @@ def _record_a_morning(catalog, name: str, year: int, lesson_done: bool, answer: 
     services.answer(person.id, lesson, questions[0], answer)
     if lesson_done:
         services.go_to(person.id, lesson, len(lesson.screens))
-    queries.set_outcomes(person.id, {"smartphone"}, None)
-    session = queries.start_session(None, village, "test-unlock")  # type: ignore[arg-type]
-    queries.set_attendance(session.id, {person.id})
-    queries.record_utterance(person.id, queries.UtteranceInfo("test-unlock", "swipe", 1, "hai", 0.8, "answer", 1.2))
+    community.set_outcomes(person.id, {"smartphone"}, None)
+    session = group_sessions.start_session(None, village, "test-unlock")  # type: ignore[arg-type]
+    group_sessions.set_attendance(session.id, {person.id})
+    learning.record_utterance(person.id, records.UtteranceInfo("test-unlock", "swipe", 1, "hai", 0.8, "answer", 1.2))
     return person.id
 
 
@@ -94,12 +94,12 @@ def test_a_bundle_goes_from_a_laptop_to_the_server_and_twice_changes_nothing(pla
         first = sync.take_in(bundle.read_bytes(), KEY, catalog)
         assert not first.already and first.added["attempts"] == 1 and first.added["learners"] == 1
         assert store.counts() == on_laptop
-        [village] = [v for v in queries.list_villages() if v.name == "Thôn Một"]
-        [mai] = queries.list_learners(village.id)
+        [village] = [v for v in community.list_villages() if v.name == "Thôn Một"]
+        [mai] = community.list_learners(village.id)
         assert (mai.name, mai.birth_year, mai.household) == ("Bà Lò Thị Mai", 1956, "Nhà 3")
-        assert queries.progress_for(mai.id)["test-unlock"].completed
-        assert queries.village_outcomes(village.id) == {mai.id: {"smartphone"}}
-        assert [u.transcript for u in queries.utterances(mai.id)] == ["hai"]
+        assert learning.progress_for(mai.id)["test-unlock"].completed
+        assert community.village_outcomes(village.id) == {mai.id: {"smartphone"}}
+        assert [u.transcript for u in learning.utterances(mai.id)] == ["hai"]
         again = sync.take_in(bundle.read_bytes(), KEY, catalog)
         assert again.already and store.counts() == on_laptop
     with laptop.inside():  # the same records in a new bundle: still nothing new
@@ -172,15 +172,15 @@ def test_two_laptops_with_the_same_resident_merge_without_duplicates(places, cat
         sync.take_in(a.path.read_bytes(), KEY, catalog)
         merged = sync.take_in(b.path.read_bytes(), KEY, catalog)
         assert merged.matched_learners == 1 and merged.added["learners"] == 0
-        [village] = queries.list_villages()
-        [mai] = queries.list_learners(village.id)
+        [village] = community.list_villages()
+        [mai] = community.list_learners(village.id)
         with database.connection_context():
             answers = sorted(x.option_index for x in Attempt.select().where(Attempt.learner == mai.id))
             places_kept = LessonProgress.select().where(LessonProgress.learner == mai.id).count()
             ticks = Outcome.select().where(Outcome.learner == mai.id).count()
         assert answers == [0, 1] and places_kept == 1 and ticks == 1  # both answers, one place, one tick
-        assert queries.progress_for(mai.id)["test-unlock"].completed  # the furthest progress wins
-        assert len(queries.list_villages()) == 1 and len(queries.list_communes()) == 1
+        assert learning.progress_for(mai.id)["test-unlock"].completed  # the furthest progress wins
+        assert len(community.list_villages()) == 1 and len(community.list_communes()) == 1
 
 
 def _tampered(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
@@ -261,10 +261,10 @@ def test_merged_progress_keeps_the_later_run_and_the_first_completion() -> None:
             "updated_at": t("2026-10-01")}
     again = {"run": 1, "screens": 5, "position": 2, "completed_at": None, "started_at": t("2026-10-05"),
              "updated_at": t("2026-10-06")}
-    merged = store.merged_progress(done, again)
+    merged = learning.merged_progress(done, again)
     assert (merged["run"], merged["position"], merged["completed_at"], merged["started_at"]) == (
         1, 2, t("2026-10-01"), t("2026-09-30"))
-    same_run = store.merged_progress({**again, "position": 4, "updated_at": t("2026-10-02")}, again)
+    same_run = learning.merged_progress({**again, "position": 4, "updated_at": t("2026-10-02")}, again)
     assert same_run["position"] == 4 and same_run["updated_at"] == t("2026-10-06")
 
 
@@ -276,8 +276,8 @@ def test_staff_take_in_only_their_own_communes_bundles(places, catalog, tmp_path
         _record_a_morning(catalog, "Bà Lò Thị Mai", 1956, lesson_done=True, answer=1)
         data = sync.export(tmp_path / "b.hocso", None).path.read_bytes()
     with server.inside():
-        queries.get_or_create_commune("Xã Thử")
-        queries.get_or_create_commune("Xã Xa")
+        community.get_or_create_commune("Xã Thử")
+        community.get_or_create_commune("Xã Xa")
         mine = accounts.create_account("canbo", "Cán bộ", "mat-khau-dai", "staff", "Xã Thử")
         other = accounts.create_account("canbo-xa", "Cán bộ xa", "mat-khau-dai", "staff", "Xã Xa")
         trainer = accounts.create_account("totruong", "Tổ trưởng", "mat-khau-dai", "trainer", "Xã Thử")
@@ -296,9 +296,9 @@ def test_a_bundle_cannot_reach_into_another_commune(places, catalog, tmp_path) -
 
     server, (laptop, _) = places
     with server.inside():
-        far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+        far = community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa")
         victim = services.add_learner(far, "Bà Ở Xa")
-        queries.get_or_create_commune("Xã Thử")
+        community.get_or_create_commune("Xã Thử")
         staff = accounts.create_account("canbo", "Cán bộ", "mat-khau-dai", "staff", "Xã Thử")
     with laptop.inside():
         person = _record_a_morning(catalog, "Kẻ Mạo Danh", 1970, lesson_done=False, answer=0)
@@ -310,7 +310,7 @@ def test_a_bundle_cannot_reach_into_another_commune(places, catalog, tmp_path) -
         with pytest.raises(BundleRejected) as caught:
             sync.receive(staff, forged, KEY, catalog)
         assert caught.value.key == "sync.bad_records" and store.counts() == before
-        assert queries.get_learner(victim.id).name == "Bà Ở Xa"  # type: ignore[union-attr]
+        assert community.get_learner(victim.id).name == "Bà Ở Xa"  # type: ignore[union-attr]
 
 
 def test_odd_headers_and_a_zip_bomb_are_refused_not_crashed_on(places, catalog, tmp_path, monkeypatch) -> None:
@@ -351,13 +351,13 @@ def test_a_deletion_on_request_travels_and_no_bundle_brings_her_name_back(places
         second = sync.export(tmp_path / "two.hocso", KEY, everything=True)
     with server.inside():
         sync.take_in(second.path.read_bytes(), KEY, catalog)
-        [village] = [v for v in queries.list_villages() if v.name == "Thôn Một"]
-        assert queries.list_learners(village.id) == []
+        [village] = [v for v in community.list_villages() if v.name == "Thôn Một"]
+        assert community.list_learners(village.id) == []
         with database.connection_context():
             from progress_db.models import Learner
             [row] = list(Learner.select())
             assert (row.display_name, row.birth_year, row.household, row.left_reason) == ("", None, None, "removed")
-        assert [u.transcript for u in queries.utterances(row.id)] == [""]
+        assert [u.transcript for u in learning.utterances(row.id)] == [""]
     with other.inside():  # a later edit of her name on the laptop that missed the deletion
         with database.connection_context():
             from progress_db.models import Learner
@@ -407,9 +407,9 @@ def far_commune(places):
 
     server, _ = places
     with server.inside():
-        far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+        far = community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa")
         victim = services.add_learner(far, "Bà Ở Xa", 1950, pin="1111")
-        queries.get_or_create_commune("Xã Thử")
+        community.get_or_create_commune("Xã Thử")
         accounts.create_account("quantri", "Quản trị", "mat-khau-dai", "admin", None)
         accounts.create_account("toxa", "Tổ Xa", "mat-khau-dai", "trainer", "Xã Xa")
         accounts.create_account("tothu", "Tổ Thử", "mat-khau-dai", "trainer", "Xã Thử")
@@ -454,10 +454,10 @@ def test_a_laptop_key_signs_only_for_its_own_commune(places, catalog, tmp_path, 
         _victim_unchanged(far_commune)
         taken = sync.take_in(own.path.read_bytes(), KEY, catalog)  # its own commune's bundle goes in
         assert taken.added["attempts"] == 1 and taken.added["learners"] == 1
-        [thu] = [v for v in queries.list_villages() if v.name == "Thôn Một"]
+        [thu] = [v for v in community.list_villages() if v.name == "Thôn Một"]
         assert thu.commune == "Xã Thử"
     with laptop.inside():  # a laptop that also holds another commune's records leaves them out of its bundle
-        far = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+        far = community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa")
         services.add_learner(far, "Bà Ở Xa", 1950)
         mixed = sync.export(tmp_path / "mixed.hocso", _laptop_key(), everything=True)
     assert mixed.left_out == ("Xã Xa",) and {c["name"] for c in _records(mixed.path.read_bytes())["communes"]} == {
@@ -537,7 +537,7 @@ def test_each_field_of_the_attack_is_refused_like_the_same_input_in_the_app(plac
         fine["learners"][0]["name_key"] = "ba o xa"
         done = sync.take_in(_signed(fine, _laptop_key(), commune="Xã Thử"), KEY, catalog)
         assert done.added["sessions"] == 1 and done.added["learners"] == 1
-        [mai] = queries.list_learners([v for v in queries.list_villages() if v.name == "Thôn Một"][0].id)
+        [mai] = community.list_learners([v for v in community.list_villages() if v.name == "Thôn Một"][0].id)
         with database.connection_context():
             from progress_db.models import Account, GroupSession, Learner
             assert Learner.get_by_id(mai.id).name_key == "ba lo thi mai"
@@ -567,7 +567,7 @@ def test_a_bundle_from_the_future_is_refused_whole(places, catalog, tmp_path) ->
 def test_sync_key_command_prints_a_key_a_laptop_signs_with(places, catalog, tmp_path) -> None:
     server, (laptop, _) = places
     with server.inside():
-        queries.get_or_create_commune("Xã Thử")
+        community.get_or_create_commune("Xã Thử")
     content = {"LEARN_CONTENT_DIR": str(CONTENT), "LEARN_HOME": str(tmp_path / "home")}
     made = runner().invoke(cli, ["sync", "key", "--commune", "xã thử"],
                            env={"LEARN_DATABASE_URL": server.url, "LEARN_SYNC_KEY": KEY, **content})

@@ -12,7 +12,7 @@ from learn.cli import cli
 from learn.errors import InvalidInput
 from learn.services import accounts, trainers
 from learn.strings_vi import t
-from progress_db import queries
+from progress_db import community, learning
 from progress_db.models import utcnow
 from tests.support.apptest import PASSWORD, button, texts
 
@@ -54,14 +54,14 @@ def test_login_with_a_lock_after_five_wrong_passwords(mai) -> None:
 
 
 def test_a_trainer_works_only_in_their_own_commune(mai, village: int) -> None:
-    other_commune = queries.get_or_create_commune("Xã Bên Cạnh")
-    other = queries.get_or_create_village(other_commune, "Thôn Xa")
+    other_commune = community.get_or_create_commune("Xã Bên Cạnh")
+    other = community.get_or_create_village(other_commune, "Thôn Xa")
     assert [v.name for v in trainers.commune_villages(mai)] == ["Thôn Một"]
     with pytest.raises(accounts.Forbidden):
         trainers.roster(mai, other)
     with pytest.raises(accounts.Forbidden):
         trainers.add_residents(mai, other, "Bà Lạ")
-    assert queries.list_learners(other) == []
+    assert community.list_learners(other) == []
 
 
 def test_quick_add_keeps_going_past_bad_lines(mai, village: int) -> None:
@@ -106,7 +106,7 @@ def test_a_trainer_adds_residents_and_gets_handouts(app, mai, village: int) -> N
     assert [s.value for s in at.success] == [t("trainer.added", count=1)]
     assert [w.value for w in at.warning] == [
         t("trainer.line_problem", line=2, text=r"Ông \<b\>Tư\</b\>", problem=t("learner.name_invalid", char="<"))]
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Lò Thị Xuân"]
     assert at.text_area(key="quick_add_lines").value == "Ông <b>Tư</b>"  # only what was not added stays
     assert t("trainer.roster_count", count=1) in texts(at)  # the roster already shows her
     assert {b.proto.label for b in at.get("download_button")} == {"Mở khóa máy", "Tin nhắn lạ", t("trainer.join_card")}
@@ -128,7 +128,7 @@ def test_outcomes_are_ticked_per_resident_in_the_own_commune_only(mai, village: 
     assert trainers.outcomes(mai, village) == {one.id: {"smartphone", "payment_account"}, two.id: {"cashless_bill"}}
     with pytest.raises(InvalidInput):
         trainers.save_outcomes(mai, one.id, {"owns_a_buffalo"})
-    far = queries.add_learner(queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa"),
+    far = community.add_learner(community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa"),
                               "Bà Xa", "ba xa", None, None)
     with pytest.raises(accounts.Forbidden):
         trainers.save_outcomes(mai, far.id, {"smartphone"})
@@ -137,13 +137,13 @@ def test_outcomes_are_ticked_per_resident_in_the_own_commune_only(mai, village: 
 def test_the_trainer_page_ticks_outcomes(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Một")
     at = app("trainer", account=mai)
-    person = queries.list_learners(village)[0]
+    person = community.list_learners(village)[0]
     at.checkbox(key=f"outcome-{person.id}-smartphone").check()
     at.checkbox(key=f"outcome-{person.id}-vneid_level2").check()
     button(at, t("trainer.outcomes_save")).click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [t("trainer.outcomes_saved", name="Bà Một")]
-    assert queries.village_outcomes(village) == {person.id: {"smartphone", "vneid_level2"}}
+    assert community.village_outcomes(village) == {person.id: {"smartphone", "vneid_level2"}}
     assert at.checkbox(key=f"outcome-{person.id}-smartphone").value is True
 
 
@@ -152,19 +152,19 @@ def test_the_outcome_form_shows_what_is_saved_and_saves_only_what_was_changed(ap
     """The same fault as the group grid (issue 13): a form drawn before a tick arrived from elsewhere (another
     laptop, a sync bundle) must show it once saved, and a later save must not undo it."""
     trainers.add_residents(mai, village, "Bà Một, Nhà 4")
-    person = queries.list_learners(village)[0]
+    person = community.list_learners(village)[0]
     at = app("trainer", account=mai)
     trainers.save_outcomes(mai, person.id, {"cashless_bill"})  # ticked on another laptop meanwhile
     at.checkbox(key=f"outcome-{person.id}-smartphone").check()
     button(at, t("trainer.outcomes_save")).click().run()
-    assert queries.village_outcomes(village) == {person.id: {"smartphone", "cashless_bill"}}
+    assert community.village_outcomes(village) == {person.id: {"smartphone", "cashless_bill"}}
     assert at.checkbox(key=f"outcome-{person.id}-cashless_bill").value is True  # now shown
-    assert queries.list_learners(village)[0].household == "Nhà 4"  # not touched, so not rewritten
+    assert community.list_learners(village)[0].household == "Nhà 4"  # not touched, so not rewritten
     at.checkbox(key=f"outcome-{person.id}-smartphone").uncheck()
     at.text_input(key=f"household-{person.id}").input("Nhà 5")
     button(at, t("trainer.outcomes_save")).click().run()
-    assert queries.village_outcomes(village) == {person.id: {"cashless_bill"}}
-    assert queries.list_learners(village)[0].household == "Nhà 5"
+    assert community.village_outcomes(village) == {person.id: {"cashless_bill"}}
+    assert community.list_learners(village)[0].household == "Nhà 5"
 
 
 def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, catalog) -> None:
@@ -179,9 +179,9 @@ def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, cata
     trainers.save_outcomes(mai, drop.id, {"smartphone"})
     kept = trainers.merge(mai, keep.id, drop.id)
     assert kept.id == keep.id and [p.name for p in trainers.roster(mai, village)] == ["Bà Lò Thị Xuân"]
-    progress = queries.progress_for(keep.id)
+    progress = learning.progress_for(keep.id)
     assert progress["test-unlock"].position == 5 and progress["test-sms"].completed
-    assert queries.answer_count(keep.id) == 1 and trainers.outcomes(mai, village) == {keep.id: {"smartphone"}}
+    assert learning.answer_count(keep.id) == 1 and trainers.outcomes(mai, village) == {keep.id: {"smartphone"}}
     with pytest.raises(InvalidInput):
         trainers.merge(mai, keep.id, keep.id)
 
@@ -189,12 +189,12 @@ def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, cata
 def test_merging_on_the_trainer_page(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Xuân\nBà Lò Thị Xuân")
     at = app("trainer", account=mai)
-    keep, drop = queries.list_learners(village)  # ordered by name: "Bà Lò Thị Xuân", "Bà Xuân"
+    keep, drop = community.list_learners(village)  # ordered by name: "Bà Lò Thị Xuân", "Bà Xuân"
     at.selectbox(key="merge_keep").set_value(keep)
     at.selectbox(key="merge_drop").set_value(drop)
     button(at, t("trainer.merge")).click().run()
     assert not at.exception
-    assert [p.name for p in queries.list_learners(village)] == ["Bà Lò Thị Xuân"]
+    assert [p.name for p in community.list_learners(village)] == ["Bà Lò Thị Xuân"]
     assert t("trainer.merged", name="Bà Lò Thị Xuân") in [s.value for s in at.success]
 
 

@@ -14,7 +14,7 @@ from learn.app.navigation import go
 from learn.errors import NotFound
 from learn.services import accounts
 from learn.strings_vi import t
-from progress_db.queries import AccountInfo, LearnerInfo
+from progress_db.records import AccountInfo, LearnerInfo
 
 
 def _still_here(key: str, idle: timedelta) -> bool:

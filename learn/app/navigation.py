@@ -28,7 +28,7 @@ def pages() -> list[Any]:
     carries the state of its session's current run, so sessions must not share one.)"""
     made = st.session_state.get("_pages")
     if made is not None:
-        return made  # type: ignore[no-any-return]
+        return made
     made = st.session_state["_pages"] = [
         st.Page(PAGES["village"], title=t("app.title"), url_path="village", default=True),
         st.Page(PAGES["learner"], title=t("learner.heading"), url_path="learner"),

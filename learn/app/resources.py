@@ -47,12 +47,9 @@ def database() -> object:
 
 @st.cache_resource(show_spinner=False)
 def narrator() -> Narrator | None:
-    """The narrator with the configured engines; None when narration is off (or LEARN_TTS is wrong)."""
-    try:
-        engines = engines_for(settings().tts)
-    except VoiceUnavailable as exc:
-        log.warning("narration off: %s", exc)
-        return None
+    """The narrator with the configured engines; None when narration is off (LEARN_TTS=off; a value it cannot
+    take stops the server at start, see ``learn.settings``)."""
+    engines = engines_for(settings().tts)
     return Narrator(AudioCache(settings().audio_cache_dir), engines) if engines else None
 
 

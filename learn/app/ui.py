@@ -23,6 +23,9 @@ from learn.lessons.model import Question
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
+#: what a page catches when storage fails for a moment (locked, full, a lost server): it keeps what it shows
+STORAGE_ERRORS = (DatabaseError, MaxConnectionsExceeded)
+
 # Material icons ship with Streamlit's own font, so they show on old phones that lack newer emoji.
 ICONS = {
     "smartphone": ":material/smartphone:", "payments": ":material/payments:", "scams": ":material/gpp_maybe:",

@@ -36,7 +36,7 @@ class StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
             except TypeError:  # a list or mapping used as a key
@@ -51,7 +51,7 @@ class StrictLoader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # a scalar that matches a type but does not fit it (2024-13-45) raises a bare ValueError: give it its line
         try:
-            return super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
+            return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(None, None, str(exc)[:80], node.start_mark) from None
 
@@ -90,5 +90,5 @@ def load(text: str) -> tuple[yaml.Node | None, Any]:
             raise Refused(node.start_mark.line if node is not None else 0,
                           f"is not valid YAML: {str(exc)[:80]}") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     return node, data

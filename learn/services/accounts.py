@@ -15,11 +15,10 @@ from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound
 from learn.secrets import hash_secret, secret_matches
 from learn.services import lockout
 from learn.text import nfc, squash
-from progress_db import queries
+from progress_db import community, logins
 from progress_db.models import utcnow
-from progress_db.queries import AccountInfo
+from progress_db.records import ROLES, AccountInfo, Role, as_role
 
-ROLES = ("trainer", "staff", "admin")
 MIN_PASSWORD = 8
 MAX_LOGIN_TRIES = lockout.PASSWORDS.per_client  # from one client address, for one username
 LOGIN_LOCK = lockout.PASSWORDS.period
@@ -39,7 +38,7 @@ def check_new_account(username: str, role: str, commune: str | None) -> tuple[st
     if not _USERNAME.match(username):
         raise InvalidInput("username: 3 to 32 characters, lowercase letters, digits, '.', '_' or '-'",
                            key="account.username_invalid")
-    if queries.account_exists(username):
+    if logins.account_exists(username):
         raise InvalidInput(f"username {username!r} is already taken", key="account.username_taken")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", key="account.role_invalid")
@@ -47,7 +46,7 @@ def check_new_account(username: str, role: str, commune: str | None) -> tuple[st
         return username, None
     if not commune:
         raise InvalidInput(f"a {role} works for one commune: give --commune", key="account.commune_needed")
-    commune_id = queries.find_commune(squash(commune))
+    commune_id = community.find_commune(squash(commune))
     if commune_id is None:
         raise InvalidInput(f"no commune named {commune!r}", key="account.commune_unknown", commune=squash(commune))
     return username, commune_id
@@ -64,7 +63,7 @@ def create_account(username: str, name: str, password: str, role: str, commune: 
     """Create a trainer, staff or admin account; InvalidInput says what is wrong (English, for the CLI)."""
     username, commune_id = check_new_account(username, role, commune)
     check_password(password)
-    return queries.add_account(username, squash(name) or username, hash_secret(password), role, commune_id)
+    return logins.add_account(username, squash(name) or username, hash_secret(password), as_role(role), commune_id)
 
 
 def create_trainer(who: AccountInfo, username: str, name: str, password: str,
@@ -72,7 +71,7 @@ def create_trainer(who: AccountInfo, username: str, name: str, password: str,
     """Commune staff add a trainer account for their own commune (an admin, for the commune given)."""
     commune_id = who.commune_id if commune_id is None else commune_id
     require(who, "staff", commune_id=commune_id)
-    return create_account(username, name, password, "trainer", queries.commune_name(commune_id)
+    return create_account(username, name, password, "trainer", community.commune_name(commune_id)
                           if commune_id is not None else None)
 
 
@@ -86,7 +85,7 @@ def reset_password(who: AccountInfo, account_id: int, password: str) -> AccountI
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"password: at least {MIN_PASSWORD} characters", key="account.password_short",
                            minimum=MIN_PASSWORD)
-    queries.set_password(account_id, hash_secret(password))
+    logins.set_password(account_id, hash_secret(password))
     lockout.forget(lockout.PASSWORDS, target.username)  # a new password lifts every lock on the account
     return target
 
@@ -101,7 +100,7 @@ def login(username: str, password: str, now: datetime | None = None, *, client: 
     turn = lockout.begin(lockout.PASSWORDS, name, client, now)
     if not turn.allowed:  # over the limit: the password is not checked at all
         raise LoginFailed("locked", key="account.locked", minutes=turn.minutes)
-    found = queries.credentials(name)
+    found = logins.credentials(name)
     right = secret_matches(password, found.password_hash if found is not None else _NO_ACCOUNT)
     if found is None or not right:
         if turn.last:
@@ -116,7 +115,7 @@ def login(username: str, password: str, now: datetime | None = None, *, client: 
 def remember_browser(who: AccountInfo) -> str:
     """A token for this browser's cookie, so a reload keeps ``who`` signed in (until SESSION_IDLE unused)."""
     token = secrets.token_urlsafe(32)
-    queries.open_account_session(_token_hash(token), who.id)
+    logins.open_account_session(_token_hash(token), who.id)
     return token
 
 
@@ -125,15 +124,15 @@ def browser_account(token: str | None, now: datetime | None = None, *, touch: bo
     ``touch`` False checks without counting as a use (a projector left on must not keep the laptop signed in)."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    account_id = queries.account_session(_token_hash(token), SESSION_IDLE, now, touch=touch)
-    found = queries.get_account(account_id) if account_id is not None else None
+    account_id = logins.account_session(_token_hash(token), SESSION_IDLE, now, touch=touch)
+    found = logins.get_account(account_id) if account_id is not None else None
     return found if found is not None and found.active else None
 
 
 def forget_browser(token: str | None) -> None:
     """Sign this browser out (the token stops working)."""
     if token:
-        queries.close_account_session(_token_hash(token))
+        logins.close_account_session(_token_hash(token))
 
 
 def _token_hash(token: str) -> str:
@@ -143,13 +142,13 @@ def _token_hash(token: str) -> str:
 
 def account(account_id: int) -> AccountInfo:
     """A signed-in account, still there; NotFound otherwise."""
-    found = queries.get_account(account_id)
+    found = logins.get_account(account_id)
     if found is None:
         raise NotFound(f"account {account_id}", key="account.gone")
     return found
 
 
-def require(who: AccountInfo, *roles: str, commune_id: int | None = None) -> None:
+def require(who: AccountInfo, *roles: Role, commune_id: int | None = None) -> None:
     """Forbidden unless ``who`` has one of ``roles`` and (admins aside) works for ``commune_id``; an account
     switched off by its commune's staff may do nothing."""
     if not who.active:

@@ -20,16 +20,16 @@ from learn.services.accounts import require
 from learn.services.trainers import OUTCOMES, village_for
 from learn.text import fold, squash
 from progress_db import care as records
-from progress_db import queries
+from progress_db import community, learning, logins
 from progress_db.care import Activity, CareEntry
-from progress_db.queries import AccountInfo, LearnerInfo
+from progress_db.records import AccountInfo, LearnerInfo
 
 Standing = Literal["done", "going", "new"]
 
 
 def resident(who: AccountInfo, learner_id: int) -> LearnerInfo:
     """A resident (or one who moved away) of a village of ``who``'s commune; a deleted one is not found."""
-    found = queries.get_learner(learner_id)
+    found = community.get_learner(learner_id)
     if found is None or found.left == "removed":
         raise NotFound(f"learner {learner_id}", key="learner.not_found")
     village_for(who, found.village_id)
@@ -77,7 +77,7 @@ class ResidentReport:
 def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentReport:
     """Everything a trainer needs to know before visiting a resident."""
     person = resident(who, learner_id)
-    progress = queries.progress_for(learner_id)
+    progress = learning.progress_for(learner_id)
     given = records.current_answers(learner_id)
     lines, wrong = [], []
     for lesson_id, where in progress.items():
@@ -95,7 +95,7 @@ def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentRepor
                 wrong.append(WrongLine(lesson.title, question.prompt, question.options[answer.option_index].text,
                                        question.options[question.answer].text, answer.at))
     lines.sort(key=lambda x: x.when or datetime.min, reverse=True)
-    ticked = queries.village_outcomes(person.village_id).get(learner_id, set())
+    ticked = community.village_outcomes(person.village_id).get(learner_id, set())
     return ResidentReport(person, lines, wrong, ticked, records.care_history(learner_id))
 
 
@@ -152,7 +152,7 @@ def village_activity(who: AccountInfo, catalog: Catalog, village_id: int, limit:
 def moved_away(who: AccountInfo, village_id: int) -> list[LearnerInfo]:
     """The village's residents who moved away (to bring one back)."""
     village_for(who, village_id)
-    return queries.list_learners(village_id, moved=True)
+    return community.list_learners(village_id, moved=True)
 
 
 # --- caring for the roster ---------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def delete_on_request(who: AccountInfo, learner_id: int, confirm: str) -> None:
 def set_trainer_active(who: AccountInfo, account_id: int, active: bool) -> AccountInfo:
     """Staff switch a trainer's account of their commune off (signed out everywhere; it cannot sign in) or back
     on. Not for staff or admin accounts, nor one's own."""
-    target = queries.get_account(account_id)
+    target = logins.get_account(account_id)
     if target is None:
         raise NotFound(f"account {account_id}", key="account.not_found")
     require(who, "staff", commune_id=target.commune_id)
@@ -219,14 +219,14 @@ def set_trainer_active(who: AccountInfo, account_id: int, active: bool) -> Accou
         raise Forbidden(f"{who.username} cannot switch off {target.role} {target.username}")
     if target.active != active:
         records.set_account_active(account_id, active, who.id)
-    found = queries.get_account(account_id)
+    found = logins.get_account(account_id)
     assert found is not None
     return found
 
 
 def account_history(who: AccountInfo, account_id: int) -> list[CareEntry]:
     """What was done to an account (switched off, on), newest first; for staff of its commune."""
-    target = queries.get_account(account_id)
+    target = logins.get_account(account_id)
     if target is None:
         raise NotFound(f"account {account_id}", key="account.not_found")
     require(who, "staff", commune_id=target.commune_id)

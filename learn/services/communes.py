@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from learn.errors import InvalidInput, NotFound
 from learn.services import people
 from learn.text import fold, squash
-from progress_db import queries
+from progress_db import community
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class CommuneInfo:
 
 def communes() -> list[CommuneInfo]:
     """Every commune with its number of villages, in Vietnamese alphabetical order."""
-    counts = Counter(v.commune_id for v in queries.list_villages())
-    found = [CommuneInfo(cid, name, counts[cid]) for cid, name in queries.list_communes()]
+    counts = Counter(v.commune_id for v in community.list_villages())
+    found = [CommuneInfo(cid, name, counts[cid]) for cid, name in community.list_communes()]
     return sorted(found, key=lambda c: (fold(c.name), c.name))
 
 
@@ -53,7 +53,7 @@ def add(name: str, villages: list[str] | tuple[str, ...] = ()) -> tuple[CommuneI
         if village.casefold() in seen:
             raise InvalidInput(f"village {village!r} given twice", key="commune.village_twice", name=village)
         seen.add(village.casefold())
-    made = queries.add_commune(clean, village_names)
+    made = community.add_commune(clean, village_names)
     if made is None:  # made by someone else meanwhile
         raise InvalidInput(f"commune {clean!r} exists", key="commune.exists", name=clean)
     return CommuneInfo(made, clean, len(village_names)), village_names
@@ -64,7 +64,7 @@ def rename(old: str, new: str) -> tuple[CommuneInfo, CommuneInfo]:
     before = find(old)
     clean = people.clean_name(new)
     _not_taken(clean, but=before.id)
-    if not queries.rename_commune(before.id, clean):
+    if not community.rename_commune(before.id, clean):
         raise InvalidInput(f"commune {clean!r} exists", key="commune.exists", name=clean)
     return before, CommuneInfo(before.id, clean, before.villages)
 

@@ -11,7 +11,7 @@ import math
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ from learn.errors import InvalidInput
 from learn.lessons.catalog import Catalog
 from learn.services.trainers import OUTCOMES
 from learn.text import fold, nfc
-from progress_db import bulk, queries
+from progress_db import bulk, community
 from progress_db.db import database
 from progress_db.models import utcnow
 
@@ -95,10 +95,10 @@ def seed(catalog: Catalog, names_file: Path, villages: int, learners: int, *, co
         commune_ids = []
         for c in range(communes):
             name = names.commune(c)
-            if queries.find_commune(name) is not None:
+            if community.find_commune(name) is not None:
                 raise InvalidInput(f"commune {name!r} exists already: seed into a fresh database")
-            commune_ids.append(queries.get_or_create_commune(name))
-        village_ids = [queries.get_or_create_village(commune_ids[i % communes], names.village(i // communes))
+            commune_ids.append(community.get_or_create_commune(name))
+        village_ids = [community.get_or_create_village(commune_ids[i % communes], names.village(i // communes))
                        for i in range(villages)]
         # uneven villages: sizes drawn from a log-normal spread
         weights = [rng.lognormvariate(0, 0.8) for _ in village_ids]
@@ -168,7 +168,7 @@ def _order(lessons: list, rng: random.Random) -> list:
 
 
 def _sessions(village_ids: list[int], homes: list[int], lessons: list, rng: random.Random, start: datetime,
-              now: datetime, uid) -> Iterator[tuple[object, ...]]:
+              now: datetime, uid: Callable[[], str]) -> Iterator[tuple[object, ...]]:
     """Group sessions: about one a month per 15 residents of a village."""
     size = Counter(homes)
     months = max(1, round((now - start).days / 30))

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from learn.errors import InvalidInput
 from learn.services.accounts import require
-from progress_db import queries
-from progress_db.queries import AccountInfo
+from progress_db import community
+from progress_db.records import AccountInfo
 
 #: Topics whose every lesson a resident must complete to count as "trained in basic digital skills".
 BASIC_TOPICS = ("smartphone", "scams")
@@ -40,7 +40,7 @@ KEYS = tuple(i.key for i in INDICATORS)
 def targets(who: AccountInfo, commune_id: int) -> dict[str, float]:
     """Every indicator's target for the commune: its own where set, the national default otherwise."""
     require(who, "trainer", "staff", commune_id=commune_id)
-    own = queries.commune_targets(commune_id)
+    own = community.commune_targets(commune_id)
     return {i.key: own.get(i.key, i.default) for i in INDICATORS}
 
 
@@ -52,5 +52,5 @@ def set_targets(who: AccountInfo, commune_id: int, values: dict[str, float]) -> 
             raise InvalidInput(f"unknown indicator {key!r}")
         if not 0.0 <= value <= 1.0:
             raise InvalidInput(f"target {value} out of 0..1", key="targets.out_of_range")
-    queries.set_commune_targets(commune_id, values)
+    community.set_commune_targets(commune_id, values)
     return targets(who, commune_id)

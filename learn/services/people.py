@@ -14,8 +14,8 @@ from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, Pin
 from learn.secrets import hash_secret, secret_matches
 from learn.services import lockout
 from learn.text import VIETNAMESE_LETTERS, fold, squash
-from progress_db import queries
-from progress_db.queries import LearnerInfo, VillageInfo
+from progress_db import community
+from progress_db.records import LearnerInfo, VillageInfo
 
 MAX_NAME = 60
 #: Wrong PINs before one phone waits (``lockout.PINS``): 4 digits are few, guessing must be slow.
@@ -109,12 +109,12 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 def villages() -> list[VillageInfo]:
     """Every village a learner can choose, in Vietnamese alphabetical order (Đông before Tây)."""
-    return sorted(queries.list_villages(), key=lambda v: (fold(v.commune), fold(v.name), v.name))
+    return sorted(community.list_villages(), key=lambda v: (fold(v.commune), fold(v.name), v.name))
 
 
 def village(village_id: int) -> VillageInfo:
     """One village; NotFound if it is gone."""
-    found = queries.get_village(village_id)
+    found = community.get_village(village_id)
     if found is None:
         raise NotFound(f"village {village_id}", key="village.not_found")
     return found
@@ -122,7 +122,7 @@ def village(village_id: int) -> VillageInfo:
 
 def learners(village_id: int) -> list[LearnerInfo]:
     """The village's learners, by name."""
-    return queries.list_learners(village_id)
+    return community.list_learners(village_id)
 
 
 def add_learner(village_id: int, name: str, birth_year: str | int | None = None, pin: str | None = None,
@@ -132,14 +132,14 @@ def add_learner(village_id: int, name: str, birth_year: str | int | None = None,
     clean = clean_name(name)
     year = clean_birth_year(birth_year)
     code = clean_pin(pin)
-    if queries.find_learner(village_id, fold(clean), year) is not None:
+    if community.find_learner(village_id, fold(clean), year) is not None:
         raise InvalidInput("same name and year already in this village", key="learner.duplicate", name=clean)
-    return queries.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None, household)
+    return community.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None, household)
 
 
 def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
     """One learner; NotFound if they are gone (merged away, or the database was reset and the id reused)."""
-    found = queries.get_learner(learner_id)
+    found = community.get_learner(learner_id)
     if found is None or found.left is not None or (uid is not None and found.uid != uid):
         raise NotFound(f"learner {learner_id}", key="learner.not_found")
     return found
@@ -153,7 +153,7 @@ def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None
     address) per 15 minutes, 20 from all phones together, and her own phone, where she got in before, keeps its
     5 tries whatever others do: someone else's guesses cannot lock her out of her own phone for long."""
     found = learner(learner_id)
-    state = queries.pin_state(learner_id)
+    state = community.pin_state(learner_id)
     if state is None or not state.pin_hash:
         return found
     subject = f"learner:{learner_id}"
@@ -194,7 +194,7 @@ def open_village(village_id: int, code: str | None, *, required: bool, now: date
         return found
     if not (code or "").strip():
         raise JoinCodeNeeded("join code needed")
-    state = queries.join_state(village_id)
+    state = community.join_state(village_id)
     if state is None:
         raise NotFound(f"village {village_id}", key="village.not_found")
     subject = f"village:{village_id}"
@@ -232,7 +232,7 @@ def seed_demo(path: Path) -> int:
     if not (isinstance(data, dict) and isinstance(data.get("commune"), str) and isinstance(data.get("villages"), list)
             and all(isinstance(v, str) and v.strip() for v in data["villages"])):
         raise InvalidInput(f"{path.name} needs 'commune' (a name) and 'villages' (a list of names)")
-    commune_id = queries.get_or_create_commune(squash(data["commune"]))
+    commune_id = community.get_or_create_commune(squash(data["commune"]))
     for name in data["villages"]:
-        queries.get_or_create_village(commune_id, squash(name))
+        community.get_or_create_village(commune_id, squash(name))
     return commune_id

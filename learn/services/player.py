@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from learn.errors import InvalidInput, NotFound
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import Lesson, Screen
-from progress_db import queries
-from progress_db.queries import AnswerInfo, ProgressInfo
+from progress_db import learning
+from progress_db.records import AnswerInfo, ProgressInfo
+
+#: Where a learner is in a lesson, as her lesson list shows it (``lessons.<status>`` in the strings catalog).
+CardStatus = Literal["new", "started", "done"]
 
 
 @dataclass(frozen=True)
@@ -16,13 +20,13 @@ class LessonCard:
     """A lesson in the learner's list, with how far they got."""
 
     lesson: Lesson
-    status: str  # "new", "started" or "done"
+    status: CardStatus
     percent: int
 
 
 def lesson_cards(catalog: Catalog, learner_id: int) -> list[tuple[str, list[LessonCard]]]:
     """The catalog grouped by topic, each lesson with the learner's progress."""
-    progress = queries.progress_for(learner_id)
+    progress = learning.progress_for(learner_id)
     groups = []
     for topic, lessons in catalog.by_topic():
         cards = []
@@ -76,12 +80,12 @@ def lesson(catalog: Catalog, lesson_id: str) -> Lesson:
 
 def player_view(learner_id: int, lesson: Lesson) -> PlayerView:
     """The learner's current place in the lesson, exactly where they left it."""
-    progress = queries.progress_for(learner_id).get(lesson.id)
+    progress = learning.progress_for(learner_id).get(lesson.id)
     screens = lesson.screens
     position = min(progress.position, len(screens)) if progress else 0
     if progress and position == len(screens) and not progress.completed:
         position = len(screens) - 1  # the lesson lost screens since: finish it properly, from its last screen
-    answers = queries.latest_answers(learner_id, lesson.id)
+    answers = learning.latest_answers(learner_id, lesson.id)
     screen = screens[position] if position < len(screens) else None
     answer = answers.get(screen.question.id) if screen and screen.question else None
     score = sum(1 for q in lesson.questions if q.id in answers and answers[q.id].correct)
@@ -92,7 +96,7 @@ def step_to(learner_id: int, lesson: Lesson, position: int) -> None:
     """Move to a screen (clamped) and save it; moving past the last screen completes the lesson."""
     total = len(lesson.screens)
     position = max(0, min(position, total))
-    queries.save_position(learner_id, lesson.id, position, total, completed=position >= total)
+    learning.save_position(learner_id, lesson.id, position, total, completed=position >= total)
 
 
 def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
@@ -103,7 +107,7 @@ def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
 
 def restart(learner_id: int, lesson: Lesson) -> PlayerView:
     """Take the lesson again from the start."""
-    queries.restart_lesson(learner_id, lesson.id, len(lesson.screens))
+    learning.restart_lesson(learner_id, lesson.id, len(lesson.screens))
     return player_view(learner_id, lesson)
 
 
@@ -119,6 +123,6 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
     question = screen.question
     if not 0 <= option_index < len(question.options):
         raise InvalidInput(f"option {option_index}", key="lesson.option_invalid")
-    queries.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
+    learning.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
                           mode, position, len(lesson.screens), transcript, confidence)
     return player_view(learner_id, lesson)

@@ -23,9 +23,9 @@ from learn.services import indicators, people
 from learn.services.accounts import require
 from learn.strings_vi import t
 from learn.text import fold
-from progress_db import queries
+from progress_db import community
 from progress_db import reports as sql
-from progress_db.queries import AccountInfo, VillageInfo
+from progress_db.records import AccountInfo, VillageInfo
 from progress_db.reports import LearnerRow, Measures, QuestionRow, Scope, VillageRow
 
 #: Vietnam keeps one time zone all year; dates people pick and months on charts are in it.
@@ -188,7 +188,7 @@ class Dashboard:
 
 
 def _commune_name(commune_id: int) -> str:
-    name = queries.commune_name(commune_id)
+    name = community.commune_name(commune_id)
     if name is None:
         raise InvalidInput(f"no commune {commune_id}", key="report.no_commune")
     return name
@@ -202,7 +202,7 @@ def communes(who: AccountInfo) -> dict[int, str]:
     """The communes ``who`` may open on the dashboard, id to name: every commune for an admin, one's own for
     staff."""
     require(who, "staff")
-    return {cid: name for cid, name in sorted(queries.list_communes(), key=lambda c: (fold(c[1]), c[1]))
+    return {cid: name for cid, name in sorted(community.list_communes(), key=lambda c: (fold(c[1]), c[1]))
             if who.role == "admin" or cid == who.commune_id}
 
 
@@ -237,7 +237,7 @@ def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filt
 
 def villages_report(catalog: Catalog, commune: str) -> list[VillageReport]:
     """Every village of the commune named ``commune``, in Vietnamese alphabetical order (for the CLI)."""
-    commune_id = queries.find_commune(commune)
+    commune_id = community.find_commune(commune)
     if commune_id is None:
         raise InvalidInput(f"no commune named {commune!r}", key="report.no_commune")
     return _sorted(sql.village_table(Scope(commune_id), measures(catalog)))

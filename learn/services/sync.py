@@ -35,7 +35,7 @@ from learn.text import nfc
 from progress_db import private, sync_in
 from progress_db import sync as store
 from progress_db.models import new_uid, utcnow
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 
 FORMAT = "hoc-so-sync"
 VERSION = 1

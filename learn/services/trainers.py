@@ -12,8 +12,8 @@ from learn.errors import InvalidInput, LearnError
 from learn.services import handouts, people
 from learn.services.accounts import require
 from learn.text import squash
-from progress_db import queries
-from progress_db.queries import AccountInfo, LearnerInfo, VillageInfo
+from progress_db import community, learning, logins
+from progress_db.records import AccountInfo, LearnerInfo, VillageInfo
 
 #: Outcomes a trainer can tick for a resident after helping them; they feed the commune's indicators.
 OUTCOMES = ("smartphone", "vneid_level2", "payment_account", "cashless_bill")
@@ -70,20 +70,20 @@ def add_residents(who: AccountInfo, village_id: int, lines: str) -> tuple[list[L
 def outcomes(who: AccountInfo, village_id: int) -> dict[int, set[str]]:
     """The outcomes ticked for the village's residents, by learner id."""
     village_for(who, village_id)
-    return queries.village_outcomes(village_id)
+    return community.village_outcomes(village_id)
 
 
 def save_outcomes(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
     """Tick exactly ``kinds`` for a resident of a village of the trainer's commune."""
     _outcome_kinds(who, learner_id, kinds)
-    queries.set_outcomes(learner_id, kinds, who.id)
+    community.set_outcomes(learner_id, kinds, who.id)
 
 
 def change_outcomes(who: AccountInfo, learner_id: int, ticked: set[str], unticked: set[str]) -> None:
     """Tick and untick what the trainer changed on the form; ticks nobody touched stay as saved (a tick
     that came in by sync, or from another laptop, is not undone by a form drawn before it)."""
     _outcome_kinds(who, learner_id, ticked | unticked)
-    queries.change_outcomes(learner_id, ticked, unticked, who.id)
+    community.change_outcomes(learner_id, ticked, unticked, who.id)
 
 
 def _outcome_kinds(who: AccountInfo, learner_id: int, kinds: set[str]) -> None:
@@ -100,7 +100,7 @@ def merge(who: AccountInfo, keep_id: int, drop_id: int) -> LearnerInfo:
     if keep_id == drop_id or keep.village_id != drop.village_id:
         raise InvalidInput("merge two different residents of one village", key="trainer.merge_invalid")
     village_for(who, keep.village_id)
-    queries.merge_learners(keep_id, drop_id)
+    learning.merge_learners(keep_id, drop_id)
     return people.learner(keep_id)
 
 
@@ -111,14 +111,14 @@ def set_household(who: AccountInfo, learner_id: int, household: str) -> None:
     label = squash(household)
     if len(label) > people.MAX_NAME:
         raise InvalidInput("household label too long", key="learner.name_too_long", limit=people.MAX_NAME)
-    queries.set_household(learner_id, label or None)
+    community.set_household(learner_id, label or None)
 
 
 def add_village(who: AccountInfo, commune_id: int, name: str) -> int:
     """A new village of the commune, for its staff (or an admin)."""
     require(who, "staff", commune_id=commune_id)
     clean = people.clean_name(name)
-    made = queries.add_village(commune_id, clean)
+    made = community.add_village(commune_id, clean)
     if made is None:
         raise InvalidInput(f"village {clean!r} exists", key="dashboard.village_exists")
     return made
@@ -129,7 +129,7 @@ def rename_village(who: AccountInfo, village_id: int, name: str) -> str:
     found = people.village(village_id)
     require(who, "staff", commune_id=found.commune_id)
     clean = people.clean_name(name)
-    if not queries.rename_village(village_id, clean):
+    if not community.rename_village(village_id, clean):
         raise InvalidInput(f"village {clean!r} exists", key="dashboard.village_exists")
     return clean
 
@@ -137,7 +137,7 @@ def rename_village(who: AccountInfo, village_id: int, name: str) -> str:
 def commune_accounts(who: AccountInfo, commune_id: int) -> list[AccountInfo]:
     """The commune's trainer and staff accounts, for its staff (or an admin)."""
     require(who, "staff", commune_id=commune_id)
-    return queries.commune_accounts(commune_id)
+    return logins.commune_accounts(commune_id)
 
 
 def join_link(base_url: str, village_id: int, code: str) -> str:
@@ -148,7 +148,7 @@ def join_link(base_url: str, village_id: int, code: str) -> str:
 def join_card(who: AccountInfo, village_id: int, base_url: str) -> str:
     """The village's printable join card (code and QR), for a trainer of its commune."""
     found = village_for(who, village_id)
-    state = queries.join_state(village_id)
+    state = community.join_state(village_id)
     assert state is not None
     return handouts.join_card(found.name, found.commune, state.code, join_link(base_url, village_id, state.code))
 
@@ -156,7 +156,7 @@ def join_card(who: AccountInfo, village_id: int, base_url: str) -> str:
 def join_code(who: AccountInfo, village_id: int) -> str:
     """The village's join code, for a trainer of its commune."""
     village_for(who, village_id)
-    state = queries.join_state(village_id)
+    state = community.join_state(village_id)
     assert state is not None
     return state.code
 
@@ -164,4 +164,4 @@ def join_code(who: AccountInfo, village_id: int) -> str:
 def renew_join_code(who: AccountInfo, village_id: int) -> str:
     """A new join code (when a card was lost or the code got around); old cards stop working."""
     village_for(who, village_id)
-    return queries.renew_join_code(village_id)
+    return community.renew_join_code(village_id)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from learn.errors import VoiceUnavailable
 from learn.lessons.model import Lesson, Question
 from learn.services.player import PlayerView, answer, go_to
+from learn.voice import Command
 from learn.voice.asr import Recognizer, understand
 from learn.voice.pipeline import prepare_or_problem
-from progress_db import queries
-from progress_db.queries import UtteranceInfo
+from progress_db import learning
+from progress_db.records import UtteranceInfo
+
+#: What a spoken turn does: answer the question, a command ("repeat", "next"), or nothing (a problem to say).
+VoiceAction = Literal["answer", "problem"] | Command
 
 
 @dataclass(frozen=True)
@@ -18,7 +23,7 @@ class VoiceTurn:
     """What a recording meant: "answer" (``index``), "repeat", "next", or "problem" (``problem`` is the key
     of the message for the learner). ``transcript`` and ``confidence`` are what the recogniser heard."""
 
-    action: str
+    action: VoiceAction
     index: int | None = None
     transcript: str = ""
     confidence: float | None = None
@@ -51,7 +56,7 @@ def hear(recognizer: Recognizer, audio: bytes, question: Question | None = None)
 def remember(learner_id: int, lesson_id: str, position: int, question: Question | None, turn: VoiceTurn) -> None:
     """Keep what was heard (understood or not) for trainers and content authors; silence is not kept."""
     if turn.transcript or turn.problem == "voice.not_understood":
-        queries.record_utterance(learner_id, UtteranceInfo(
+        learning.record_utterance(learner_id, UtteranceInfo(
             lesson_id, question.id if question else None, position, turn.transcript, turn.confidence,
             turn.problem or turn.action, round(turn.seconds, 2)))
 

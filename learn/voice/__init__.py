@@ -7,7 +7,10 @@ the lessons work as text on a machine that has neither.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
+
+#: What a learner may tell any screen by voice: hear it again, or go on.
+Command = Literal["repeat", "next"]
 
 #: Narration speeds a learner can choose.
 SPEEDS = ("normal", "slow")

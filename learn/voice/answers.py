@@ -9,18 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from learn.text import fold, nfc
+from learn.voice import Command
 from learn.voice.vocabulary_vi import COMMANDS, CONCEPTS, FALSE, IGNORED, LETTERS, NEGATIONS, NUMBERS, OPPOSITE
 
 _WORD = re.compile(r"\[unk\]|[^\W_]+", re.UNICODE)
+
+#: What an utterance means: an answer, a command, or nothing sure.
+Meaning = Literal["answer", "unclear"] | Command
 
 
 @dataclass(frozen=True)
 class Interpretation:
     """What an utterance means: an answer (``index``), a command ("repeat", "next"), or "unclear"."""
 
-    action: str
+    action: Meaning
     index: int | None = None
 
 
@@ -146,7 +151,7 @@ def interpret(transcript: str, choices: Sequence[str], spoken_forms: Sequence[Se
             refused = True
 
     # 5. Commands, when nothing else was said.
-    command = None
+    command: Command | None = None
     for phrase, action in sorted(COMMANDS.items(), key=lambda c: -len(c[0].split())):
         at = _find(tokens, phrase.split())
         if at >= 0:
@@ -186,7 +191,7 @@ def match_answer(transcript: str, choices: Sequence[str], spoken_forms: Sequence
     return result.index if result.action == "answer" else None
 
 
-def match_command(transcript: str) -> str | None:
+def match_command(transcript: str) -> Command | None:
     """"repeat" for "nghe lại" and the like, "next" for "tiếp", else None (works on every screen)."""
-    result = interpret(transcript, [])
-    return result.action if result.action in ("repeat", "next") else None
+    action = interpret(transcript, []).action
+    return action if action == "repeat" or action == "next" else None

@@ -9,9 +9,14 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
+from typing import Literal, get_args
 
 from learn.errors import VoiceUnavailable
 from learn.text import squash
+
+#: The narration engines a server may use (LEARN_TTS, `learn say --engine`): gTTS then espeak-ng, one, or none.
+EngineChoice = Literal["auto", "gtts", "espeak", "off"]
+ENGINE_CHOICES: tuple[EngineChoice, ...] = get_args(EngineChoice)
 
 #: The longest piece of text sent to an engine at once; longer text is split at sentence boundaries.
 MAX_CHUNK = 180
@@ -119,9 +124,9 @@ class GttsEngine:
             raise VoiceUnavailable("gTTS returned no audio", key="voice.offline")
 
 
-def engines_for(choice: str) -> list[EspeakEngine | GttsEngine]:
+def engines_for(choice: EngineChoice) -> list[EspeakEngine | GttsEngine]:
     """The engine chain for a setting: auto (gTTS, then espeak-ng), gtts, espeak, or off (none)."""
-    chains: dict[str, list[EspeakEngine | GttsEngine]] = {
+    chains: dict[EngineChoice, list[EspeakEngine | GttsEngine]] = {
         "auto": [GttsEngine(), EspeakEngine()], "gtts": [GttsEngine()], "espeak": [EspeakEngine()], "off": []}
     if choice not in chains:
         raise VoiceUnavailable(f"unknown narration engine {choice!r}: use auto, gtts, espeak or off")

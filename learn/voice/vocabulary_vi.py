@@ -6,6 +6,8 @@ reviewer can check it and another language can be added beside it.
 
 from __future__ import annotations
 
+from learn.voice import Command
+
 # Words a learner adds around an answer: politeness, fillers, "I choose", pointing words.
 IGNORED = set(
     "dạ ạ à ờ ơ ừm hử nhé nhá nha ấy đấy đây đó này kia là thì thôi rồi mà đi với cho tôi em cháu con bác "
@@ -25,9 +27,11 @@ CONCEPTS = {  # phrase -> what it means as an answer; longer phrases are tried f
     "lừa đảo": SCAM, "lừa": SCAM, "giả": SCAM, "giả mạo": SCAM, "lừa gạt": SCAM,
     "thật": REAL, "thật sự": REAL, "an toàn": REAL, "tin thật": REAL,
 }
-COMMANDS = {"nghe lại": "repeat", "đọc lại": "repeat", "nói lại": "repeat", "lặp lại": "repeat",
-            "nhắc lại": "repeat", "tiếp": "next", "tiếp theo": "next", "tiếp tục": "next", "đi tiếp": "next",
-            "bước tiếp": "next", "sang bước": "next"}
+COMMANDS: dict[str, Command] = {
+    "nghe lại": "repeat", "đọc lại": "repeat", "nói lại": "repeat", "lặp lại": "repeat", "nhắc lại": "repeat",
+    "tiếp": "next", "tiếp theo": "next", "tiếp tục": "next", "đi tiếp": "next", "bước tiếp": "next",
+    "sang bước": "next",
+}
 #: Added to a question's grammar: how learners point at an option, and the usual short answers.
 NUMBER_PREFIXES = ("câu", "số")
 SHORT_ANSWERS = ("có", "không", "đúng", "sai", "không phải", "dạ")

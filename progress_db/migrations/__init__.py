@@ -9,12 +9,25 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from peewee import Database, IntegrityError, SqliteDatabase
+from peewee import CharField, Database, DateTimeField, IntegerField, IntegrityError, Model, SqliteDatabase
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.py$")
+
+
+class SchemaVersion(Model):
+    """One row per migration applied (the migrations' own table: like every migration, this never uses the live
+    models, so the models may depend on the database module and nothing here depends on them)."""
+
+    version = IntegerField(primary_key=True)
+    name = CharField()
+    applied_at = DateTimeField(default=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    class Meta:
+        table_name = "schema_version"
 
 
 @dataclass(frozen=True)
@@ -39,8 +52,6 @@ def available() -> list[Migration]:
 
 def applied(db: Database) -> set[int]:
     """Versions already applied to ``db``."""
-    from progress_db.models import SchemaVersion
-
     with db.bind_ctx([SchemaVersion]), db.connection_context():
         if not SchemaVersion.table_exists():
             return set()
@@ -54,8 +65,6 @@ def migrate(db: Database) -> list[Migration]:
     and dropping ``learner`` with foreign keys on would cascade and delete every answer. The keys are checked
     before they are turned back on.
     """
-    from progress_db.models import SchemaVersion
-
     done = applied(db)
     ran = []
     sqlite = isinstance(db, SqliteDatabase)

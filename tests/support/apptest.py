@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from learn.app.navigation import PAGES
 from learn.strings_vi import t
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 from tests.support.paths import ROOT
 
 MAIN = str(ROOT / "learn" / "app" / "main.py")

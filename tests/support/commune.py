@@ -25,7 +25,7 @@ import pytest
 
 from learn import services
 from learn.services import accounts, reports
-from progress_db import queries
+from progress_db import community
 from progress_db.models import Attempt, GroupSession, Learner, LessonProgress, Outcome
 
 #: the staff member's password (the reports' tests give the other accounts they make the same one)
@@ -46,7 +46,7 @@ def late_night(monkeypatch: pytest.MonkeyPatch, commune) -> int:
     """The reports' clock at LATE, and a resident of a new village of Xã Thử who finished a lesson then;
     returns the village."""
     monkeypatch.setattr(reports, "datetime", LateClock)
-    khuya = queries.get_or_create_village(commune["commune"], "Thôn Khuya")
+    khuya = community.get_or_create_village(commune["commune"], "Thôn Khuya")
     person = services.add_learner(khuya, "Ông Khuya").id
     LessonProgress.create(learner=person, lesson_id="test-unlock", position=5, screens=5, started_at=LATE,
                           updated_at=LATE, completed_at=LATE)
@@ -68,9 +68,9 @@ def _answer(learner: int, lesson: str, question: str, option: int, when: str) ->
 @pytest.fixture
 def commune(village: int):
     """The commune above; returns the learners by letter and the village ids."""
-    xa_thu = queries.find_commune("Xã Thử")
-    ban_hai = queries.get_or_create_village(xa_thu, "Bản Hai")
-    thon_xa = queries.get_or_create_village(queries.get_or_create_commune("Xã Xa"), "Thôn Xa")
+    xa_thu = community.find_commune("Xã Thử")
+    ban_hai = community.get_or_create_village(xa_thu, "Bản Hai")
+    thon_xa = community.get_or_create_village(community.get_or_create_commune("Xã Xa"), "Thôn Xa")
     people = {}
     for letter, home, name, house, joined in (("A", village, "Bà Một", "Nhà 1", "2026-09-01"),
                                               ("B", village, "Ông Hai", "Nhà 1", "2026-09-01"),

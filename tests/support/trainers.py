@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from learn.services import accounts
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 from tests.support.apptest import PASSWORD
 
 

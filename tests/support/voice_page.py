@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from learn import services
 from learn.lessons.catalog import Catalog
 from learn.voice import asr
-from progress_db.queries import LearnerInfo
+from progress_db.records import LearnerInfo
 from tests.support.doubles import ScriptedRecognizer
 from tests.support.paths import CONTENT
 

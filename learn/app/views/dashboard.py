@@ -20,7 +20,7 @@ from learn.services import care, indicators, reports, trainers
 from learn.services import sync as syncing
 from learn.services.accounts import create_trainer, reset_password
 from learn.strings_vi import STRINGS, t
-from progress_db.queries import AccountInfo
+from progress_db.records import AccountInfo
 
 # The dashboard is read on a laptop: give the tables and charts the width of the screen (our own constant CSS).
 st.markdown("<style>.block-container { max-width: 1280px; }</style>", unsafe_allow_html=True)

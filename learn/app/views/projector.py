@@ -12,12 +12,11 @@ from learn import services
 from learn.app import resources
 from learn.app.auth import signed_in_account, still_signed_in
 from learn.app.navigation import go
-from learn.app.ui import message, plain, without_links
+from learn.app.ui import STORAGE_ERRORS, message, plain, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import sessions
 from learn.strings_vi import t
-from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
 #: how often the projector re-reads where the trainer is
 FOLLOW_EVERY = timedelta(seconds=1)
@@ -179,7 +178,7 @@ def follow() -> None:
         if not still_signed_in():
             st.rerun(scope="app")  # signed out elsewhere: the whole page then goes to the sign-in
         now = sessions.get(who, session.id)
-    except (DatabaseError, MaxConnectionsExceeded):
+    except STORAGE_ERRORS:
         now = None  # a busy or locked database: keep showing the last screen
     except LearnError as exc:
         st.error(message(exc))

@@ -24,7 +24,7 @@ from learn.app.ui import (
 from learn.errors import LearnError
 from learn.services import sessions
 from learn.strings_vi import t
-from progress_db.queries import LearnerInfo
+from progress_db.records import LearnerInfo
 
 # The projector's large print: the back row of the cultural house must read it.
 st.markdown("""<style>

@@ -15,7 +15,7 @@ from learn.errors import InvalidInput
 from learn.services import accounts, addresses, reports, sessions, trainers
 from learn.strings_vi import t
 from learn.text import fold
-from progress_db.queries import AccountInfo, LearnerInfo
+from progress_db.records import AccountInfo, LearnerInfo
 
 who = signed_in_account()
 
