@@ -1,5 +1,5 @@
 """A group session's answers among a million (issue 15): every projector tap reads the session's answers
-(``group_sessions.session_answers``) and replaces the tapped question's (``record_group_answers``). Both are timed
+(``group_sessions.answers``) and replaces the tapped question's (``record_group_answers``). Both are timed
 on a database built as migration 0013 left it (``attempt.session_id`` a plain column), then again after the newer
 migrations (0014: a foreign key with an index), on SQLite and PostgreSQL, with each statement's plan and how long
 the migration took.
@@ -107,16 +107,16 @@ def _plans(call: Callable[[], object]) -> list[str]:
 
 
 def _measure(label: str, session: int, came: list[int], out: dict[str, object]) -> None:
-    got = group_sessions.session_answers(session)
+    got = group_sessions.answers(session)
     assert len(got) == QUESTIONS and all(len(v) == PER_SESSION for v in got.values()), got
-    out[f"{label}_session_answers_ms"] = round(1000 * _median(lambda: group_sessions.session_answers(session), 15), 1)
+    out[f"{label}_session_answers_ms"] = round(1000 * _median(lambda: group_sessions.answers(session), 15), 1)
 
     def tap() -> None:
-        group_sessions.record_group_answers(session, f"lesson-{(session - 1) % 10}", "q1",
+        group_sessions.record_answers(session, f"lesson-{(session - 1) % 10}", "q1",
                                             dict.fromkeys(came, (0, True)), set(came), 1, 5)
 
     out[f"{label}_record_group_answers_ms"] = round(1000 * _median(tap, 5), 1)
-    out[f"{label}_plans"] = _plans(lambda: (group_sessions.session_answers(session), tap()))
+    out[f"{label}_plans"] = _plans(lambda: (group_sessions.answers(session), tap()))
 
 
 def _one_engine(engine: str, db: Database, answers: int) -> dict[str, object]:

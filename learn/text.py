@@ -1,4 +1,5 @@
-"""Text helpers shared by lessons, names and (later) speech: one Unicode form for Vietnamese."""
+"""Text helpers shared by lessons, names and speech: one Unicode form for Vietnamese, folding for search, the
+Vietnamese letters a name may hold."""
 
 from __future__ import annotations
 

@@ -12,29 +12,29 @@ from progress_db.models import (
     utcnow,
 )
 from progress_db.records import (
-    SessionInfo,
+    GroupSessionInfo,
 )
 
 
-def _session_info(row: GroupSession) -> SessionInfo:
-    return SessionInfo(row.id, row.village_id, row.lesson_id, row.position, row.account_id, row.started_at,
+def _session_info(row: GroupSession) -> GroupSessionInfo:
+    return GroupSessionInfo(row.id, row.village_id, row.lesson_id, row.position, row.account_id, row.started_at,
                        row.finished_at is not None)
 
 
-def start_session(account_id: int, village_id: int, lesson_id: str) -> SessionInfo:
+def start(account_id: int, village_id: int, lesson_id: str) -> GroupSessionInfo:
     """Open a group session."""
     with database.connection_context():
         return _session_info(GroupSession.create(account=account_id, village=village_id, lesson_id=lesson_id))
 
 
-def get_session(session_id: int) -> SessionInfo | None:
+def get(session_id: int) -> GroupSessionInfo | None:
     """One session, or None."""
     with database.connection_context():
         row = GroupSession.get_or_none(GroupSession.id == session_id)
         return _session_info(row) if row else None
 
 
-def sessions_of(village_ids: list[int]) -> list[SessionInfo]:
+def in_villages(village_ids: list[int]) -> list[GroupSessionInfo]:
     """Sessions held in these villages, newest first."""
     with database.connection_context():
         rows = (GroupSession.select().where(GroupSession.village.in_(village_ids or [0]))
@@ -42,7 +42,7 @@ def sessions_of(village_ids: list[int]) -> list[SessionInfo]:
         return [_session_info(r) for r in rows]
 
 
-def set_session_position(session_id: int, position: int) -> None:
+def set_position(session_id: int, position: int) -> None:
     """Remember the screen on the projector (a closed browser resumes here)."""
     with database.connection_context():
         GroupSession.update(position=position).where(GroupSession.id == session_id).execute()
@@ -63,7 +63,7 @@ def attendees(session_id: int) -> list[int]:
         return [r.learner_id for r in Attendance.select(Attendance.learner).where(Attendance.session == session_id)]
 
 
-def record_group_answers(session_id: int, lesson_id: str, question_id: str, answers: dict[int, tuple[int, bool]],
+def record_answers(session_id: int, lesson_id: str, question_id: str, answers: dict[int, tuple[int, bool]],
                          replace: set[int], position: int, screens: int, mode: str = "group",
                          assisted: bool = True, transcript: str | None = None,
                          confidence: float | None = None) -> None:
@@ -81,7 +81,7 @@ def record_group_answers(session_id: int, lesson_id: str, question_id: str, answ
                            transcript=transcript, confidence=confidence)
 
 
-def session_answers(session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:
+def answers(session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:
     """Answers given in a session: question id -> learner id -> (option, correct)."""
     with database.connection_context():
         found: dict[str, dict[int, tuple[int, bool]]] = {}
@@ -90,7 +90,7 @@ def session_answers(session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:
         return found
 
 
-def finish_session(session_id: int, lesson_id: str, screens: int) -> None:
+def finish(session_id: int, lesson_id: str, screens: int) -> None:
     """Close the session and record the lesson as completed for everyone who came."""
     with database.connection_context(), database.atomic():
         for learner_id in attendees(session_id):

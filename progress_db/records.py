@@ -121,7 +121,7 @@ class Credentials:
 
 
 @dataclass(frozen=True)
-class SessionInfo:
+class GroupSessionInfo:
     """A group session: where, which lesson, the screen on the projector, and whether it is over."""
 
     id: int

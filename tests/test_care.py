@@ -86,11 +86,11 @@ def test_a_forgotten_pin_is_reset_and_the_lock_lifted(mai, village: int) -> None
     person = services.add_learner(village, "Bà Năm", pin="1234")
     for _ in range(4):
         with pytest.raises(WrongPin):
-            services.sign_in(person.id, "0000")
+            services.sign_in_resident(person.id, "0000")
     with pytest.raises(PinLocked):
-        services.sign_in(person.id, "0000")
+        services.sign_in_resident(person.id, "0000")
     care.reset_pin(mai, person.id, "4321")
-    assert services.sign_in(person.id, "4321").id == person.id
+    assert services.sign_in_resident(person.id, "4321").id == person.id
     with pytest.raises(InvalidInput):
         care.reset_pin(mai, person.id, "12")
     care.reset_pin(mai, person.id, None)  # no PIN at all now
@@ -112,7 +112,7 @@ def test_moved_away_leaves_lists_and_indicators_and_can_come_back(mai, people, v
     assert (before.learners, after.learners) == (3, 2)
     assert care.report(mai, catalog, one.id).lessons  # her history is kept
     with pytest.raises(NotFound):  # she cannot sign in on the village screen
-        services.sign_in(one.id)
+        services.sign_in_resident(one.id)
     care.move_away(mai, one.id, back=True)
     assert one.id in [p.id for p in services.learners(village)]
     assert [e.action for e in care.report(mai, catalog, one.id).history] == ["came_back", "moved_away"]
@@ -223,7 +223,7 @@ def test_a_resident_is_renamed_reset_moved_and_deleted_on_her_page(app, mai, peo
     assert [e.value for e in at.error] == [t("learner.year_invalid", last=reports.local_today().year)]
     at.text_input(key=f"rpin-{one.id}").input("2468")
     button(at, t("resident.pin_save")).click().run()
-    assert services.sign_in(one.id, "2468").id == one.id
+    assert services.sign_in_resident(one.id, "2468").id == one.id
     at.button(key=f"rmove-{one.id}").click().run()
     assert t("resident.moved_note") in [w.value for w in at.warning]
     at.button(key=f"rback-{one.id}").click().run()

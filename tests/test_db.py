@@ -123,8 +123,8 @@ def test_answers_keep_their_group_session_through_the_foreign_key_migration(blan
             assert {a.uid: a.session_id for a in Attempt.select()} == {"a1": 1, "a2": 1, "a3": 2, "a4": None,
                                                                        "a5": None}
             assert Attempt.get(Attempt.uid == "a5").option_index == 2 and Attempt.get(Attempt.uid == "a5").assisted
-        assert group_sessions.session_answers(1) == {"q1": {1: (0, True), 2: (1, False)}}
-        assert group_sessions.session_answers(2) == {"q2": {1: (2, True)}}
+        assert group_sessions.answers(1) == {"q1": {1: (0, True), 2: (1, False)}}
+        assert group_sessions.answers(2) == {"q2": {1: (2, True)}}
 
         with database.connection_context():
             GroupSession.delete().where(GroupSession.id == 2).execute()
@@ -133,8 +133,8 @@ def test_answers_keep_their_group_session_through_the_foreign_key_migration(blan
             with pytest.raises(IntegrityError), database.atomic():  # no answer can point at a missing session
                 Attempt.create(learner=1, lesson_id="phone-unlock", question_id="q3", option_index=0,
                                correct=True, session_id=2)
-        assert group_sessions.session_answers(2) == {}
-        assert group_sessions.session_answers(1) == {"q1": {1: (0, True), 2: (1, False)}}
+        assert group_sessions.answers(2) == {}
+        assert group_sessions.answers(1) == {"q1": {1: (0, True), 2: (1, False)}}
     finally:
         database.obj.close_all()
         database.initialize(None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from learn.services import accounts, sessions, trainers
+from learn.services import accounts, group_sessions, trainers
 from learn.strings_vi import t
 from progress_db import community
 from tests.support.apptest import texts
@@ -24,9 +24,9 @@ def running(trainer, village: int, catalog):
     """A session of the fixture lesson with three attendees, one of whom has answered the first question."""
     added, _ = trainers.add_residents(trainer, village, "\n".join(NAMES))
     lesson = catalog.get("test-unlock")
-    session = sessions.start(trainer, catalog, village, lesson.id)
-    sessions.mark_attendance(trainer, session.id, {p.id for p in added})
-    sessions.record_answers(trainer, lesson, session.id, "q1", {added[0].id: 1})
+    session = group_sessions.start(trainer, catalog, village, lesson.id)
+    group_sessions.mark_attendance(trainer, session.id, {p.id for p in added})
+    group_sessions.record_answers(trainer, lesson, session.id, "q1", {added[0].id: 1})
     return session
 
 
@@ -47,21 +47,21 @@ def test_the_projector_shows_the_step_and_follows_next_and_back(app, trainer, ru
     assert len(at.get("image")) == 1  # the step's picture
     assert "Giữ nút nào để bật máy" not in shown
 
-    sessions.move(trainer, lesson, running.id, 1)  # the trainer taps Next on the laptop
+    group_sessions.move(trainer, lesson, running.id, 1)  # the trainer taps Next on the laptop
     at.run()
     shown = texts(at)
     assert "Giữ nút nào để bật máy?" in shown
     assert "**1.** Nút nguồn" in shown and "**2.** Nút âm lượng" in shown
     assert "Giữ nút nguồn ba giây." not in shown and not at.get("image")
 
-    sessions.move(trainer, lesson, running.id, 0)  # and Back
+    group_sessions.move(trainer, lesson, running.id, 0)  # and Back
     at.run()
     assert "Giữ nút nguồn ba giây." in texts(at) and "Giữ nút nào để bật máy?" not in texts(at)
 
 
 def test_the_projector_shows_no_names_no_answers_and_no_controls(app, trainer, running, catalog) -> None:
     lesson = catalog.get("test-unlock")
-    sessions.move(trainer, lesson, running.id, 1)  # the question the first attendee has answered
+    group_sessions.move(trainer, lesson, running.id, 1)  # the question the first attendee has answered
     at = app("projector", {"session": str(running.id)}, account=trainer)
     shown = texts(at)
     assert "Giữ nút nào để bật máy?" in shown
@@ -69,12 +69,12 @@ def test_the_projector_shows_no_names_no_answers_and_no_controls(app, trainer, r
     assert not at.success and "1/1" not in shown and t("session.answers") not in shown
     assert controls(at) == []
     # the trainer's own page, for the same session, has all of these: the projector left them out
-    trainer_page = app("session", {"session": str(running.id)}, account=trainer)
+    trainer_page = app("group_session", {"session": str(running.id)}, account=trainer)
     assert all(name in [c.label for c in trainer_page.radio] for name in NAMES) and controls(trainer_page)
 
 
 def test_the_trainers_page_opens_the_projector_window(app, trainer, running) -> None:
-    at = app("session", {"session": str(running.id)}, account=trainer)
+    at = app("group_session", {"session": str(running.id)}, account=trainer)
     [link] = [b for b in at.get("link_button") if b.proto.label == t("projector.open")]
     assert link.proto.url == f"projector?session={running.id}"
     assert t("projector.open_help") in texts(at)
@@ -84,7 +84,7 @@ def test_the_projector_ends_with_the_session(app, trainer, running, catalog) -> 
     lesson = catalog.get("test-unlock")
     at = app("projector", {"session": str(running.id)}, account=trainer)
     assert t("projector.finished") not in texts(at)
-    sessions.finish(trainer, lesson, running.id)  # the trainer taps "Kết thúc buổi học"
+    group_sessions.finish(trainer, lesson, running.id)  # the trainer taps "Kết thúc buổi học"
     at.run()
     shown = texts(at)
     assert t("projector.finished") in shown and lesson.title in shown
@@ -96,7 +96,7 @@ def test_another_communes_session_is_refused(app, trainer, catalog) -> None:
     community.get_or_create_commune("Xã Khác")
     far = community.get_or_create_village(community.find_commune("Xã Khác"), "Thôn Xa")
     other = accounts.create_account("hung", "Hùng", "mat-khau-tot", "trainer", "Xã Khác")
-    session = sessions.start(other, catalog, far, "test-unlock")
+    session = group_sessions.start(other, catalog, far, "test-unlock")
     at = app("projector", {"session": str(session.id)}, account=trainer)
     assert [e.value for e in at.error] == [t("account.forbidden")]
     assert "Nút nguồn" not in texts(at)

@@ -89,12 +89,12 @@ def test_guessing_a_pin_from_one_phone_does_not_lock_her_own(mai_village: int) -
     person = services.add_learner(mai_village, "Bà Năm", pin="2468")
     for _ in range(services.MAX_PIN_TRIES - 1):
         with pytest.raises(WrongPin):
-            services.sign_in(person.id, "0000", client="192.168.1.66")
+            services.sign_in_resident(person.id, "0000", client="192.168.1.66")
     with pytest.raises(PinLocked):
-        services.sign_in(person.id, "0000", client="192.168.1.66")
+        services.sign_in_resident(person.id, "0000", client="192.168.1.66")
     with pytest.raises(PinLocked):
-        services.sign_in(person.id, "2468", client="192.168.1.66")  # the guesser waits, right PIN or not
-    assert services.sign_in(person.id, "2468", client="192.168.1.20").id == person.id  # her phone
+        services.sign_in_resident(person.id, "2468", client="192.168.1.66")  # the guesser waits, right PIN or not
+    assert services.sign_in_resident(person.id, "2468", client="192.168.1.20").id == person.id  # her phone
 
 
 def test_a_hundred_pin_guesses_at_once_check_five(mai_village: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +111,7 @@ def test_a_hundred_pin_guesses_at_once_check_five(mai_village: int, monkeypatch:
 
     def guess(i: int) -> str:
         try:
-            services.sign_in(person.id, "1357" if i == 50 else f"{i:04d}", client="192.168.1.66")
+            services.sign_in_resident(person.id, "1357" if i == 50 else f"{i:04d}", client="192.168.1.66")
             return "in"
         except (WrongPin, PinLocked) as exc:
             return type(exc).__name__

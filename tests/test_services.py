@@ -77,13 +77,13 @@ def test_add_learner_to_a_missing_village(db) -> None:
 def test_sign_in_with_and_without_pin(village: int) -> None:
     locked = services.add_learner(village, "Ông Hai", pin="2468")
     open_ = services.add_learner(village, "Bà Ba")
-    assert services.sign_in(open_.id).id == open_.id
-    assert services.sign_in(locked.id, "2468").id == locked.id
+    assert services.sign_in_resident(open_.id).id == open_.id
+    assert services.sign_in_resident(locked.id, "2468").id == locked.id
     for wrong in ("1111", "", None):
         with pytest.raises(WrongPin):
-            services.sign_in(locked.id, wrong)
+            services.sign_in_resident(locked.id, wrong)
     with pytest.raises(NotFound):
-        services.sign_in(99999)
+        services.sign_in_resident(99999)
 
 
 def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catalog: Catalog) -> None:
@@ -139,16 +139,16 @@ def test_pin_lock_is_kept_per_learner_and_lifts_after_a_while(village: int) -> N
     person = services.add_learner(village, "Ông Hai", pin="2468")
     for _ in range(services.MAX_PIN_TRIES - 1):
         with pytest.raises(WrongPin):
-            services.sign_in(person.id, "0000")
+            services.sign_in_resident(person.id, "0000")
     with pytest.raises(PinLocked) as exc:
-        services.sign_in(person.id, "0000")
+        services.sign_in_resident(person.id, "0000")
     assert exc.value.values == {"minutes": 15}
     with pytest.raises(PinLocked):
-        services.sign_in(person.id, "2468")  # even the right PIN, for now
+        services.sign_in_resident(person.id, "2468")  # even the right PIN, for now
     later = utcnow() + timedelta(minutes=16)
-    assert services.sign_in(person.id, "2468", now=later).id == person.id
+    assert services.sign_in_resident(person.id, "2468", now=later).id == person.id
     with pytest.raises(WrongPin):  # the count started again
-        services.sign_in(person.id, "1111")
+        services.sign_in_resident(person.id, "1111")
 
 
 def test_positions_are_clamped(village: int, catalog: Catalog) -> None:

@@ -76,7 +76,7 @@ def _record_a_morning(catalog, name: str, year: int, lesson_done: bool, answer: 
     if lesson_done:
         services.go_to(person.id, lesson, len(lesson.screens))
     community.set_outcomes(person.id, {"smartphone"}, None)
-    session = group_sessions.start_session(None, village, "test-unlock")  # type: ignore[arg-type]
+    session = group_sessions.start(None, village, "test-unlock")  # type: ignore[arg-type]
     group_sessions.set_attendance(session.id, {person.id})
     learning.record_utterance(person.id, records.UtteranceInfo("test-unlock", "swipe", 1, "hai", 0.8, "answer", 1.2))
     return person.id

@@ -63,14 +63,14 @@ def signed_in_account() -> AccountInfo | None:
         st.session_state.pop("account_seen", None)
         return found
     if not _still_here("account_seen", accounts.SESSION_IDLE):
-        sign_out()
+        sign_out_account()
         st.session_state["account_note"] = t("account.expired")
         return None
     token = st.session_state.get("account_token")
     if token is not None:  # also keeps the browser's sign-in fresh; a new password has ended it
         found = accounts.browser_account(token)
         if found is None or found.id != account_id:
-            sign_out()
+            sign_out_account()
             st.session_state["account_note"] = t("account.expired")
             return None
         return found
@@ -97,14 +97,14 @@ def still_signed_in() -> bool:
     return accounts.browser_account(token, touch=False) is not None
 
 
-def sign_in(who: AccountInfo) -> None:
+def sign_in_account(who: AccountInfo) -> None:
     """Sign ``who`` in on this session, and in this browser so that a reload keeps them signed in."""
     st.session_state["account_id"] = who.id
     st.session_state["account_token"] = st.session_state["set_account_cookie"] = accounts.remember_browser(who)
     st.session_state.pop("account_seen", None)
 
 
-def sign_out() -> None:
+def sign_out_account() -> None:
     """Sign out of this session and this browser."""
     accounts.forget_browser(st.session_state.pop("account_token", None))
     st.session_state.pop("account_id", None)

@@ -1,4 +1,6 @@
-"""Small helpers shared by the pages: escaping, messages for errors, page links and the large-print style."""
+"""What the pages draw with: escaping and messages, the large-print style, narration and the microphone, grids that
+show what is saved, and tap callbacks whose errors become messages. (Who is signed in: ``auth``; the pages and
+going to one: ``navigation``.)"""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from learn.services.people import (
     pin_matches,
     residents,
     seed_demo,
-    sign_in,
+    sign_in_resident,
     village,
     villages,
 )
@@ -53,6 +53,6 @@ __all__ = [
     "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player_view", "prerender", "question_speech",
-    "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in", "speak", "village",
+    "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in_resident", "speak", "village",
     "villages", "VoiceOutcome", "VoiceTurn", "act_on", "hear", "remember", "step_to",
 ]

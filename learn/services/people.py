@@ -145,7 +145,7 @@ def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
     return found
 
 
-def sign_in(learner_id: int, pin: str | None = None, now: datetime | None = None,
+def sign_in_resident(learner_id: int, pin: str | None = None, now: datetime | None = None,
             client: str | None = None) -> LearnerInfo:
     """The learner, if the PIN is right (or they have none); WrongPin, PinLocked or NotFound otherwise.
 

@@ -1,7 +1,8 @@
-"""Speech: narration (text to speech) and, later, answers by voice. Engines hide behind small protocols.
+"""Speech: narration (text to speech) and answers by voice (speech to an answer). Engines hide behind small
+protocols.
 
-Only this package imports ``gtts`` (and later ``vosk``), and only inside functions, so the app starts and
-the lessons work as text on a machine that has neither.
+Only this package imports ``gtts`` and ``vosk``, and only inside functions, so the app starts and the lessons work
+as text (and by tapping) on a machine that has neither.
 """
 
 from __future__ import annotations

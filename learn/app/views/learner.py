@@ -29,7 +29,7 @@ except NotFound as exc:
 
 
 def enter(learner_id: int, pin: str | None = None) -> None:
-    person = services.sign_in(learner_id, pin, client=client_address())
+    person = services.sign_in_resident(learner_id, pin, client=client_address())
     st.session_state["learner_id"] = learner_id
     st.session_state["learner_uid"] = person.uid  # ids can be reused after a reset; the uid cannot
     st.session_state.pop("learner_seen", None)  # a new resident's pause starts now

@@ -15,7 +15,7 @@ from learn.app.navigation import go
 from learn.app.ui import STORAGE_ERRORS, message, plain, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
-from learn.services import sessions
+from learn.services import group_sessions
 from learn.strings_vi import t
 
 #: how often the projector re-reads where the trainer is
@@ -157,7 +157,7 @@ if signed_in is None:
     go("trainer")
 who = signed_in
 try:
-    session = sessions.get(who, int(st.query_params.get("session", "0") or 0))
+    session = group_sessions.get(who, int(st.query_params.get("session", "0") or 0))
     lesson = services.lesson(resources.catalog(), session.lesson_id)
 except (LearnError, ValueError) as exc:
     st.error(message(exc) if isinstance(exc, LearnError) else t("session.not_found"))
@@ -177,7 +177,7 @@ def follow() -> None:
     try:
         if not still_signed_in():
             st.rerun(scope="app")  # signed out elsewhere: the whole page then goes to the sign-in
-        now = sessions.get(who, session.id)
+        now = group_sessions.get(who, session.id)
     except STORAGE_ERRORS:
         now = None  # a busy or locked database: keep showing the last screen
     except LearnError as exc:

@@ -8,11 +8,11 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.auth import client_address, sign_in, sign_out, signed_in_account
+from learn.app.auth import client_address, sign_in_account, sign_out_account, signed_in_account
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved, tap_handler
 from learn.errors import InvalidInput
-from learn.services import accounts, addresses, reports, sessions, trainers
+from learn.services import accounts, addresses, group_sessions, reports, trainers
 from learn.strings_vi import t
 from learn.text import fold
 from progress_db.records import AccountInfo, LearnerInfo
@@ -31,7 +31,7 @@ if who is None:
         submitted = st.form_submit_button(t("trainer.login"), type="primary", width="stretch")
     if submitted:
         try:
-            sign_in(accounts.login(username, password, client=client_address()))
+            sign_in_account(accounts.login(username, password, client=client_address()))
             st.rerun()
         except accounts.LoginFailed as exc:
             st.error(message(exc))
@@ -153,9 +153,9 @@ if villages:
         lessons = [x for _, group in resources.catalog().by_topic() for x in group]
         picked = st.selectbox(t("session.lesson"), lessons, format_func=lambda x: x.title, key="session_lesson")
         if st.form_submit_button(t("session.start"), type="primary", width="stretch"):
-            started = sessions.start(who, resources.catalog(), chosen.id, picked.id)
-            go("session", session=str(started.id))
-    held = sessions.history(who)
+            started = group_sessions.start(who, resources.catalog(), chosen.id, picked.id)
+            go("group_session", session=str(started.id))
+    held = group_sessions.history(who)
     if held:
         st.caption(t("session.history"))
         names = {v.id: v.name for v in villages}
@@ -166,7 +166,7 @@ if villages:
                       village=names.get(past.village_id, ""), lesson=title)
             verb = t("session.view") if past.finished else t("session.resume")
             if st.button(f"{verb}: {plain(label)}", key=f"session-{past.id}", width="stretch"):
-                go("session", session=str(past.id))
+                go("group_session", session=str(past.id))
 
 st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
 st.caption(t("trainer.handouts_hint"))
@@ -180,5 +180,5 @@ for _, lessons in catalog.by_topic():
                            on_click="ignore")
 
 if st.button(t("trainer.logout"), icon=ICONS["back"], width="stretch"):
-    sign_out()
+    sign_out_account()
     go("village")

@@ -13,32 +13,33 @@ from learn.lessons.model import Lesson
 from learn.services import people
 from learn.services.trainers import commune_villages, village_for
 from learn.services.voice import VoiceTurn
-from progress_db import group_sessions, records
-from progress_db.records import AccountInfo, SessionInfo
+from progress_db import group_sessions as stored
+from progress_db import records
+from progress_db.records import AccountInfo, GroupSessionInfo
 
 
-def _own(who: AccountInfo, session_id: int) -> SessionInfo:
-    found = group_sessions.get_session(session_id)
+def _own(who: AccountInfo, session_id: int) -> GroupSessionInfo:
+    found = stored.get(session_id)
     if found is None:
         raise NotFound(f"session {session_id}", key="session.not_found")
     village_for(who, found.village_id)
     return found
 
 
-def start(who: AccountInfo, catalog: Catalog, village_id: int, lesson_id: str) -> SessionInfo:
+def start(who: AccountInfo, catalog: Catalog, village_id: int, lesson_id: str) -> GroupSessionInfo:
     """Open a session of ``lesson_id`` for a village of the trainer's commune."""
     village_for(who, village_id)
     if catalog.get(lesson_id) is None:
         raise NotFound(f"lesson {lesson_id!r}", key="lesson.not_found")
-    return group_sessions.start_session(who.id, village_id, lesson_id)
+    return stored.start(who.id, village_id, lesson_id)
 
 
-def history(who: AccountInfo) -> list[SessionInfo]:
+def history(who: AccountInfo) -> list[GroupSessionInfo]:
     """Sessions held in the trainer's commune, newest first (unfinished ones can be resumed)."""
-    return group_sessions.sessions_of([v.id for v in commune_villages(who)])
+    return stored.in_villages([v.id for v in commune_villages(who)])
 
 
-def get(who: AccountInfo, session_id: int) -> SessionInfo:
+def get(who: AccountInfo, session_id: int) -> GroupSessionInfo:
     """A session of the trainer's commune."""
     return _own(who, session_id)
 
@@ -49,7 +50,7 @@ def mark_attendance(who: AccountInfo, session_id: int, learner_ids: set[int]) ->
     residents = {p.id for p in people.learners(session.village_id)}
     if not learner_ids <= residents:
         raise InvalidInput("not a resident of this village", key="session.not_resident")
-    group_sessions.set_attendance(session_id, learner_ids)
+    stored.set_attendance(session_id, learner_ids)
 
 
 def change_attendance(who: AccountInfo, session_id: int, arrived: set[int], left: set[int]) -> set[int]:
@@ -59,15 +60,15 @@ def change_attendance(who: AccountInfo, session_id: int, arrived: set[int], left
     residents = {p.id for p in people.learners(session.village_id)}
     if not arrived <= residents:
         raise InvalidInput("not a resident of this village", key="session.not_resident")
-    came = (set(group_sessions.attendees(session_id)) | arrived) - left
-    group_sessions.set_attendance(session_id, came)
+    came = (set(stored.attendees(session_id)) | arrived) - left
+    stored.set_attendance(session_id, came)
     return came
 
 
 def attendees(who: AccountInfo, session_id: int) -> list[records.LearnerInfo]:
     """The residents who came, by name."""
     session = _own(who, session_id)
-    came = set(group_sessions.attendees(session_id))
+    came = set(stored.attendees(session_id))
     return [p for p in people.learners(session.village_id) if p.id in came]
 
 
@@ -75,7 +76,7 @@ def move(who: AccountInfo, lesson: Lesson, session_id: int, position: int) -> in
     """Show another screen on the projector; returns the screen now shown."""
     _own(who, session_id)
     position = max(0, min(position, len(lesson.screens) - 1))
-    group_sessions.set_session_position(session_id, position)
+    stored.set_position(session_id, position)
     return position
 
 
@@ -100,13 +101,13 @@ def record_answers(who: AccountInfo, lesson: Lesson, session_id: int, question_i
     question = lesson.question(question_id)
     if question is None:
         raise NotFound(f"question {question_id!r}", key="lesson.not_found")
-    came = set(group_sessions.attendees(session_id))
+    came = set(stored.attendees(session_id))
     given = {learner: option for learner, option in changes.items() if option is not None}
     if not set(given) <= came or any(not 0 <= o < len(question.options) for o in given.values()):
         raise InvalidInput("answer for someone absent, or no such option", key="lesson.option_invalid")
-    before = group_sessions.session_answers(session_id).get(question_id, {})
+    before = stored.answers(session_id).get(question_id, {})
     changed = {learner for learner, o in changes.items() if before.get(learner, (None, False))[0] != o}
-    group_sessions.record_group_answers(session_id, lesson.id, question_id,
+    stored.record_answers(session_id, lesson.id, question_id,
                                  {learner: (o, o == question.answer) for learner, o in given.items()
                                   if learner in changed},
                                  changed, session.position, len(lesson.screens))
@@ -117,11 +118,11 @@ def record_spoken(who: AccountInfo, lesson: Lesson, session_id: int, question_id
     """An attendee answered by voice at the laptop: saved as theirs (not assisted) when it was understood."""
     session = _own(who, session_id)
     question = lesson.question(question_id)
-    if question is None or learner_id not in group_sessions.attendees(session_id):
+    if question is None or learner_id not in stored.attendees(session_id):
         raise InvalidInput("not an attendee", key="session.not_resident")
     if turn.action != "answer" or turn.index is None:
         return False
-    group_sessions.record_group_answers(session_id, lesson.id, question_id,
+    stored.record_answers(session_id, lesson.id, question_id,
                                  {learner_id: (turn.index, turn.index == question.answer)}, {learner_id},
                                  session.position, len(lesson.screens), mode="voice", assisted=False,
                                  transcript=turn.transcript, confidence=turn.confidence)
@@ -131,7 +132,7 @@ def record_spoken(who: AccountInfo, lesson: Lesson, session_id: int, question_id
 def answers(who: AccountInfo, session_id: int) -> dict[str, dict[int, tuple[int, bool]]]:
     """Answers given so far: question id -> learner id -> (option, right or not)."""
     _own(who, session_id)
-    return group_sessions.session_answers(session_id)
+    return stored.answers(session_id)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class QuestionResult:
 def finish(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionResult]:
     """Close the session: every attendee has the lesson completed. Returns the questions, hardest first."""
     _own(who, session_id)
-    group_sessions.finish_session(session_id, lesson.id, len(lesson.screens))
+    stored.finish(session_id, lesson.id, len(lesson.screens))
     return summary(who, lesson, session_id)
 
 
@@ -168,7 +169,7 @@ def summary(who: AccountInfo, lesson: Lesson, session_id: int) -> list[QuestionR
 def person_scores(who: AccountInfo, lesson: Lesson, session_id: int) -> dict[int, int]:
     """Right answers per attendee in the session (learner id -> count; attendees with none are 0)."""
     given = answers(who, session_id)
-    scores = dict.fromkeys(group_sessions.attendees(session_id), 0)
+    scores = dict.fromkeys(stored.attendees(session_id), 0)
     for question in lesson.questions:
         for learner, (_, right) in given.get(question.id, {}).items():
             scores[learner] = scores.get(learner, 0) + int(right)

@@ -22,7 +22,7 @@ from learn.app.ui import (
     without_links,
 )
 from learn.errors import LearnError
-from learn.services import sessions
+from learn.services import group_sessions
 from learn.strings_vi import t
 from progress_db.records import LearnerInfo
 
@@ -39,7 +39,7 @@ if signed_in is None:
     go("trainer")
 who = signed_in
 try:
-    session = sessions.get(who, int(st.query_params.get("session", "0") or 0))
+    session = group_sessions.get(who, int(st.query_params.get("session", "0") or 0))
     lesson = services.lesson(resources.catalog(), session.lesson_id)
 except (LearnError, ValueError) as exc:
     st.error(message(exc) if isinstance(exc, LearnError) else t("session.not_found"))
@@ -47,18 +47,18 @@ except (LearnError, ValueError) as exc:
         go("trainer")
     st.stop()
 
-came = sessions.attendees(who, session.id)
+came = group_sessions.attendees(who, session.id)
 village = services.village(session.village_id)
 st.header(t("session.heading", lesson=plain(lesson.title)))
 st.caption(t("session.where", village=plain(village.name), count=len(came)))
 
 if session.finished:
     st.subheader(f"{ICONS['done']} {t('session.summary')}")
-    results = sessions.summary(who, lesson, session.id)
+    results = group_sessions.summary(who, lesson, session.id)
     for r in results:
         st.write(t("session.result", prompt=plain(r.prompt), right=r.right, answered=r.answered))
     st.subheader(t("session.who_came"))
-    scores = sessions.person_scores(who, lesson, session.id)
+    scores = group_sessions.person_scores(who, lesson, session.id)
     for person in came:
         st.write(t("session.person_result", name=plain(person.name), right=scores.get(person.id, 0),
                    asked=len(lesson.questions)))
@@ -77,7 +77,7 @@ def _save_attendance(residents: list[LearnerInfo]) -> None:
     keys = {p.id: f"came-{session.id}-{p.id}" for p in residents}
     arrived = {i for i, k in keys.items() if st.session_state.get(k) and not shown_saved(k)}
     left = {i for i, k in keys.items() if not st.session_state.get(k) and shown_saved(k)}
-    sessions.change_attendance(who, session.id, arrived, left)
+    group_sessions.change_attendance(who, session.id, arrived, left)
 
 
 with st.expander(t("session.attendance"), icon=ICONS["learner"], expanded=not came):
@@ -111,7 +111,7 @@ with st.container(key="projector", border=True):
 
 if screen.question is not None:
     question = screen.question
-    given = sessions.answers(who, session.id).get(question.id, {})
+    given = group_sessions.answers(who, session.id).get(question.id, {})
     choices = [t("session.no_answer"), *[f"{i + 1}. {o.text}" for i, o in enumerate(question.options)]]
     st.subheader(t("session.answers"))
     if not came:
@@ -126,11 +126,11 @@ if screen.question is not None:
             def option(value: object) -> int | None:
                 return choices.index(str(value)) - 1 if value in choices[1:] else None
             group_key = f"group-{session.id}-{question.id}"
-            changes = sessions.grid_changes({pid: option(shown_saved(k)) for pid, k in rows.items()},
+            changes = group_sessions.grid_changes({pid: option(shown_saved(k)) for pid, k in rows.items()},
                                             {pid: option(st.session_state.get(k)) for pid, k in rows.items()},
                                             option(st.session_state.get(group_key)))
             st.session_state[group_key] = choices[0]  # the group box is ready for the next question
-            sessions.record_answers(who, lesson, session.id, question.id, changes)
+            group_sessions.record_answers(who, lesson, session.id, question.id, changes)
 
         with st.form(f"answers-{question.id}"):
             st.selectbox(t("session.whole_group"), choices, key=f"group-{session.id}-{question.id}",
@@ -144,7 +144,7 @@ if screen.question is not None:
                                    key=f"speaker-{question.id}")
             turn = voice_input(question.id, question, label=t("session.voice_record"), widget="smic")
             if turn is not None:
-                saved = sessions.record_spoken(who, lesson, session.id, question.id, speaker.id, turn)
+                saved = group_sessions.record_spoken(who, lesson, session.id, question.id, speaker.id, turn)
                 if not saved or turn.index is None:  # a spoken answer shows in the grid by itself
                     flash(question.id, turn.problem or "voice.not_understood")
                 st.rerun()
@@ -156,13 +156,13 @@ if screen.question is not None:
 row = st.container(horizontal=True, gap="medium")
 if row.button(t("lesson.back"), key=f"sback-{session.position}", icon=ICONS["back"], width="stretch",
               disabled=session.position == 0):
-    sessions.move(who, lesson, session.id, session.position - 1)
+    group_sessions.move(who, lesson, session.id, session.position - 1)
     st.rerun()
 if session.position < len(lesson.screens) - 1:
     if row.button(t("lesson.next"), key=f"snext-{session.position}", type="primary", icon=ICONS["next"],
                   icon_position="right", width="stretch"):
-        sessions.move(who, lesson, session.id, session.position + 1)
+        group_sessions.move(who, lesson, session.id, session.position + 1)
         st.rerun()
 elif row.button(t("session.finish"), key="sfinish", type="primary", icon=ICONS["done"], width="stretch"):
-    sessions.finish(who, lesson, session.id)
+    group_sessions.finish(who, lesson, session.id)
     st.rerun()
