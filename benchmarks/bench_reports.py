@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from learn.lessons.catalog import Catalog
-from learn.services import demo, reports
+from learn.services import demo, exports, reports
 from learn.settings import DEFAULT_CONTENT_DIR
 from progress_db import community
 from progress_db import reports as sql
@@ -108,7 +108,7 @@ def _size(label: str, villages: int, learners: int, catalog: Catalog) -> dict[st
         out[f"reports_{label}_dashboard_october_s"] = round(_median_seconds(
             lambda: reports.dashboard(ADMIN, catalog, commune, OCTOBER)), 3)
         out[f"reports_{label}_learner_export_s"] = round(_median_seconds(
-            lambda: reports.exports(reports.dashboard(ADMIN, catalog, commune),
+            lambda: exports.exports(reports.dashboard(ADMIN, catalog, commune),
                                     reports.learners_report(ADMIN, catalog, commune)), repeat=1), 3)
         statements, unindexed, plans = _plans(lambda: (reports.dashboard(ADMIN, catalog, commune, OCTOBER),
                                                        reports.learners_report(ADMIN, catalog, commune)))

@@ -461,14 +461,14 @@ def report_villages(settings: Settings, commune: str | None, fmt: str) -> None:
     """Each village of a commune: residents, lessons completed, share who finished each core topic, each
     indicator's value, households, sessions, last activity."""
     from learn.lessons.catalog import Catalog
-    from learn.services import reports
+    from learn.services import exports, reports
     from progress_db.db import open_db
 
     open_db(settings.database_url)
-    records = reports.as_records(reports.villages_report(Catalog.load(settings.content_dir), _commune(commune)))
-    columns = reports.VILLAGE_COLUMNS
+    records = exports.as_records(reports.villages_report(Catalog.load(settings.content_dir), _commune(commune)))
+    columns = exports.VILLAGE_COLUMNS
     if fmt == "csv":
-        click.echo(reports.as_csv(records, columns), nl=False)
+        click.echo(exports.as_csv(records, columns), nl=False)
     elif fmt == "json":
         for record in records:
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -501,7 +501,7 @@ def report_monthly(settings: Settings, commune: str | None, month: str, output: 
     from datetime import date
 
     from learn.lessons.catalog import Catalog
-    from learn.services import reports
+    from learn.services import monthly, reports
     from progress_db.db import open_db
 
     try:
@@ -510,8 +510,8 @@ def report_monthly(settings: Settings, commune: str | None, month: str, output: 
         raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--month") from exc
     open_db(settings.database_url)
     who, commune_id = _staff_view(_commune(commune))
-    dash = reports.dashboard(who, Catalog.load(settings.content_dir), commune_id, reports.month_filters(first))
-    output.write_text(reports.monthly_report(dash, reports.local_today()), encoding="utf-8")
+    dash = reports.dashboard(who, Catalog.load(settings.content_dir), commune_id, monthly.month_filters(first))
+    output.write_text(monthly.monthly_report(dash, reports.local_today()), encoding="utf-8")
     click.echo(f"monthly report for {dash.commune}, {month}: {output}")
 
 
@@ -524,7 +524,7 @@ def report_monthly(settings: Settings, commune: str | None, month: str, output: 
 def report_learners(settings: Settings, commune: str | None, fmt: str, output: Path) -> None:
     """Every resident's progress (CSV), or the village table and residents' progress (Excel), spreadsheet-safe."""
     from learn.lessons.catalog import Catalog
-    from learn.services import reports
+    from learn.services import exports, reports
     from progress_db import community
     from progress_db.db import open_db
 
@@ -533,10 +533,10 @@ def report_learners(settings: Settings, commune: str | None, fmt: str, output: P
     catalog = Catalog.load(settings.content_dir)
     rows = reports.learners_report(who, catalog, commune_id)
     if fmt == "xlsx":
-        output.write_bytes(reports.exports(reports.dashboard(who, catalog, commune_id), rows))
+        output.write_bytes(exports.exports(reports.dashboard(who, catalog, commune_id), rows))
     else:
         names = {v.id: v.name for v in community.list_villages() if v.commune_id == commune_id}
-        output.write_text(reports.as_csv(reports.learner_records(rows, names), reports.LEARNER_COLUMNS,
+        output.write_text(exports.as_csv(exports.learner_records(rows, names), exports.LEARNER_COLUMNS,
                                          people=True), encoding="utf-8")
     click.echo(f"{len(rows)} residents: {output}")
 

@@ -18,7 +18,7 @@ from playhouse.test_utils import count_queries
 from learn import services
 from learn.cli import cli
 from learn.errors import InvalidInput
-from learn.services import accounts, indicators, reports, trainers
+from learn.services import accounts, exports, indicators, monthly, reports, trainers
 from learn.services.accounts import Forbidden
 from learn.strings_vi import t
 from progress_db import community, records
@@ -69,7 +69,7 @@ def test_a_period_counts_what_happened_in_it_and_standings_at_its_end(staff, cat
         1, 0, 0.0, 1.0)
     assert (two.indicator("basic_skills"), two.indicator("payment_account")) == (0.0, 0.0)  # both came in November
     september = _rows(reports.dashboard(staff, catalog, commune["commune"],
-                                        reports.month_filters(date(2026, 9, 15))))
+                                        monthly.month_filters(date(2026, 9, 15))))
     assert september["Thôn Một"].row.lessons_completed == 1 and september["Thôn Một"].share("smartphone") == 1 / 3
 
 
@@ -183,13 +183,13 @@ def test_csv_and_excel_are_safe_from_formula_injection(staff, catalog, commune) 
     person = services.add_learner(commune["thon_mot"], "Bà Bảy")
     Learner.update(display_name="@SUM(1+1)").where(Learner.id == person.id).execute()  # as if typed long ago
     dash = reports.dashboard(staff, catalog, commune["commune"])
-    text = reports.as_csv(reports.as_records(dash.villages), reports.VILLAGE_COLUMNS, people=True)
+    text = exports.as_csv(exports.as_records(dash.villages), exports.VILLAGE_COLUMNS, people=True)
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and text.startswith("\ufeffThôn,")
     lines = {line.split(",")[0]: line.split(",") for line in text.splitlines()}
     heading = lines["\ufeffThôn"]
     # for people, shares are whole percents: nothing for a comma-decimal spreadsheet to misread
     assert lines["Thôn Một"][heading.index("Có kỹ năng số cơ bản (%)")] == "20"  # 1 of 5 with Bà Bảy
-    book = reports.exports(dash, reports.learners_report(staff, catalog, commune["commune"]))
+    book = exports.exports(dash, reports.learners_report(staff, catalog, commune["commune"]))
     with zipfile.ZipFile(io.BytesIO(book)) as zipped:
         sheets = [zipped.read(n).decode() for n in zipped.namelist() if n.startswith("xl/worksheets/")]
     assert sheets and not any("<f>" in s or "<f " in s for s in sheets)  # no formula anywhere
@@ -201,8 +201,8 @@ def test_csv_and_excel_are_safe_from_formula_injection(staff, catalog, commune) 
 
 
 def test_monthly_report_names_the_month_and_its_numbers(staff, catalog, commune) -> None:
-    dash = reports.dashboard(staff, catalog, commune["commune"], reports.month_filters(date(2026, 10, 9)))
-    page = reports.monthly_report(dash, date(2026, 11, 3))
+    dash = reports.dashboard(staff, catalog, commune["commune"], monthly.month_filters(date(2026, 10, 9)))
+    page = monthly.monthly_report(dash, date(2026, 11, 3))
     assert "Báo cáo tháng 10/2026" in page and "01/10/2026" in page and "31/10/2026" in page
     text = re.sub(r"<[^>]+>", " ", page)
     assert re.search(r"Thôn Một\s+3\s+2\s+1\s+33%", text)  # residents, lessons this month, sessions, basic skills
@@ -217,10 +217,10 @@ def test_monthly_report_prints_on_one_page_for_a_commune_of_twenty_villages(db: 
               villages=20, learners=400, seed=5, now=datetime(2026, 11, 20))
     admin = records.AccountInfo(0, "t", "t", "admin", None, None)
     commune_id = community.list_communes()[0][0]
-    dash = reports.dashboard(admin, catalog, commune_id, reports.month_filters(date(2026, 10, 1)))
+    dash = reports.dashboard(admin, catalog, commune_id, monthly.month_filters(date(2026, 10, 1)))
     assert len(dash.villages) == 20 and dash.total.row.lessons_completed > 0
     source = tmp_path / "report.html"
-    source.write_text(reports.monthly_report(dash, date(2026, 11, 20)), encoding="utf-8")
+    source.write_text(monthly.monthly_report(dash, date(2026, 11, 20)), encoding="utf-8")
     pdf = tmp_path / "report.pdf"
     subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-background-networking", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
@@ -296,20 +296,20 @@ def test_every_export_dates_in_vietnam_time(staff, catalog, commune, late_night:
     assert dash.made_at.strftime("%H:%M %d/%m/%Y") == "03:00 01/12/2026"
     khuya = next(v for v in dash.villages if v.row.village_id == late_night)
     assert khuya.row.last_activity == LATE  # stored in UTC ...
-    assert reports.as_records([khuya])[0]["last_activity"] == "2026-12-01 03:00"  # ... read in Vietnam time
+    assert exports.as_records([khuya])[0]["last_activity"] == "2026-12-01 03:00"  # ... read in Vietnam time
     learners = reports.learners_report(staff, catalog, commune["commune"])
     names = {v.row.village_id: v.row.village for v in dash.villages}
-    late = [r for r in reports.learner_records(learners, names) if r["name"] == "Ông Khuya"]
+    late = [r for r in exports.learner_records(learners, names) if r["name"] == "Ông Khuya"]
     assert [r["last_activity"] for r in late] == ["2026-12-01 03:00"]
-    villages_csv = reports.as_csv(reports.as_records(dash.villages), reports.VILLAGE_COLUMNS, people=True)
+    villages_csv = exports.as_csv(exports.as_records(dash.villages), exports.VILLAGE_COLUMNS, people=True)
     assert "Thôn Khuya" in villages_csv and "2026-12-01 03:00" in villages_csv and "2026-11-30" not in villages_csv
-    book = load_workbook(io.BytesIO(reports.exports(dash, learners)))
+    book = load_workbook(io.BytesIO(exports.exports(dash, learners)))
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
     assert cells.count("2026-12-01 03:00") == 3  # the village, the commune row and the resident
     assert not [c for c in cells if c.startswith("2026-11-30")]
     # the monthly report for November, made now: the month ran to 30/11, and it is made on 1 December
-    november = reports.dashboard(staff, catalog, commune["commune"], reports.month_filters(date(2026, 11, 1)))
-    page = reports.monthly_report(november, reports.local_today())
+    november = reports.dashboard(staff, catalog, commune["commune"], monthly.month_filters(date(2026, 11, 1)))
+    page = monthly.monthly_report(november, reports.local_today())
     made = t("report.monthly_meta", since="01/11/2026", until="30/11/2026", made="01/12/2026")
     assert made in page
     out = tmp_path / "november.html"

@@ -16,7 +16,7 @@ from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved
 from learn.errors import InvalidInput
 from learn.lessons.model import CORE_TOPICS
-from learn.services import care, indicators, reports, trainers
+from learn.services import care, exports, indicators, monthly, reports, trainers
 from learn.services import sync as syncing
 from learn.services.accounts import create_trainer, reset_password
 from learn.strings_vi import STRINGS, t
@@ -220,22 +220,22 @@ st.subheader(f"{ICONS['download']} {t('dashboard.exports')}")
 def _learners_csv() -> str:
     names = {v.row.village_id: v.row.village for v in dash.villages}
     rows = reports.learners_report(who, catalog, commune_id, filters)
-    return reports.as_csv(reports.learner_records(rows, names), reports.LEARNER_COLUMNS, people=True)
+    return exports.as_csv(exports.learner_records(rows, names), exports.LEARNER_COLUMNS, people=True)
 
 
 def _workbook() -> bytes:
-    return reports.exports(dash, reports.learners_report(who, catalog, commune_id, filters))
+    return exports.exports(dash, reports.learners_report(who, catalog, commune_id, filters))
 
 
 def _monthly(month: date) -> str:
     # the report sent upward is always the whole commune's, whatever villages are picked above
-    monthly = reports.dashboard(who, catalog, commune_id, reports.month_filters(month))
-    return reports.monthly_report(monthly, reports.local_today())
+    whole = reports.dashboard(who, catalog, commune_id, monthly.month_filters(month))
+    return monthly.monthly_report(whole, reports.local_today())
 
 
 one, two, three = st.columns(3)
 one.download_button(t("dashboard.csv_villages"),
-                    reports.as_csv(reports.as_records(rows), reports.VILLAGE_COLUMNS, people=True),
+                    exports.as_csv(exports.as_records(rows), exports.VILLAGE_COLUMNS, people=True),
                     file_name="cac-thon.csv", mime="text/csv", icon=ICONS["download"], on_click="ignore",
                     width="stretch", key="dash_csv_villages")
 two.download_button(t("dashboard.csv_learners"), _learners_csv, file_name="tien-do-nguoi-hoc.csv", mime="text/csv",
