@@ -81,6 +81,14 @@ def signed_in_account() -> AccountInfo | None:
         return None
 
 
+def account_or_sign_in() -> AccountInfo:
+    """The trainer, staff member or admin signed in here; otherwise the sign-in page (this page stops)."""
+    who = signed_in_account()
+    if who is None:
+        go("trainer")
+    return who
+
+
 def client_address() -> str | None:
     """The network address this browser session connects from (what lock-outs count per phone); None when
     unknown (the laptop itself, or a test)."""

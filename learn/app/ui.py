@@ -19,11 +19,14 @@ import streamlit.components.v1 as components
 from learn import services
 from learn.app import resources
 from learn.app.launch import AUDIO_URLS
+from learn.app.navigation import go
 from learn.errors import LearnError
 from learn.lessons import links
-from learn.lessons.model import Question
+from learn.lessons.model import Lesson, Question
+from learn.services import group_sessions
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
+from progress_db.records import AccountInfo, GroupSessionInfo
 
 #: what a page catches when storage fails for a moment (locked, full, a lost server): it keeps what it shows
 STORAGE_ERRORS = (DatabaseError, MaxConnectionsExceeded)
@@ -226,3 +229,16 @@ def voice_input(key: str, question: Question | None, *, label: str | None = None
     st.session_state[f"{widget}-{key}"] = count + 1
     st.session_state.pop("voice_flash", None)  # a new try: the old message no longer applies
     return services.hear(recognizer, recording.getvalue(), question)
+
+
+def group_session_on_screen(who: AccountInfo, *, way_back: bool) -> tuple[GroupSessionInfo, Lesson]:
+    """The group session the address names (``?session=N``), of ``who``'s commune, with its lesson; otherwise its
+    message (and, with ``way_back``, a button back to the trainer page), and the page stops."""
+    try:
+        session = group_sessions.get(who, int(st.query_params.get("session", "0") or 0))
+        return session, services.lesson(resources.catalog(), session.lesson_id)
+    except (LearnError, ValueError) as exc:
+        st.error(message(exc) if isinstance(exc, LearnError) else t("session.not_found"))
+        if way_back and st.button(t("session.back_to_trainer"), width="stretch"):
+            go("trainer")
+        st.stop()

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.auth import signed_in_account
+from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, tap_handler
 from learn.errors import LearnError
@@ -24,10 +24,7 @@ def _local(at: datetime) -> str:
     return local_time(at).strftime("%d/%m/%Y")
 
 
-signed_in = signed_in_account()
-if signed_in is None:
-    go("trainer")
-who = signed_in
+who = account_or_sign_in()
 catalog = resources.catalog()
 try:
     village = trainers.village_for(who, int(st.query_params.get("village", "0") or 0))

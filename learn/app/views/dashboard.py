@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.auth import signed_in_account
+from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved
 from learn.errors import InvalidInput
@@ -25,10 +25,7 @@ from progress_db.records import AccountInfo
 # The dashboard is read on a laptop: give the tables and charts the width of the screen (our own constant CSS).
 st.markdown("<style>.block-container { max-width: 1280px; }</style>", unsafe_allow_html=True)
 
-signed_in = signed_in_account()
-if signed_in is None:
-    go("trainer")
-who: AccountInfo = signed_in
+who: AccountInfo = account_or_sign_in()
 if who.role not in ("staff", "admin"):
     st.error(t("dashboard.staff_only"))
     if st.button(t("dashboard.back"), icon=ICONS["back"], width="stretch"):

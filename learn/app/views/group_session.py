@@ -6,12 +6,12 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.auth import signed_in_account
+from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import (
     ICONS,
     flash,
-    message,
+    group_session_on_screen,
     narration,
     plain,
     show_saved,
@@ -21,7 +21,6 @@ from learn.app.ui import (
     voice_input,
     without_links,
 )
-from learn.errors import LearnError
 from learn.services import group_sessions
 from learn.strings_vi import t
 from progress_db.records import LearnerInfo
@@ -34,18 +33,8 @@ st.markdown("""<style>
 
 # The same sign-in as the trainer page: a reload keeps the session open (the browser's cookie), and a password
 # reset, a sign-out elsewhere or two hours unused close it here too.
-signed_in = signed_in_account()
-if signed_in is None:
-    go("trainer")
-who = signed_in
-try:
-    session = group_sessions.get(who, int(st.query_params.get("session", "0") or 0))
-    lesson = services.lesson(resources.catalog(), session.lesson_id)
-except (LearnError, ValueError) as exc:
-    st.error(message(exc) if isinstance(exc, LearnError) else t("session.not_found"))
-    if st.button(t("session.back_to_trainer"), width="stretch"):
-        go("trainer")
-    st.stop()
+who = account_or_sign_in()
+session, lesson = group_session_on_screen(who, way_back=True)
 
 came = group_sessions.attendees(who, session.id)
 village = services.village(session.village_id)

@@ -8,11 +8,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from learn import services
 from learn.app import resources
-from learn.app.auth import signed_in_account, still_signed_in
-from learn.app.navigation import go
-from learn.app.ui import STORAGE_ERRORS, message, plain, without_links
+from learn.app.auth import account_or_sign_in, still_signed_in
+from learn.app.ui import STORAGE_ERRORS, group_session_on_screen, message, plain, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import group_sessions
@@ -152,16 +150,8 @@ def _finished(lesson: Lesson) -> None:
 # It is checked when the window opens (or reloads); each tick below looks at it again without counting as a use
 # (a projector left on must not keep the laptop signed in for ever): a sign-out, a new password or an account
 # switched off closes it within a second.
-signed_in = signed_in_account()
-if signed_in is None:
-    go("trainer")
-who = signed_in
-try:
-    session = group_sessions.get(who, int(st.query_params.get("session", "0") or 0))
-    lesson = services.lesson(resources.catalog(), session.lesson_id)
-except (LearnError, ValueError) as exc:
-    st.error(message(exc) if isinstance(exc, LearnError) else t("session.not_found"))
-    st.stop()
+who = account_or_sign_in()
+session, lesson = group_session_on_screen(who, way_back=False)
 
 if session.finished:
     _finished(lesson)  # nothing moves any more: no need to keep asking

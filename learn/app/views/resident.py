@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from learn.app import resources
-from learn.app.auth import signed_in_account
+from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved, tap_handler
 from learn.errors import LearnError
@@ -23,10 +23,7 @@ def _local(at: datetime, clock: bool = False) -> str:
     return local_time(at).strftime("%H:%M %d/%m/%Y" if clock else "%d/%m/%Y")
 
 
-signed_in = signed_in_account()
-if signed_in is None:
-    go("trainer")
-who = signed_in
+who = account_or_sign_in()
 catalog = resources.catalog()
 if "resident_deleted" in st.session_state:  # her page is gone with her name: back to the village
     st.session_state["coach_note"] = t("resident.deleted")
