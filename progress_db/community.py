@@ -193,6 +193,12 @@ def rename_commune(commune_id: int, name: str) -> bool:
         return True
 
 
+def learner_outcomes(learner_id: int) -> set[str]:
+    """The outcomes ticked for one learner."""
+    with database.connection_context():
+        return {r.kind for r in Outcome.select(Outcome.kind).where(Outcome.learner == learner_id)}
+
+
 def village_outcomes(village_id: int) -> dict[int, set[str]]:
     """The outcomes ticked for each learner of a village (learners with none are left out), in one query."""
     with database.connection_context():

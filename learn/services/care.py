@@ -9,6 +9,7 @@ trainer's account off. Every change is written in the care log with who did it a
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -95,7 +96,7 @@ def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentRepor
                 wrong.append(WrongLine(lesson.title, question.prompt, question.options[answer.option_index].text,
                                        question.options[question.answer].text, answer.at))
     lines.sort(key=lambda x: x.when or datetime.min, reverse=True)
-    ticked = community.village_outcomes(person.village_id).get(learner_id, set())
+    ticked = community.learner_outcomes(learner_id)
     return ResidentReport(person, lines, wrong, ticked, records.care_history(learner_id))
 
 
@@ -122,7 +123,8 @@ def village_grid(who: AccountInfo, catalog: Catalog, village_id: int) -> Village
     for learner_id, theirs in progress.items():
         for lesson_id, where in theirs.items():
             cells[(learner_id, lesson_id)] = "done" if where.completed else "going"
-    done = {p.id: sum(1 for (pid, _), s in cells.items() if pid == p.id and s == "done") for p in everyone}
+    finished = Counter(pid for (pid, _), standing in cells.items() if standing == "done")
+    done = {p.id: finished[p.id] for p in everyone}
     return VillageGrid(everyone, lessons, cells, done)
 
 
