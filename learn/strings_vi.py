@@ -490,6 +490,7 @@ STRINGS: dict[str, str] = {
     "handout.answer": "Đáp án: {answer}.",
     "handout.footer": "Học Số · Tổ công nghệ số cộng đồng. Cần giúp, bác hỏi con cháu hoặc tổ công nghệ số của thôn.",
     "handout.download": "Tải bài để in",
+    "voice.say_this": "Nghe tên này",
     "voice.unavailable": "Chưa phát được tiếng. Bác đọc chữ trên màn hình nhé.",
     "voice.empty": "Không có chữ nào để đọc.",
     "voice.nothing_to_say": "Chỉ có ký hiệu, không có chữ để đọc.",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.delta_generator import DeltaGenerator
 
 from learn import services
 from learn.app import resources
@@ -62,6 +63,16 @@ input { font-size: 1.3rem !important; }
 [class*="st-key-option-"] button:disabled { opacity: 1; color: inherit; cursor: default; }
 [class*="st-key-option-"] button[kind="primary"]:disabled {
   background: #1b7f3b; border-color: #1b7f3b; color: #fff; }
+/* The bar fixed to the bottom of the screen (issue 16): Listen, always first and in the same place, then the
+   screen's own Back and Next, within the thumb's reach without scrolling, whatever the step's picture. */
+.st-key-bottom-bar { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990; background: #fff;
+  box-shadow: 0 -2px 10px rgba(0, 0, 0, .18); max-width: 720px; margin: 0 auto;
+  padding: .5rem .75rem calc(.5rem + env(safe-area-inset-bottom)); }
+.st-key-bottom-bar .stButton > button { min-height: 3.4rem; }
+.st-key-bottom-bar [data-testid="stAudio"] { display: none; }
+.st-key-listen button { background: #0b5cad; border-color: #0b5cad; color: #fff; }
+.block-container { padding-bottom: 8rem; }
+[class*="st-key-say-"] button { min-height: 3.6rem; min-width: 3.6rem; padding: 0.4rem; }
 </style>
 """
 
@@ -154,6 +165,55 @@ def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool
     if replay_button and st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
         replay(key)
         st.rerun()
+
+
+_SAY = "_say"  # what a speaker button asked to hear on this run: (text, taps so far)
+
+
+def bottom_bar() -> DeltaGenerator:
+    """The bar fixed to the bottom of the screen (one per screen): ``screen_voice`` puts Listen first in it; a
+    page adds its Back and Next after that."""
+    return st.container(key="bottom-bar", horizontal=True, gap="small", vertical_alignment="center")
+
+
+def screen_voice(text: str, *, key: str, bar: DeltaGenerator | None = None,
+                 autoplay: bool = True) -> DeltaGenerator:
+    """The screen's voice, the same on every resident screen: ``text`` (what this screen is and what to tap) is
+    read aloud on arrival, and the one Listen control, first in the bottom bar, reads it again. What a speaker
+    button beside a choice asked for (``speaker``) plays instead, once. Returns the bar for the page's own
+    buttons. With narration off for this server the bar holds only the page's buttons."""
+    bar = bar or bottom_bar()
+    narrator = resources.narrator()
+    if narrator is None:
+        return bar
+    asked = st.session_state.pop(_SAY, None)
+    said, taps = asked if asked else (text, 0)
+    slow = st.session_state.get("slow_voice", False)
+    spoken = services.speak(narrator, said, "slow" if slow else "normal")
+    replays = st.session_state.get(f"replay-{key}", 0) + taps
+    with bar:
+        if spoken.clip is not None:
+            # a new end time makes a new player, which plays from the start (see ``narration``)
+            st.audio(_clip_source(spoken.clip.path), format="audio/mpeg", autoplay=autoplay or replays > 0,
+                     end_time=math.ceil(spoken.clip.seconds) + 1 + replays)
+        if st.button(t("voice.listen"), key="listen", icon=ICONS["listen"], type="primary"):
+            replay(key)
+            st.rerun()
+    return bar
+
+
+def speaker(text: str, *, key: str, where: DeltaGenerator | None = None) -> None:
+    """A speaker button beside a choice (a village, a name, a topic, a lesson): a tap reads ``text`` aloud
+    through the screen's player, for someone who cannot read the choice's label."""
+    if resources.narrator() is None:
+        return
+
+    def ask() -> None:
+        taps = st.session_state.get("_say_taps", 0) + 1
+        st.session_state["_say_taps"] = taps
+        st.session_state[_SAY] = (text, taps)
+
+    (where or st).button("", key=f"say-{key}", icon=ICONS["listen"], help=t("voice.say_this"), on_click=ask)
 
 
 def _clip_source(path: Path) -> str:
