@@ -246,12 +246,12 @@ def test_another_communes_resident_page_is_refused(app, people, stranger) -> Non
 
 def test_staff_switch_a_trainer_off_on_the_dashboard(app, mai, village: int) -> None:
     staff = accounts.create_account("lan", "Chị Lan", PASSWORD, "staff", "Xã Thử")
-    at = app("dashboard", account=staff)
+    at = app("management", account=staff)
     assert at.selectbox(key="switch_who").value.username == "mai"
     button(at, t("dashboard.account_off")).click().run()
     assert [s.value for s in at.success] == [t("dashboard.account_off_done", username="mai")]
     assert not logins.get_account(mai.id).active  # type: ignore[union-attr]
     button(at, t("dashboard.account_on")).click().run()
     assert logins.get_account(mai.id).active  # type: ignore[union-attr]
-    trainer_page = app("dashboard", account=mai)  # a trainer has no such control at all
+    trainer_page = app("management", account=mai)  # a trainer has no such control at all
     assert not [b for b in trainer_page.button if b.label == t("dashboard.account_off")]

@@ -28,6 +28,16 @@ def page(app: Callable[..., AppTest]) -> Callable[..., AppTest]:
     return dashboard
 
 
+@pytest.fixture
+def admin_page(app: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """``admin_page(account)``: the commune's administration page, signed in as ``account``."""
+
+    def administration(account: AccountInfo | None = None) -> AppTest:
+        return app("management", account=account, password=STAFF_PASSWORD, timeout=30)
+
+    return administration
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -67,8 +77,8 @@ def test_a_custom_period_and_a_topic_change_the_numbers(page, staff, commune) ->
     assert at.dataframe[0].value[t("report.col.village")][0] == t("dashboard.selected_row")
 
 
-def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:
-    at = page(staff)
+def test_staff_set_targets_and_add_a_village(admin_page, staff, commune) -> None:
+    at = admin_page(staff)
     key = f"target-{commune['commune']}-"
     at.number_input(key=key + "basic_skills").set_value(30)
     button(at, t("dashboard.targets_save")).click().run()
@@ -89,13 +99,32 @@ def test_staff_set_targets_and_add_a_village(page, staff, commune) -> None:
     assert [e.value for e in at.error] == [t("dashboard.village_exists")]
 
 
-def test_trainers_and_strangers_do_not_see_it(page, staff, commune) -> None:
+def test_trainers_and_strangers_do_not_see_it(page, admin_page, staff, commune) -> None:
     trainer = accounts.create_account("totruong", "Tổ trưởng", STAFF_PASSWORD, "trainer", "Xã Thử")
     at = page(trainer)
     assert [e.value for e in at.error] == [t("dashboard.staff_only")]
     assert not at.metric and not at.dataframe
     nobody = page()
     assert t("trainer.login_heading") in texts(nobody) and not nobody.metric
+    at = admin_page(trainer)  # nor the administration: no form, no account list
+    assert [e.value for e in at.error] == [t("dashboard.staff_only")]
+    assert not at.number_input and not at.dataframe and not at.text_input
+    assert t("trainer.login_heading") in texts(admin_page())
+
+
+def test_a_village_added_on_the_administration_page_shows_on_the_dashboard_at_once(page, staff, commune) -> None:
+    at = page(staff)  # the dashboard's numbers are now kept for five minutes
+    assert list(at.dataframe[0].value[t("report.col.village")]) == [t("dashboard.commune_row"), "Bản Hai", "Thôn Một"]
+    button(at, t("admin.open")).click().run()
+    at.switch_page("views/management.py").run()  # AppTest does not follow a page's own switch_page
+    assert [h.value for h in at.header] == [t("admin.heading", commune="Xã Thử")]
+    at.text_input(key="new_village").input("Bản Mới")
+    button(at, t("dashboard.add_village")).click().run()
+    button(at, t("admin.back")).click().run()
+    at.switch_page("views/dashboard.py").run()
+    # but a change made on the administration page counts again at once
+    assert list(at.dataframe[0].value[t("report.col.village")]) == [t("dashboard.commune_row"), "Bản Hai", "Bản Mới",
+                                                                    "Thôn Một"]
 
 
 def test_an_admin_picks_the_commune(page, commune) -> None:
@@ -179,9 +208,9 @@ def test_numbers_are_kept_a_while_and_refresh_recounts(page, staff, commune) -> 
     assert metrics(at)[t("dashboard.residents")] == "6"
 
 
-def test_staff_rename_a_village_and_reset_a_password_on_the_page(page, staff, commune) -> None:
+def test_staff_rename_a_village_and_reset_a_password_on_the_page(admin_page, staff, commune) -> None:
     mai = accounts.create_account("mai", "Chị Mai", STAFF_PASSWORD, "trainer", "Xã Thử")
-    at = page(staff)
+    at = admin_page(staff)
     at.selectbox(key="rename_which").set_value(
         next(v for v in at.selectbox(key="rename_which").options if v == "Bản Hai"))
     at.text_input(key="rename_to").input("Bản Hai Mới")

@@ -17,6 +17,7 @@ PAGES = {
     "group_session": "views/group_session.py",
     "projector": "views/projector.py",
     "dashboard": "views/dashboard.py",
+    "management": "views/management.py",
     "coach": "views/coach.py",
     "resident": "views/resident.py",
 }
@@ -38,6 +39,7 @@ def pages() -> list[Any]:
         st.Page(PAGES["group_session"], title=t("trainer.entry"), url_path="group-session"),
         st.Page(PAGES["projector"], title=t("projector.title"), url_path="projector"),
         st.Page(PAGES["dashboard"], title=t("dashboard.entry"), url_path="dashboard"),
+        st.Page(PAGES["management"], title=t("admin.entry"), url_path="management"),
         st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
         st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
     ]
