@@ -529,6 +529,16 @@ STRINGS: dict[str, str] = {
     "handout.answer": "Đáp án: {answer}.",
     "handout.footer": "Học Số · Tổ công nghệ số cộng đồng. Cần giúp, bác hỏi con cháu hoặc tổ công nghệ số của thôn.",
     "handout.download": "Tải bài để in",
+    "shell.offline": "Mất kết nối, đang thử lại…",
+    "shell.offline_hint": "Bác chờ một chút, không cần bấm gì. Những gì đã làm vẫn còn.",
+    "shell.no_script": "Điện thoại cần bật JavaScript để mở Học Số.",
+    "shell.install_title": "Đưa hình Học Số ra màn hình chính",
+    "shell.install_steps": "Lần sau chỉ cần bấm vào hình Học Số, không phải gõ địa chỉ. Trên điện thoại Android: "
+                           "bấm dấu ba chấm ⋮ ở góc trên, rồi bấm “Thêm vào màn hình chính”.",
+    "shell.install_picture": "Bấm dấu ba chấm, bấm “Thêm vào màn hình chính”, rồi bấm hình Học Số trên màn hình "
+                             "chính.",
+    "card.install": "Lần sau mở nhanh: trên Android bấm ⋮ rồi “Thêm vào màn hình chính”. "
+                    "Hình Học Số sẽ có trên màn hình điện thoại.",
     "voice.say_this": "Nghe tên này",
     "voice.unavailable": "Chưa phát được tiếng. Bác đọc chữ trên màn hình nhé.",
     "voice.empty": "Không có chữ nào để đọc.",

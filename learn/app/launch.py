@@ -1,4 +1,4 @@
-"""What `learn serve` runs: Streamlit, with two changes to how it serves (nothing about the app itself).
+"""What `learn serve` runs: Streamlit, with three changes to how it serves (nothing about the app itself).
 
 1. **TCP_NODELAY** on the listening socket (Linux hands it on to every connection). Streamlit answers a tap with
    several small websocket messages; without it the kernel holds back each later message until the phone
@@ -7,9 +7,11 @@
 2. **Compressed scripts and smaller fonts** (``learn.app.static``, ``learn.app.fonts``): Streamlit serves its
    JavaScript uncompressed and leaves compression to a reverse proxy, which a laptop in the commune hall does
    not have; and its two fonts are half of a first visit.
+3. **The phone's shell** (``learn.app.webapp``): the page in Vietnamese (``lang="vi"``, our own lost-connection
+   message instead of Streamlit's English dialog) and installable (a manifest, icons, a minimal service worker).
 
-Both hook Streamlit's server at the two places it builds the socket and the middleware. If a Streamlit release
-moves them the app still runs, without these two gains, and says so; the tests and benchmarks catch it.
+They hook Streamlit's server at the two places it builds the socket and the middleware. If a Streamlit release
+moves them the app still runs, without these gains, and says so; the tests and benchmarks catch it.
 """
 
 from __future__ import annotations
@@ -41,9 +43,12 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
     from streamlit.web.server.starlette import starlette_app, starlette_server
 
     from learn.app import guard
-    from learn.app.static import PrecompressedStatic, first_screen_assets
+    from learn.app.static import STATIC, PrecompressedStatic, first_screen_assets
+    from learn.app.webapp import Shell, patch_page
 
     missing = guard.install()
+    if patch_page((STATIC / "index.html").read_text(encoding="utf-8")) is None:
+        missing.append("the Vietnamese page shell")
     if hasattr(starlette_server, "_bind_socket"):
         starlette_server._bind_socket = _nodelay(starlette_server._bind_socket)
     else:
@@ -55,6 +60,8 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
             # after Streamlit's path security, before everything else
             stack.insert(min(1, len(stack)), Middleware(PrecompressedStatic, cache_dir=cache_dir,
                                                         audio_dir=audio_dir))
+            # in front of that: the manifest, icons and offline page, and our <head> lines (learn.app.webapp)
+            stack.insert(min(1, len(stack)), Middleware(Shell))
             return stack
 
         starlette_app.create_streamlit_middleware = with_compressed_static

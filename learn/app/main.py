@@ -6,12 +6,13 @@ import streamlit as st
 
 from learn.app import navigation, resources
 from learn.app.auth import write_account_cookie
+from learn.app.shell import app_icon
 from learn.app.ui import apply_style, message, pause_narration_while_recording, show_tap_error
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
-st.set_page_config(page_title=t("app.title"), page_icon="📱", layout="centered",
+st.set_page_config(page_title=t("app.title"), page_icon=app_icon(), layout="centered",
                    initial_sidebar_state="collapsed")
 apply_style()
 pause_narration_while_recording()

@@ -127,8 +127,17 @@ h1 { font-size: 18pt; margin: 0 0 2mm; }
 p { font-size: 12pt; margin: 1mm 0; }
 .url { font-size: 9pt; color: #444; word-break: break-all; }
 .print { font-size: 14pt; padding: 2mm 6mm; margin: 4mm 0; }
+.install { display: flex; gap: 4mm; align-items: center; margin-top: 3mm; }
+.install img { width: 42mm; flex: none; }
 @media print { .print { display: none; } }
 """
+
+
+def _add_to_home() -> str:
+    """The wordless picture of how to put Học Số on the home screen (learn/pictures), base64 for an <img>."""
+    from learn import pictures
+
+    return base64.b64encode((pictures.HERE / "add-to-home.svg").read_bytes()).decode()
 
 
 def join_card(village: str, commune: str, code: str, link: str) -> str:
@@ -144,6 +153,8 @@ def join_card(village: str, commune: str, code: str, link: str) -> str:
 <h1>{e(village)}</h1><p>{e(commune)}</p>
 <p>{e(t("card.code"))}</p><p class="code">{e(code)}</p>
 <p>{e(t("card.scan"))}</p><p class="url">{e(link)}</p></div></div>
+<div class="install"><img src="data:image/svg+xml;base64,{_add_to_home()}" alt="{e(t("shell.install_picture"))}">
+<p>{e(t("card.install"))}</p></div>
 <button class="print" onclick="window.print()">{e(t("handout.print"))}</button>
 </body></html>
 """

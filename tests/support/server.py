@@ -59,9 +59,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def run_server(home: Path, extra_env: dict[str, str] | None = None, serve_args: tuple[str, ...] = (),
-               host: str = "127.0.0.1", address: str = "127.0.0.1", scheme: str = "http") -> Iterator[Server]:
+               host: str = "127.0.0.1", address: str = "127.0.0.1", scheme: str = "http",
+               port: int | None = None) -> Iterator[Server]:
     """Start `learn serve` with its own data folder (and any extra environment or arguments) listening on
-    ``host``; the tests reach it at ``scheme://address``. Stopped afterwards."""
+    ``host`` (on ``port``: a restart of a server on its port; otherwise a free one); the tests reach it at
+    ``scheme://address``. Stopped afterwards."""
     learn = Path(sys.executable).parent / "learn"
     assert learn.is_file(), f"no `learn` script next to {sys.executable}: run `pip install -e .` in this venv"
     # espeak-ng: the real offline voice, the same on every machine (gTTS cannot be reached from here)
@@ -72,7 +74,7 @@ def run_server(home: Path, extra_env: dict[str, str] | None = None, serve_args: 
     init = subprocess.run([str(learn), "demo", "init"], env=env, capture_output=True, text=True, timeout=60)
     assert init.returncode == 0, f"`learn demo init` failed:\n{init.stdout}\n{init.stderr}"
 
-    port = _free_port()
+    port = port or _free_port()
     url = f"{scheme}://{address}:{port}"
     log_path = home / "server.log"
     unverified = ssl._create_unverified_context()  # the laptop's own certificate is self-signed
