@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: Chromium for the browser tests, espeak-ng and ffmpeg for narration, PostgreSQL's server for
-# the database tests (they start a throwaway cluster on loopback) and for a province server.
-DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql openssl
+# the database tests (they start a throwaway cluster on loopback) and for a province server, nginx for
+# `learn serve --workers N` (started by it, not as a system service).
+DEB_PACKAGES := chromium espeak-ng ffmpeg postgresql openssl nginx
 HOST ?= 0.0.0.0
 PORT ?= 8501
 
@@ -17,19 +18,20 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh $(DEB_PACKAGES)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,tts,asr]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,tts,asr,test]'
 	touch $(STAMP)
 
 run: install
 	$(VENV)/bin/learn demo init
 	$(VENV)/bin/learn serve --host $(HOST) --port $(PORT)
 
+# one pytest worker per core (pytest-xdist): each worker has its own PostgreSQL cluster, servers and browsers
 test: install lint
-	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto
 
 # the tests that need no browser and no running server, for a quick check while working
 test-fast: install lint
-	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -m "not browser and not server"
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto -m "not browser and not server"
 
 bench: install
 	$(PY) -m benchmarks.run

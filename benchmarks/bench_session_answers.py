@@ -64,10 +64,10 @@ def _fill(answers: int) -> tuple[int, list[int]]:
                     lesson = f"lesson-{(session - 1) % 10}" if in_session else f"lesson-{n // 10 + 10}"
                     yield (f"{i:08x}{n:024x}", i + 1, lesson, f"q{n % 10 + 1}", n % 3, n % 3 == 0,
                            "group" if in_session else "tap", START + timedelta(minutes=i + n), 0,
-                           in_session, session if in_session else None)
+                           in_session, session if in_session else None, False)
 
         bulk.insert_rows("attempt", ("uid", "learner_id", "lesson_id", "question_id", "option_index", "correct",
-                                     "mode", "answered_at", "run", "assisted", "session_id"), rows())
+                                     "mode", "answered_at", "run", "assisted", "session_id", "retry"), rows())
     middle = sessions // 2 + 1
     came = [i + 1 for i in range(learners) if i % VILLAGES + (i // VILLAGES) // PER_SESSION * VILLAGES == middle - 1]
     return middle, came

@@ -186,6 +186,74 @@ def page_cost(home: Path) -> dict[str, object]:
     return out
 
 
+PRACTICE_LESSON = "pay-electricity-bill"
+
+
+def practice_cost(home: Path, residents: int = 4) -> dict[str, object]:
+    """Server time of a tap on the pretend phone (issue 18) against a tap on Next of a lesson step, side by side
+    in the same lesson and server: each resident starts on the electricity bill's practice, taps one wrong part,
+    then the right one on every pretend screen (the code typed on the keypad), then Next through the rest."""
+    from progress_db import learning
+    from progress_db.db import database, open_db
+
+    people = _prepare(home, residents)
+    env = {**os.environ, "LEARN_HOME": str(home), "LEARN_TTS": "espeak"}
+    env.pop("LEARN_DATABASE_URL", None)
+    subprocess.run([str(Path(sys.executable).parent / "learn"), "narrate", "--lesson", PRACTICE_LESSON, "--speed",
+                    "normal"], env=env, check=True, capture_output=True)
+    lesson = Catalog.load(DEFAULT_CONTENT_DIR).get(PRACTICE_LESSON)
+    assert lesson is not None
+    position = next(s.index for s in lesson.screens if s.practice is not None)
+    practice = lesson.screens[position].practice
+    assert practice is not None
+    handle = open_db(f"sqlite:///{home / 'progress.sqlite3'}")
+    for _, learner in people:
+        learning.save_position(learner, lesson.id, position, len(lesson.screens))
+    handle.close_all()
+    database.initialize(None)
+    taps: list[float] = []
+    steps: list[float] = []
+
+    async def one(village: int, learner: int, tap_times: list[float], step_times: list[float]) -> None:
+        session = Session(url)
+        try:
+            run = await session.open()
+            run = await session.tap(run, f"village-{village}")
+            run = await session.tap(run, f"learner-{learner}")
+            run = await session.tap(run, f"open-{lesson.id}")
+            phone = f"phone-{lesson.id}-{position}"
+            for i, screen in enumerate(practice.path):
+                if i == 0:  # one wrong tap first: a hint, heard and shown
+                    wrong = next(p.id for p in screen.parts if p.tappable and p.id != screen.target)
+                    run = await session.trigger(run, phone, "tap", {"screen": screen.id, "part": wrong})
+                    tap_times.append(run.seconds)
+                run = await session.trigger(run, phone, "tap", {"screen": screen.id, "part": screen.target,
+                                                                "typed": screen.type})
+                tap_times.append(run.seconds)
+            at = position
+            while "done-more" not in run.buttons:
+                question = lesson.screens[at].question if at < len(lesson.screens) else None
+                if question is not None and f"option-{at}-{question.answer}" in run.buttons:
+                    run = await session.tap(run, f"option-{at}-{question.answer}")
+                run = await session.tap(run, f"next-{at}")
+                if at > position and lesson.screens[at].question is None:
+                    step_times.append(run.seconds)  # Next on a step's text: the lesson step's own cost
+                at += 1
+        finally:
+            await session.close()
+
+    with server(home) as (url, _):
+        async def measure() -> None:
+            await one(*people[0], [], [])  # warm-up: first runs compile and cache
+            for village, learner in people[1:]:
+                await one(village, learner, taps, steps)
+
+        asyncio.run(measure())
+    return {"practice_tap_ms": round(1000 * statistics.median(taps), 1),
+            "practice_step_ms": round(1000 * statistics.median(steps), 1),
+            "practice_tap_ratio": round(statistics.median(taps) / statistics.median(steps), 2)}
+
+
 def load(home: Path, residents: int) -> dict[str, object]:
     """``residents`` stepping through a lesson at once, with think time, against one server."""
     from progress_db.db import database, open_db
@@ -278,6 +346,8 @@ def run() -> dict[str, object]:
         out.update(first_visit(Path(tmp) / "visit"))
     with tempfile.TemporaryDirectory() as tmp:
         out.update(page_cost(Path(tmp) / "cost"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out.update(practice_cost(Path(tmp) / "practice"))
     for residents in LOADS:
         with tempfile.TemporaryDirectory() as tmp:
             out.update(load(Path(tmp) / f"load{residents}", residents))
@@ -291,6 +361,8 @@ if __name__ == "__main__":
             print(first_visit(Path(tmp)))
         elif which == "cost":
             print(page_cost(Path(tmp)))
+        elif which == "practice":
+            print(practice_cost(Path(tmp)))
         elif which.isdigit():
             print(load(Path(tmp), int(which)))
         else:

@@ -13,10 +13,14 @@ from benchmarks import bench_reports, bench_voice, bench_web
 HERE = Path(__file__).resolve().parent
 TARGETS = {
     "narration_bytes_per_speech_second": ("<= 4000", lambda v: v <= 4000),
-    "pipeline_rtf_wav16k": ("< 0.05", lambda v: v < 0.05),
-    "pipeline_rtf_webm48k": ("< 0.2", lambda v: v < 0.2),
+    # the Silero voice-activity detector (issue 19) costs 0.04 to 0.07 s per second of audio here; recognising
+    # the same answer costs ten times more (recognition_rtf_free)
+    "pipeline_rtf_wav16k": ("< 0.15", lambda v: v < 0.15),
+    "pipeline_rtf_webm48k": ("< 0.25", lambda v: v < 0.25),
     "recognition_rtf_free": ("< 0.5", lambda v: v < 0.5),
     "page_cost_ratio": ("<= 2", lambda v: v <= 2),
+    # a tap on the pretend phone costs no more server time than Next on a lesson step (issue 18)
+    "practice_tap_ratio": ("<= 1", lambda v: v <= 1),
     "first_visit_cold_s": ("<= 10", lambda v: v <= 10),
     "first_visit_warm_s": ("<= 1.5", lambda v: v <= 1.5),
     "load_30_answers_lost": ("0", lambda v: v == 0),

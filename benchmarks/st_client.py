@@ -9,6 +9,7 @@ button's trigger), and waits for the run to finish, following page switches.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ class Run:
 
     buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
     inputs: dict[str, str] = field(default_factory=dict)  # text boxes: widget key -> widget id
+    components: dict[str, str] = field(default_factory=dict)  # st.components.v2: key -> element id
     texts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)  # audio the browser then fetches
     seconds: float = 0.0
@@ -58,6 +60,16 @@ class Session:
         if widget is None:
             raise KeyError(f"no button {key!r} on this screen: {sorted(run.buttons)[:20]}")
         return await self._rerun([WidgetState(id=widget, trigger_value=True)])
+
+    async def trigger(self, run: Run, key: str, event: str, value: object) -> Run:
+        """What a component's ``setTriggerValue(event, value)`` sends (a tap on the pretend phone)."""
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+        element = run.components.get(key)
+        if element is None:
+            raise KeyError(f"no component {key!r} on this screen: {sorted(run.components)}")
+        payload = json.dumps([{"event": event, "value": value}])
+        return await self._rerun([WidgetState(id=_make_trigger_id(element, "events"), json_trigger_value=payload)])
 
     async def submit(self, run: Run, button: str, texts: dict[str, str]) -> Run:
         """Type ``texts`` (by text box key) into a form and press its submit button (by key or label)."""
@@ -113,6 +125,9 @@ class Session:
             button = getattr(element, kind)
             key = _user_key(button.id) or button.label
             run.buttons[key] = button.id
+        elif kind == "bidi_component":
+            run.components[_user_key(element.bidi_component.id) or element.bidi_component.component_name] = \
+                element.bidi_component.id
         elif kind == "text_input":
             box = element.text_input
             run.inputs[_user_key(box.id) or box.label] = box.id

@@ -115,13 +115,16 @@ def content() -> None:
 @click.argument("root", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.pass_obj
 def content_check(settings: Settings, root: Path | None) -> None:
-    """Parse and validate every lesson in ROOT (default: LEARN_CONTENT_DIR).
+    """Parse and validate every lesson in ROOT (default: LEARN_CONTENT_DIR), then the rules for authors.
 
-    Prints each problem as path:line: message and exits 1 if there is any.
+    The rules (docs/lesson-format.md): wrong-answer feedback, answers a guesser cannot pass with, decision
+    questions, joke options, false claims read as statements, long steps, hopeless lines, and every narrated word
+    said by espeak-ng with Vietnamese rules or covered by ROOT/lexicon.yaml. Prints each problem as
+    path:line: message and exits 1 if there is any.
     """
-    from learn.lessons.validate import check_tree
+    from learn.lessons.validate import check_content
 
-    lessons, problems = check_tree(root or settings.content_dir)
+    lessons, problems = check_content(root or settings.content_dir)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -154,11 +157,13 @@ def content_list(settings: Settings, as_json: bool) -> None:
 
 def _narrator(settings: Settings, engine: EngineChoice | None) -> Narrator:
     from learn.errors import VoiceUnavailable
+    from learn.lessons.pronunciation import load_lexicon
     from learn.voice.narrator import AudioCache, Narrator
     from learn.voice.tts import engines_for
 
     try:
-        return Narrator(AudioCache(settings.audio_cache_dir), engines_for(engine or settings.tts))
+        return Narrator(AudioCache(settings.audio_cache_dir), engines_for(engine or settings.tts),
+                        load_lexicon(settings.content_dir, pronounce=False)[0])
     except VoiceUnavailable as exc:
         raise click.BadParameter(str(exc), param_hint="--engine") from exc
 
@@ -227,24 +232,36 @@ def narrate(settings: Settings, engine: EngineChoice | None, lesson_ids: tuple[s
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--choices", help='The options, separated by "|", as written in the lesson.')
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--batch", "batch", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of clips: print choice accuracy and word error rate over them (needs --transcripts).")
+@click.option("--transcripts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tab-separated file with columns path (relative to --batch) and text (what is said).")
 @click.pass_obj
-def listen(settings: Settings, file: Path, choices: str | None, as_json: bool) -> None:
+def listen(settings: Settings, file: Path | None, choices: str | None, as_json: bool, batch: Path | None,
+           transcripts: Path | None) -> None:
     """Say what the recogniser hears in FILE (any audio format) and which option it chooses.
 
-    For trainers testing a microphone, and for content authors adding spoken forms.
+    For trainers testing a microphone, and for content authors adding spoken forms. With --batch DIR
+    --transcripts FILE: how often the right option is chosen, and the word error rate, over a folder of clips.
     """
     from learn.errors import VoiceUnavailable
     from learn.voice.asr import load_recognizer, understand
     from learn.voice.pipeline import prepare
 
+    if (file is None) == (batch is None) or (batch is None) != (transcripts is None):
+        raise click.UsageError("give FILE, or --batch DIR with --transcripts FILE")
     try:
         recognizer = load_recognizer(settings.vosk_model_dir)
     except VoiceUnavailable as exc:
         raise click.ClickException(f"{exc} (looked in {settings.vosk_model_dir})") from exc
     options = [c.strip() for c in choices.split("|")] if choices else []
+    if batch is not None and transcripts is not None:
+        _listen_batch(recognizer, settings.vosk_model_dir, batch, transcripts, options, as_json)
+        return
+    assert file is not None
     prepared = prepare(file.read_bytes())
     result: dict[str, Any] = {"file": str(file), "seconds": round(prepared.seconds, 2),
                               "speech_seconds": round(prepared.speech_seconds, 2), "problem": prepared.problem}
@@ -269,6 +286,39 @@ def listen(settings: Settings, file: Path, choices: str | None, as_json: bool) -
         click.echo(f"meaning: {result['action']}")
 
 
+def _listen_batch(recognizer: Any, model_dir: Path, folder: Path, transcripts: Path, options: list[str],
+                  as_json: bool) -> None:
+    """`learn listen --batch`: every clip of ``transcripts`` heard, then the totals."""
+    from learn.voice.evaluate import TranscriptsError, evaluate, model_language, read_transcripts
+
+    try:
+        rows = read_transcripts(transcripts)
+    except TranscriptsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = evaluate(recognizer, folder, rows, options or None)
+    language = model_language(model_dir)
+    note = None if language == "vi" else (
+        f"the model at {model_dir} is not a Vietnamese model ({language}): these figures test the engine, "
+        "they are not the accuracy residents will get")
+    if as_json:
+        click.echo(json.dumps({
+            "model": str(model_dir), "vietnamese_model": language == "vi", "note": note, "clips": len(result.clips),
+            "choice_accuracy": round(result.accuracy, 4), "word_error_rate": round(result.wer, 4),
+            "results": [{"path": c.path, "said": c.said, "heard": c.heard, "chosen": c.chosen, "correct": c.correct,
+                         "word_errors": c.errors, "words": c.reference_words, "problem": c.problem}
+                        for c in result.clips]}, ensure_ascii=False))
+        return
+    for c in result.clips:
+        mark = "ok " if c.correct else "-- "
+        heard = c.problem if c.problem else (c.heard or "(nothing)")
+        click.echo(f"{mark}{c.path}: said «{c.said}», heard «{heard}», chosen «{c.chosen or '-'}», "
+                   f"{c.errors}/{c.reference_words} word errors")
+    click.echo(f"{len(result.clips)} clips: choice accuracy {result.accuracy:.0%}, "
+               f"word error rate {result.wer:.0%}")
+    if note:
+        click.echo(f"Note: {note}.")
+
+
 @cli.group()
 def models() -> None:
     """Speech recognition models (Vosk)."""
@@ -278,18 +328,14 @@ def models() -> None:
 @click.pass_obj
 def models_check(settings: Settings) -> None:
     """Is a model installed where LEARN_VOSK_MODEL points, and does it load?"""
-    from learn.errors import VoiceUnavailable
     from learn.voice.asr import load_recognizer, model_problems
 
     folder = settings.vosk_model_dir
-    problems = model_problems(folder)
-    if problems:
-        raise click.ClickException(f"no usable model at {folder}: {'; '.join(problems)}. "
+    if not folder.is_dir():
+        raise click.ClickException(f"no usable model at {folder}: {'; '.join(model_problems(folder))}. "
                                    "Run `learn models download vi` or set LEARN_VOSK_MODEL.")
-    try:
-        recognizer = load_recognizer(folder)
-    except VoiceUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+    # a damaged or half-copied folder is a VoiceUnavailable ("voice.engine.damaged"), said in Vietnamese
+    recognizer = load_recognizer(folder)
     click.echo(f"model OK: {folder} (loaded in {getattr(recognizer, 'load_seconds', 0):.1f} s)")
 
 
@@ -710,6 +756,25 @@ def demo_seed(settings: Settings, villages: int, learners: int, communes: int, m
                f"{made.lessons} lessons started, {made.answers} answers, {made.sessions} group sessions")
 
 
+def _workers(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """`--workers`: a number of app processes, or None for `auto`."""
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise click.BadParameter(f"{value!r} is not a number from 1 to 64, nor 'auto'")
+    return count
+
+
+def _auto_workers(settings: Settings) -> int:
+    from learn.app.workers import auto_count
+
+    return auto_count(settings.vosk_model_dir)
+
+
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True,
               help="Address to listen on (127.0.0.1: this laptop only).")
@@ -719,10 +784,15 @@ def demo_seed(settings: Settings, villages: int, learners: int, communes: int, m
                    "in $LEARN_HOME/tls unless --cert and --key are given).")
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Certificate (PEM).")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key (PEM).")
+@click.option("--workers", "workers", default="1", show_default=True, metavar="N|auto", callback=_workers,
+              help="App processes behind nginx (sticky sessions by a cookie; a process that dies is restarted); "
+                   "`auto`: one per core, as many as the memory holds. 1: no nginx.")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | None, key: Path | None) -> None:
+def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | None, key: Path | None,
+          workers: int | None) -> None:
     """Start the app for residents on http://HOST:PORT (or https://)."""
     from learn.app.serving import streamlit_command
+    from learn.services.voice import forget_old_voices
     from learn.strings_vi import t
     from learn.tls import CertificateError, ensure_certificate, local_addresses
     from progress_db import private
@@ -730,6 +800,7 @@ def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | No
 
     private.folder(settings.home)  # the app keeps its database, audio and TLS key there: 0700
     open_db(settings.database_url)  # fail here, clearly, rather than in the first visitor's browser
+    forget_old_voices(settings.keep_voice_days)  # it comes from a person's voice: kept LEARN_KEEP_VOICE_DAYS
     if (cert is None) != (key is None):
         raise click.UsageError("give both --cert and --key, or neither")
     if cert is not None:
@@ -742,11 +813,19 @@ def serve(settings: Settings, host: str, port: int, https: bool, cert: Path | No
     args = streamlit_command(APP, host, port, (cert, key) if https and cert and key else None)
     scheme = "https" if https else "http"
     shown = [a for a in local_addresses() if a != "127.0.0.1"] if host == "0.0.0.0" else [host]
-    click.echo("Học Số: " + ", ".join(f"{scheme}://{a if ':' not in a else f'[{a}]'}:{port}"
-                                       for a in ["localhost", *shown]))
+    addresses = ", ".join(f"{scheme}://{a if ':' not in a else f'[{a}]'}:{port}" for a in ["localhost", *shown])
+    click.echo("Học Số: " + addresses)
     if https and cert is not None and cert.parent == settings.home / "tls":
         click.echo("Phones show a warning for this laptop's own certificate the first time: " + t("serve.proceed"))
-    os.execv(sys.executable, args)
+    count = workers if workers is not None else _auto_workers(settings)
+    if count == 1:
+        os.execv(sys.executable, args)
+    from learn.app import workers as supervisor
+
+    status = supervisor.serve(APP, settings.home, host, port, count, audio_dir=settings.audio_cache_dir,
+                              tls=(cert, key) if https and cert and key else None,
+                              ready=lambda: click.echo(t("serve.workers_ready", count=count, addresses=addresses)))
+    sys.exit(status)
 
 
 def main() -> None:

@@ -65,6 +65,12 @@ class VoiceUnavailable(LearnError):
     key = "voice.unavailable"
 
 
+class RecordingRefused(LearnError):
+    """A narration recording that cannot be kept (silent, too long, too big, not audio); nothing is stored."""
+
+    key = "recording.broken"
+
+
 class JoinCodeNeeded(LearnError):
     """This server shows a village's names only after its join code (or the QR card's link)."""
 

@@ -55,6 +55,16 @@ def _public_url(text: str) -> str | None:
     return text.rstrip("/")
 
 
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3650:
+        raise ValueError("must be a whole number of days from 1 to 3650")
+    return days
+
+
 def _optional(text: str) -> str | None:
     return text or None
 
@@ -139,10 +149,20 @@ SETTINGS: tuple[Setting, ...] = (
             "the address residents open, printed in the QR cards (default: the address the trainer's browser "
             "used, or this machine's network address when that was localhost)", _public_url,
             show=lambda url: url or "none"),
+    Setting("LEARN_SHARED_DEVICES", "shared_devices", "local",
+            "which browsers several residents share, so that nobody stays signed in on them (30 minutes unused "
+            "signs out): local (the one on this machine, the commune hall's laptop; every phone keeps its "
+            "resident signed in), all (every browser: hall tablets) or none", str, ("local", "all", "none")),
     Setting("LEARN_SYNC_KEY", "sync_key", "",
             "signs sync bundles: on the server a master key that never leaves it; on a laptop its commune's key "
             "from `learn sync key --commune NAME` (default: none, bundles carry only a checksum)", _optional,
             show=_hidden),
+    Setting("LEARN_UNREVIEWED_VOICES", "unreviewed_voices", "own",
+            "recorded narration not yet approved by a second trainer or staff member: own (heard only in its "
+            "recorder's own sessions) or use (heard by everyone in the commune)", str, ("own", "use")),
+    Setting("LEARN_KEEP_VOICE_DAYS", "keep_voice_days", "30",
+            "days what residents said to the recogniser is kept (it comes from a person's voice): older "
+            "transcripts are erased at start and once a day; their outcome counts stay", _days),
 )
 
 
@@ -204,6 +224,9 @@ class Settings:
     sync_key: str | None = None
     join_code_required: bool = False
     public_url: str | None = None
+    shared_devices: Literal["local", "all", "none"] = "local"
+    unreviewed_voices: Literal["own", "use"] = "own"
+    keep_voice_days: int = 30
 
     @property
     def audio_cache_dir(self) -> Path:

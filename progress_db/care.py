@@ -23,7 +23,7 @@ from progress_db.models import (
     Utterance,
     utcnow,
 )
-from progress_db.records import ProgressInfo
+from progress_db.records import ProgressInfo, UtteranceInfo
 
 
 def _logged(account_id: int | None, action: str, learner_id: int | None, detail: str = "",
@@ -39,10 +39,15 @@ def update_learner(learner_id: int, account_id: int | None, action: str, detail:
         _logged(account_id, action, learner_id, detail)
 
 
-def set_pin(learner_id: int, pin_hash: str | None, account_id: int | None) -> None:
-    """A new PIN (None: none) set by a trainer; the lock from wrong guesses is lifted. Logged."""
+def set_pin(learner_id: int, pin_hash: str | None, account_id: int | None,
+            picture_password_hash: str | None = None) -> None:
+    """A trainer's reset: a new PIN or picture password (both None: neither, and she may choose her own when
+    she next taps her name); the other one and the lock from wrong guesses are gone. Logged (who, when)."""
+    now = utcnow()
     with database.connection_context(), database.atomic():
-        Learner.update(pin_hash=pin_hash, pin_failures=0, pin_locked_until=None, updated_at=utcnow()).where(
+        Learner.update(pin_hash=pin_hash, picture_password_hash=picture_password_hash, pin_failures=0,
+                       pin_locked_until=None, updated_at=now,
+                       secret_reset_at=None if pin_hash or picture_password_hash else now).where(
             Learner.id == learner_id).execute()
         _logged(account_id, "pin_reset", learner_id)
 
@@ -64,6 +69,7 @@ def remove_learner(learner_id: int, account_id: int | None) -> None:
     now = utcnow()
     with database.connection_context(), database.atomic():
         Learner.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None,
+                       picture_password_hash=None, secret_reset_at=None, picture=None,
                        pin_failures=0, pin_locked_until=None, left_at=now, left_reason="removed",
                        updated_at=now).where(Learner.id == learner_id).execute()
         Attempt.update(transcript=None).where(Attempt.learner == learner_id).execute()
@@ -119,14 +125,15 @@ class GivenAnswer:
 
 
 def current_answers(learner_id: int) -> dict[str, dict[str, GivenAnswer]]:
-    """Every lesson's latest answers in the learner's current run: lesson id -> question id -> answer.
-    Two queries, whatever the number of lessons."""
+    """Every lesson's latest answers in the learner's current run, as given: lesson id -> question id -> answer (a
+    question asked again at the end of the lesson keeps the answer she gave first). Two queries, whatever the
+    number of lessons."""
     with database.connection_context():
         runs: dict[str, int] = {r.lesson_id: r.run for r in LessonProgress.select(
             LessonProgress.lesson_id, LessonProgress.run).where(LessonProgress.learner == learner_id)}
         rows = (Attempt.select(Attempt.lesson_id, Attempt.question_id, Attempt.option_index, Attempt.correct,
                                Attempt.mode, Attempt.answered_at, Attempt.run)
-                .where(Attempt.learner == learner_id).order_by(Attempt.answered_at, Attempt.id))
+                .where((Attempt.learner == learner_id) & ~Attempt.retry).order_by(Attempt.answered_at, Attempt.id))
         found: dict[str, dict[str, GivenAnswer]] = {}
         for r in rows:
             if r.run == runs.get(r.lesson_id, 0) or r.lesson_id not in runs:
@@ -175,6 +182,15 @@ def recent_activity(village_id: int, limit: int = 15) -> list[Activity]:
                   .join(GroupSession).switch(Attendance).join(Learner)
                   .where(here).order_by(GroupSession.started_at.desc()).limit(limit).objects()]
     return sorted(found, key=lambda a: a.at, reverse=True)[:limit]
+
+
+def village_utterances(village_id: int, limit: int = 5000) -> list[UtteranceInfo]:
+    """What the village's residents (still here) said to the recogniser, newest first (one query, limited)."""
+    here = (Learner.village == village_id) & Learner.left_at.is_null()
+    with database.connection_context():
+        return [UtteranceInfo(r.lesson_id, r.question_id, r.position, r.transcript, r.confidence, r.outcome, r.seconds)
+                for r in Utterance.select(Utterance).join(Learner).where(here)
+                .order_by(Utterance.heard_at.desc(), Utterance.id.desc()).limit(limit)]
 
 
 def village_sizes(village_id: int) -> tuple[int, int]:

@@ -25,7 +25,8 @@ from progress_db.records import (
 
 def _learner_info(row: Learner) -> LearnerInfo:
     return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid,
-                       row.household, row.left_reason if row.left_at is not None else None)
+                       row.household, row.left_reason if row.left_at is not None else None, row.picture,
+                       bool(row.picture_password_hash), row.secret_reset_at is not None)
 
 
 def get_or_create_commune(name: str) -> int:
@@ -45,25 +46,25 @@ def get_or_create_village(commune_id: int, name: str) -> int:
 def list_villages() -> list[VillageInfo]:
     """Every village with its commune and number of learners, ordered by commune then name (one query)."""
     with database.connection_context():
-        rows = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
+        rows = (Village.select(Village.id, Village.name, Village.picture, Commune.name.alias("commune_name"),
                                Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
                 .join(Commune).switch(Village)
                 .join(Learner, JOIN.LEFT_OUTER, on=(Learner.village == Village.id) & Learner.left_at.is_null())
-                .group_by(Village.id, Village.name, Commune.name, Commune.id)
+                .group_by(Village.id, Village.name, Village.picture, Commune.name, Commune.id)
                 .order_by(Commune.name, Village.name))
-        return [VillageInfo(r.id, r.name, r.commune_name, r.n, r.cid) for r in rows.objects()]
+        return [VillageInfo(r.id, r.name, r.commune_name, r.n, r.cid, r.picture) for r in rows.objects()]
 
 
 def get_village(village_id: int) -> VillageInfo | None:
     """One village, or None (one query, however many villages there are)."""
     with database.connection_context():
-        row = (Village.select(Village.id, Village.name, Commune.name.alias("commune_name"),
+        row = (Village.select(Village.id, Village.name, Village.picture, Commune.name.alias("commune_name"),
                               Commune.id.alias("cid"), fn.COUNT(Learner.id).alias("n"))
                .join(Commune).switch(Village)
                .join(Learner, JOIN.LEFT_OUTER, on=(Learner.village == Village.id) & Learner.left_at.is_null())
                .where(Village.id == village_id)
-               .group_by(Village.id, Village.name, Commune.name, Commune.id).objects().first())
-        return VillageInfo(row.id, row.name, row.commune_name, row.n, row.cid) if row else None
+               .group_by(Village.id, Village.name, Village.picture, Commune.name, Commune.id).objects().first())
+        return VillageInfo(row.id, row.name, row.commune_name, row.n, row.cid, row.picture) if row else None
 
 
 def list_learners(village_id: int, *, moved: bool = False) -> list[LearnerInfo]:
@@ -87,12 +88,52 @@ def find_learner(village_id: int, name_key: str, birth_year: int | None) -> Lear
 
 
 def add_learner(village_id: int, name: str, name_key: str, birth_year: int | None, pin_hash: str | None,
-                household: str | None = None) -> LearnerInfo:
-    """Create a learner in the village."""
+                household: str | None = None, *, picture: str | None = None,
+                picture_password_hash: str | None = None) -> LearnerInfo:
+    """Create a learner in the village (with her picture, and a PIN or a picture password hash if any)."""
     with database.connection_context():
         row = Learner.create(village=village_id, display_name=name, name_key=name_key,
-                             birth_year=birth_year, pin_hash=pin_hash, household=household)
+                             birth_year=birth_year, pin_hash=pin_hash, household=household, picture=picture,
+                             picture_password_hash=picture_password_hash)
         return _learner_info(row)
+
+
+def pictures_taken(village_id: int) -> set[str]:
+    """The pictures the village's residents have (those who left do not count)."""
+    with database.connection_context():
+        rows = Learner.select(Learner.picture).where((Learner.village == village_id) & Learner.left_at.is_null()
+                                                     & Learner.picture.is_null(False))
+        return {str(r.picture) for r in rows}
+
+
+def village_pictures_taken(commune_id: int) -> set[str]:
+    """The pictures the commune's villages have."""
+    with database.connection_context():
+        rows = Village.select(Village.picture).where((Village.commune == commune_id) & Village.picture.is_null(False))
+        return {str(r.picture) for r in rows}
+
+
+def give_picture(learner_id: int, picture: str) -> None:
+    """Give a resident who has none her picture (one who has one keeps it: two screens may ask at once)."""
+    with database.connection_context():
+        Learner.update(picture=picture).where((Learner.id == learner_id) & Learner.picture.is_null()).execute()
+
+
+def give_village_picture(village_id: int, picture: str) -> None:
+    """Give a village that has none its picture."""
+    with database.connection_context():
+        Village.update(picture=picture).where((Village.id == village_id) & Village.picture.is_null()).execute()
+
+
+def set_own_secret(learner_id: int, pin_hash: str | None, picture_password_hash: str | None) -> bool:
+    """After a trainer's reset, the resident's own new PIN or picture password (or, both None, none at all);
+    only while the reset is pending and she has neither (False otherwise: nothing changed)."""
+    with database.connection_context():
+        return bool(Learner.update(pin_hash=pin_hash, picture_password_hash=picture_password_hash,
+                                   secret_reset_at=None, updated_at=utcnow())
+                    .where((Learner.id == learner_id) & Learner.secret_reset_at.is_null(False)
+                           & Learner.pin_hash.is_null() & Learner.picture_password_hash.is_null())
+                    .execute())
 
 
 def set_household(learner_id: int, household: str | None) -> None:
@@ -130,9 +171,9 @@ def get_learner(learner_id: int) -> LearnerInfo | None:
 def pin_state(learner_id: int) -> PinState | None:
     """The PIN state of a learner, or None when there is no such learner."""
     with database.connection_context():
-        row = (Learner.select(Learner.pin_hash, Learner.pin_locked_until)
+        row = (Learner.select(Learner.pin_hash, Learner.pin_locked_until, Learner.picture_password_hash)
                .where(Learner.id == learner_id).first())
-        return PinState(row.pin_hash, row.pin_locked_until) if row else None
+        return PinState(row.pin_hash, row.pin_locked_until, row.picture_password_hash) if row else None
 
 
 def join_state(village_id: int) -> JoinState | None:

@@ -31,15 +31,17 @@ def progress_for(learner_id: int) -> dict[str, ProgressInfo]:
     with database.connection_context():
         rows = LessonProgress.select().where(LessonProgress.learner == learner_id)
         return {r.lesson_id: ProgressInfo(r.lesson_id, r.position, r.screens, r.completed_at is not None,
-                                          r.updated_at, r.completed_at) for r in rows}
+                                          r.updated_at, r.completed_at, r.retry) for r in rows}
 
 
 def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool,
-                     new_run: bool = False) -> None:
+                     new_run: bool = False, retry: int | None = None) -> None:
     # One INSERT ... ON CONFLICT statement: it takes SQLite's write lock at once (a read first would fail with
     # "database is locked" when another session writes in between) and works the same on PostgreSQL.
+    # Every move sets ``retry``: only the lesson player's questions asked again keep a place there.
     now = utcnow()
-    update: dict = {LessonProgress.position: position, LessonProgress.screens: screens, LessonProgress.updated_at: now}
+    update: dict = {LessonProgress.position: position, LessonProgress.screens: screens, LessonProgress.updated_at: now,
+                    LessonProgress.retry: retry}
     if completed:
         update[LessonProgress.completed_at] = fn.COALESCE(LessonProgress.completed_at, now)
     if new_run:
@@ -47,7 +49,7 @@ def _upsert_progress(learner_id: int, lesson_id: str, position: int, screens: in
         update[LessonProgress.started_at] = now
     (LessonProgress
      .insert(uid=new_uid(), learner=learner_id, lesson_id=lesson_id, position=position, screens=screens,
-             started_at=now, updated_at=now, completed_at=now if completed else None, run=0)
+             started_at=now, updated_at=now, completed_at=now if completed else None, run=0, retry=retry)
      .on_conflict(conflict_target=[LessonProgress.learner, LessonProgress.lesson_id], update=update)
      .execute())
 
@@ -58,23 +60,27 @@ def _run(learner_id: int, lesson_id: str) -> ModelSelect[LessonProgress]:
             .where((LessonProgress.learner == learner_id) & (LessonProgress.lesson_id == lesson_id)))
 
 
-def save_position(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool = False) -> None:
-    """Remember the screen the learner is on (and, once, when the lesson was completed)."""
+def save_position(learner_id: int, lesson_id: str, position: int, screens: int, completed: bool = False,
+                  retry: int | None = None) -> None:
+    """Remember the screen the learner is on (and, once, when the lesson was completed); ``retry``: which
+    question asked again at the end she is on (then ``position`` is ``screens``)."""
     with database.connection_context(), database.atomic():
-        _upsert_progress(learner_id, lesson_id, position, screens, completed)
+        _upsert_progress(learner_id, lesson_id, position, screens, completed, retry=retry)
 
 
 def record_answer(learner_id: int, lesson_id: str, question_id: str, option_index: int, correct: bool,
                   mode: str, position: int, screens: int, transcript: str | None = None,
-                  confidence: float | None = None) -> None:
-    """Store one answer and the learner's place, in one transaction: both are saved or neither."""
+                  confidence: float | None = None, retry: int | None = None) -> None:
+    """Store one answer and the learner's place, in one transaction: both are saved or neither. With ``retry``
+    (her place among the questions asked again at the end) the answer is stored as a retry: the first answer to
+    the question stays as it was given."""
     with database.connection_context(), database.atomic():
         # progress first: it holds the run the answer belongs to
-        _upsert_progress(learner_id, lesson_id, position, screens, False)
+        _upsert_progress(learner_id, lesson_id, position, screens, False, retry=retry)
         run = _run(learner_id, lesson_id).scalar()
         Attempt.create(learner=learner_id, lesson_id=lesson_id, question_id=question_id,
                        option_index=option_index, correct=correct, mode=mode, transcript=transcript,
-                       confidence=confidence, run=run)
+                       confidence=confidence, run=run, retry=retry is not None)
 
 
 def restart_lesson(learner_id: int, lesson_id: str, screens: int) -> None:
@@ -90,8 +96,22 @@ def latest_answers(learner_id: int, lesson_id: str) -> dict[str, AnswerInfo]:
                 .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
                        & (Attempt.run == fn.COALESCE(_run(learner_id, lesson_id), 0)))
                 .order_by(Attempt.answered_at, Attempt.id))
-        return {r.question_id: AnswerInfo(r.question_id, r.option_index, r.correct, r.mode, r.transcript,
-                                          r.confidence) for r in rows}
+        return {r.question_id: _answer(r) for r in rows}
+
+
+def run_answers(learner_id: int, lesson_id: str) -> list[AnswerInfo]:
+    """Every answer in the learner's current run of a lesson, oldest first (first answers and retries)."""
+    with database.connection_context():
+        rows = (Attempt.select()
+                .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
+                       & (Attempt.run == fn.COALESCE(_run(learner_id, lesson_id), 0)))
+                .order_by(Attempt.answered_at, Attempt.id))
+        return [_answer(r) for r in rows]
+
+
+def _answer(row: Attempt) -> AnswerInfo:
+    return AnswerInfo(row.question_id, row.option_index, row.correct, row.mode, row.transcript, row.confidence,
+                      row.retry)
 
 
 def answer_count(learner_id: int) -> int:
@@ -106,6 +126,14 @@ def record_utterance(learner_id: int, heard: UtteranceInfo) -> None:
         Utterance.create(learner=learner_id, lesson_id=heard.lesson_id, question_id=heard.question_id,
                          position=heard.position, transcript=heard.transcript, confidence=heard.confidence,
                          outcome=heard.outcome, seconds=heard.seconds)
+
+
+def forget_heard_before(cutoff: datetime) -> int:
+    """Erase the transcripts of what was heard before ``cutoff`` (UTC); the rows (question, outcome, length)
+    stay for the trainers' counts. How many were erased."""
+    with database.connection_context():
+        return int(Utterance.update(transcript="")
+                   .where((Utterance.heard_at < cutoff) & (Utterance.transcript != "")).execute())
 
 
 def utterances(learner_id: int) -> list[UtteranceInfo]:

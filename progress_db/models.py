@@ -52,6 +52,8 @@ class Village(BaseModel):
     join_failures = IntegerField(default=0)  # wrong codes since join_window_start
     join_locked_until = DateTimeField(null=True)
     join_window_start = DateTimeField(null=True)
+    #: the drawing on the village's button (one of ``learn.pictures.PEOPLE``), different within its commune
+    picture = CharField(null=True)
 
     class Meta:
         indexes = ((("commune", "name"), True),)
@@ -78,6 +80,13 @@ class Learner(BaseModel):
     #: request ("removed"; name and details wiped, anonymous counts kept). Kept out of lists and indicators.
     left_at = DateTimeField(null=True)
     left_reason = CharField(null=True)
+    #: the drawing beside her name (one of ``learn.pictures.PEOPLE``), for someone who cannot read it
+    picture = CharField(null=True)
+    #: a picture password instead of a PIN: a salted hash of 3 pictures of the grid (never the pictures)
+    picture_password_hash = CharField(null=True)
+    #: when a trainer last cleared her PIN or picture password without giving a new one: she may set her own
+    #: the next time she taps her name (None once she has, or chose not to)
+    secret_reset_at = DateTimeField(null=True)
 
 
 class LessonProgress(BaseModel):
@@ -93,6 +102,13 @@ class LessonProgress(BaseModel):
     completed_at = DateTimeField(null=True)
     #: 0 for the first time through the lesson, +1 each time the learner starts it again
     run = IntegerField(default=0)
+    #: past the last screen (``position == screens``): which of the questions answered wrong, asked again at the
+    #: end, the learner is on (0 for the first); None outside that part of the lesson
+    retry = IntegerField(null=True)
+    #: the pretend-phone screen of a practice she last tapped wrong on ("run:practice/screen"), and how many
+    #: wrong taps it had: the hints she heard stay when she reloads (issue 18)
+    practice_at = CharField(null=True)
+    practice_misses = IntegerField(null=True)
 
     class Meta:
         indexes = ((("learner", "lesson_id"), True),)
@@ -144,6 +160,21 @@ class AccountSession(BaseModel):
         table_name = "account_session"
 
 
+class ResidentDevice(BaseModel):
+    """A resident's own phone where she stays signed in (the token itself is only in its cookie). ``stamp`` is a
+    hash of her PIN and picture password hashes when the device was remembered: one set anew (by a trainer, or
+    by sync) no longer matches it, and the device forgets her."""
+
+    token_hash = CharField(unique=True)
+    learner = ForeignKeyField(Learner, backref="devices", on_delete="CASCADE")
+    stamp = CharField()
+    created_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "resident_device"
+
+
 class Outcome(BaseModel):
     """A real-world outcome a trainer saw for a resident (see ``learn.services.trainers.OUTCOMES``)."""
 
@@ -178,6 +209,10 @@ class GroupSession(BaseModel):
     position = IntegerField(default=0)
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
+    #: the group's place in the practice on screen ("position:practice:step", the trainer tapping for the
+    #: group), and the wrong taps on that pretend screen (issue 18)
+    practice_at = CharField(null=True)
+    practice_misses = IntegerField(null=True)
 
     class Meta:
         table_name = "group_session"
@@ -203,6 +238,8 @@ class Attempt(BaseModel):
     #: and whether a trainer helped to give it; column ``session_id``, indexed: every projector tap reads it
     session = ForeignKeyField(GroupSession, null=True, backref="attempts", on_delete="SET NULL")
     assisted = BooleanField(default=False)
+    #: an answer to a question asked again at the end of the lesson because its first answer was wrong
+    retry = BooleanField(default=False)
 
     class Meta:
         indexes = ((("learner", "lesson_id", "question_id"), False),)
@@ -277,5 +314,73 @@ class LoginAttempt(BaseModel):
         indexes = ((("scope", "subject", "client"), True),)
 
 
+class ReviewItem(BaseModel):
+    """A question that comes back in a resident's spaced review ("Ôn lại", issue 18): one she answered wrong the
+    first time, or a scam-spotting question of a lesson she finished. ``box`` is its Leitner box (0 to 3: due
+    about 1, 3, 7 and 21 days after the last time); ``since`` is when the answer or completion that put it
+    here happened; ``retired_at`` is set once it left the review (right in the last box)."""
+
+    uid = CharField(unique=True, default=new_uid)
+    learner = ForeignKeyField(Learner, backref="review_items", on_delete="CASCADE")
+    lesson_id = CharField()
+    question_id = CharField()
+    reason = CharField()  # "wrong" or "scam"
+    box = IntegerField(default=0)
+    due_at = DateTimeField(index=True)
+    since = DateTimeField()
+    updated_at = DateTimeField(default=utcnow)
+    retired_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "review_item"
+        indexes = ((("learner", "lesson_id", "question_id"), True),)
+
+
+class ReviewAnswer(BaseModel):
+    """One answer given in the spaced review: kept apart from ``Attempt`` (lesson answers), so it never moves
+    lesson progress nor the reports of first answers. ``round`` is the review sitting it was given in, ``box``
+    the item's box when it was asked."""
+
+    uid = CharField(unique=True, default=new_uid)
+    learner = ForeignKeyField(Learner, backref="review_answers", on_delete="CASCADE")
+    lesson_id = CharField()
+    question_id = CharField()
+    option_index = IntegerField()
+    correct = BooleanField()
+    mode = CharField(default="tap")
+    box = IntegerField()
+    round = CharField(index=True)
+    answered_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "review_answer"
+
+
+class Recording(BaseModel):
+    """A narration line recorded by the commune's tech team (issue 20): the exact NFC ``text`` it says (found by
+    ``text_hash``), at ``speed``, in ``language``; ``audio`` is the clip's name in the audio cache (the sha-256 of
+    its 24 kbit/s MP3). One per commune, text, speed and language: recording again replaces it (and its review).
+    Until ``approved_at`` only its recorder hears it (unless LEARN_UNREVIEWED_VOICES=use)."""
+
+    uid = CharField(unique=True, default=new_uid)
+    commune = ForeignKeyField(Commune, backref="recordings", on_delete="CASCADE")
+    text = TextField()
+    text_hash = CharField()
+    speed = CharField(default="normal")
+    language = CharField(default="vi")
+    lesson_id = CharField()  # the lesson it was recorded for (where it goes out of date)
+    audio = CharField()
+    seconds = FloatField()
+    size = IntegerField()
+    recorded_by = ForeignKeyField(Account, null=True, backref="recordings", on_delete="SET NULL")
+    recorded_at = DateTimeField(default=utcnow)
+    approved_by = ForeignKeyField(Account, null=True, backref="approved_recordings", on_delete="SET NULL")
+    approved_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("commune", "text_hash", "speed", "language"), True),)
+
+
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
-          Attendance, SyncLog, LocalSetting, AccountSession, CareLog, LoginAttempt]
+          Attendance, SyncLog, LocalSetting, AccountSession, CareLog, LoginAttempt, ResidentDevice,
+          ReviewItem, ReviewAnswer, Recording]

@@ -28,6 +28,8 @@ class VillageInfo:
     commune: str
     learners: int
     commune_id: int = 0
+    #: the drawing on its button (None until one is given)
+    picture: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ class LearnerInfo:
     household: str | None = None
     #: None for a resident; "moved" (moved away) or "removed" (deleted on request) for one who left
     left: str | None = None
+    #: the drawing beside her name (None until one is given), whether she signs in with a picture password,
+    #: and whether a trainer cleared her PIN or picture password so that she may choose a new one herself
+    picture: str | None = None
+    has_pictures: bool = False
+    reset_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,13 @@ class ProgressInfo:
     completed: bool
     updated_at: datetime
     completed_at: datetime | None = None
+    #: past the last screen: which question asked again (its first answer was wrong) she is on; else None
+    retry: int | None = None
 
 
 @dataclass(frozen=True)
 class AnswerInfo:
-    """The latest answer a learner gave to one question."""
+    """An answer a learner gave to one question (``retry``: when it was asked again at the end of the lesson)."""
 
     question_id: str
     option_index: int
@@ -67,6 +76,7 @@ class AnswerInfo:
     mode: str
     transcript: str | None = None
     confidence: float | None = None
+    retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,8 @@ class PinState:
 
     pin_hash: str | None
     locked_until: datetime | None
+    #: a picture password's hash instead of a PIN (None: none)
+    picture_password_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -236,9 +236,10 @@ class QuestionRow:
 
 def hardest_questions(scope: Scope, min_answers: int, limit: int) -> list[QuestionRow]:
     """The questions answered wrong most often (as a share, then by count), with at least ``min_answers``
-    answers in the period and at least one wrong. One query."""
+    answers in the period and at least one wrong. First answers only: a question asked again at the end of the
+    lesson (its first answer was wrong) is not counted twice. One query."""
     def where(q: Params) -> str:
-        parts = [f"v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}"]
+        parts = [f"v.commune_id = {q(scope.commune_id)}{_villages(q, scope, 'l.village_id')}", "NOT a.retry"]
         if scope.lesson_ids is not None:
             parts.append(f"a.lesson_id IN ({q.many(scope.lesson_ids)})")
         if scope.since is not None:

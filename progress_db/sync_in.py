@@ -50,6 +50,7 @@ from progress_db.models import (
     Learner,
     LessonProgress,
     Outcome,
+    ReviewAnswer,
     SyncLog,
     Utterance,
     Village,
@@ -96,7 +97,7 @@ PART = 1_000
 SMALL_PART = 200
 #: kinds written in logged parts, skipped when an interrupted import is taken up again; communes, villages,
 #: learners and sessions are written again every time (idempotent), since the later parts need their ids
-BODY = ("progress", "attendance", "attempts", "utterances", "outcomes")
+BODY = ("progress", "attendance", "attempts", "utterances", "outcomes", "reviews")
 
 
 def _need(mapping: dict[str, int], uid: object, what: str) -> int:
@@ -149,7 +150,7 @@ def _write_parts(records: dict[str, list[dict[str, object]]], incoming: Incoming
     steps += [(None, partial(_sessions, part, maps)) for part in _parts(records["sessions"], SMALL_PART)]
     count = 0
     for kind in BODY:
-        for part in _parts(records[kind]):
+        for part in _parts(records.get(kind, [])):  # (older bundles have no review answers)
             count += 1
             if count not in written:
                 steps.append((count, partial(_BODY[kind], part, maps)))
@@ -332,7 +333,9 @@ def _learners(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
         if person is None:
             person = Learner.create(uid=x["uid"], village=village_id, display_name=x["display_name"],
                                  name_key=x["name_key"], birth_year=x["birth_year"], household=x["household"],
-                                 pin_hash=x["pin_hash"], created_at=_when(x, "created_at"),
+                                 pin_hash=x["pin_hash"], picture=x.get("picture"),
+                                 picture_password_hash=x.get("picture_password_hash"),
+                                 created_at=_when(x, "created_at"),
                                  updated_at=_when(x, "updated_at"), left_at=_when(x, "left_at", required=False),
                                  left_reason=x.get("left_reason") if x.get("left_reason") in ("moved", "removed")
                                  else None)
@@ -343,14 +346,20 @@ def _learners(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
             pass  # deleted on request here: no bundle brings her name or details back
         elif x.get("left_reason") == "removed":  # deleted on request on the other laptop: wiped here too
             Learner.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None,
-                           left_at=_when(x, "left_at", required=False) or utcnow(), left_reason="removed",
+                           picture_password_hash=None, left_at=_when(x, "left_at", required=False) or utcnow(),
+                           left_reason="removed",
                            updated_at=_when(x, "updated_at")).where(Learner.id == person.id).execute()
             Attempt.update(transcript=None).where(Attempt.learner == person.id).execute()
             Utterance.update(transcript="").where(Utterance.learner == person.id).execute()
         elif (_when(x, "updated_at") or datetime.min) > person.updated_at:
             moved = x.get("left_reason") == "moved"
+            # her secret travels whole: a PIN or a picture password (never both), as the newer record has it
+            newer_secret = bool(x["pin_hash"] or x.get("picture_password_hash"))
             Learner.update(display_name=x["display_name"], household=x["household"],
-                           pin_hash=x["pin_hash"] or person.pin_hash, updated_at=_when(x, "updated_at"),
+                           pin_hash=x["pin_hash"] if newer_secret else person.pin_hash,
+                           picture_password_hash=x.get("picture_password_hash") if newer_secret
+                           else person.picture_password_hash,
+                           picture=x.get("picture") or person.picture, updated_at=_when(x, "updated_at"),
                            left_at=(_when(x, "left_at", required=False) or utcnow()) if moved else None,
                            left_reason="moved" if moved else None).where(Learner.id == person.id).execute()
         maps.learners[str(x["uid"])] = person.id
@@ -432,6 +441,7 @@ def _attempts(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
              "question_id": a["question_id"], "option_index": a["option_index"], "correct": bool(a["correct"]),
              "mode": a["mode"], "answered_at": _when(a, "answered_at"), "transcript": a["transcript"],
              "confidence": a["confidence"], "run": a["run"], "assisted": bool(a["assisted"]),
+             "retry": bool(a.get("retry", False)),  # bundles made before retries (issue 16) have none
              "session": _need(maps.sessions, a["session"], "session") if a["session"] else None}
             for a in part if a["uid"] not in known]
     _insert(Attempt, rows)
@@ -460,9 +470,19 @@ def _outcomes(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
     done.added["outcomes"] += len(new)
 
 
+def _reviews(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None:
+    known = _existing(ReviewAnswer, [r["uid"] for r in part])
+    rows = [{"uid": r["uid"], "learner": _need(maps.learners, r["learner"], "learner"), "lesson_id": r["lesson_id"],
+             "question_id": r["question_id"], "option_index": r["option_index"], "correct": bool(r["correct"]),
+             "mode": r["mode"], "box": r["box"], "round": r["round"], "answered_at": _when(r, "answered_at")}
+            for r in part if r["uid"] not in known]
+    _insert(ReviewAnswer, rows)
+    done.added["reviews"] += len(rows)
+
+
 _BODY: dict[str, Callable[[list[dict[str, object]], _Maps, Applied], None]] = {
     "progress": _progress, "attendance": _attendance, "attempts": _attempts, "utterances": _utterances,
-    "outcomes": _outcomes}
+    "outcomes": _outcomes, "reviews": _reviews}
 
 
 def _finish(incoming: Incoming, done: Applied, got: Applied) -> None:

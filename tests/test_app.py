@@ -62,7 +62,9 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(app, village: int, na
     at = app("learner", village_id=village)
     at.text_input(key="new_name").input(name)
     at.text_input(key="new_year").input(year)
-    at.text_input(key="new_pin").input(pin)
+    if pin:
+        at.radio(key="new_secret").set_value("pin").run()
+        at.text_input(key="new_pin").input(pin)
     button(at, t("learner.save")).click().run()
     assert [e.value for e in at.error] == [t(key, **values)]
     assert at.text_input(key="new_name").value == name and at.text_input(key="new_year").value == year
@@ -167,15 +169,16 @@ def test_search_finds_names_without_diacritics(app, village: int) -> None:
     assert shown == [r"Ông Đào Văn An · " + t("learner.year_badge", year=1951)]
 
 
-def test_lessons_page_groups_by_topic_and_shows_progress(app, village: int, catalog) -> None:
+def test_lessons_page_shows_topics_and_opens_a_lesson_from_one(app, village: int, catalog) -> None:
     person = services.add_learner(village, "Bà Một")
     services.go_to(person.id, catalog.get("test-unlock"), 3)
     at = app("lessons", village_id=village, learner_id=person.id)
     assert not at.exception
-    assert [s.value for s in at.subheader] == [":material/smartphone: " + t("topic.smartphone"),
-                                               ":material/gpp_maybe: " + t("topic.scams")]
-    assert at.button(key="open-test-unlock").label == t("lessons.started", percent=50)
-    assert at.button(key="open-test-sms").label == t("lessons.new")
+    assert [b.label for b in at.button if b.key and b.key.startswith("topic-")] == [t("topic.smartphone"),
+                                                                                   t("topic.scams")]
+    assert at.button(key="open-test-unlock").label == f"{t('home.go_on.resume')}: Mở khóa máy"
+    at.button(key="topic-scams").click().run()
+    assert at.button(key="open-test-sms").label == f"Tin nhắn lạ · {t('home.lesson.new')}"
     at.button(key="open-test-sms").click().run()
     assert at.query_params["lesson"] == ["test-sms"] or at.query_params["lesson"] == "test-sms"
     assert "Tin nhắn có đường link" in texts(at)
@@ -227,14 +230,20 @@ def test_taking_a_whole_lesson(app, village: int, catalog) -> None:
     at.button(key="next-3").click().run()
     at.button(key="next-4").click().run()
     at.button(key="option-5-1").click().run()
-    assert at.button(key="next-5").label == t("lesson.finish")
+    assert at.button(key="next-5").label == t("lesson.next")  # the wrong answer comes back first
     at.button(key="next-5").click().run()
+    assert t("lesson.retry_progress", current=1, total=1) in texts(at)
+    at.button(key="option-6-0").click().run()
+    assert [s.value for s in at.success] == [plain(lesson.questions[0].right)]
+    assert at.button(key="next-6").label == t("lesson.finish")
+    at.button(key="next-6").click().run()
     assert t("lesson.done_heading") in texts(at)
-    assert t("lesson.done_score", score=2, asked=3) in texts(at)
+    assert (f"{t('lesson.done_first', score=2, asked=3)}\n\n{t('lesson.done_retried', score=3, asked=3)}"
+            in texts(at))
     [download] = at.get("download_button")  # the steps to take home
     assert download.proto.label == t("handout.download")
     progress = learning.progress_for(person.id)["test-unlock"]
-    assert progress.completed and learning.answer_count(person.id) == 3
+    assert progress.completed and learning.answer_count(person.id) == 4
 
 
 def test_back_goes_to_the_previous_screen_and_a_reload_resumes(app, village: int) -> None:

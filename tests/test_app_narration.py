@@ -37,14 +37,35 @@ def test_each_screen_is_narrated_with_a_listen_again_button(player) -> None:
     step = lesson.steps[0]
     assert narrator.cached(step.spoken) is not None  # the narration override, not the written text
     assert narrator.cached(f"{step.title}. {step.body}") is None
-    assert at.button(key="listen-test-unlock-0").label == t("voice.listen")
+    # the one Listen control, in the bottom bar before Back and Next, reads the screen again
+    listen = at.button(key="listen")
+    assert listen.label == t("voice.listen") and len([b for b in at.button if b.key == "listen"]) == 1
+    listen.click().run()
+    assert at.session_state["replay-test-unlock-0"] == 1
     at.button(key="next-0").click().run()
     question = lesson.questions[0]
     assert narrator.cached(services.question_speech(question)) is not None
     assert services.question_speech(question) == "Giữ nút nào để bật máy? Một: Nút nguồn. Hai: Nút âm lượng."
     at.button(key="option-1-1").click().run()
     assert narrator.cached(services.feedback_speech(question, False)) is not None
-    assert at.button(key="listen-test-unlock-1-feedback")
+    at.button(key="listen").click().run()  # after an answer, Listen reads the feedback again
+    assert at.session_state["replay-test-unlock-1-feedback"] == 1
+    for position in (1, 2, 3):
+        at.button(key=f"next-{position}").click().run()
+        if position == 2:
+            at.button(key="option-3-0").click().run()
+    at.button(key="next-4").click().run()
+    at.button(key="option-5-1").click().run()
+    at.button(key="next-5").click().run()
+    # the question answered wrong comes back, announced as such; then the completion screen speaks the scores
+    retry = f"{t('lesson.retry_speech')} {services.question_speech(question)}"
+    assert narrator.cached(retry) is not None and at.button(key="listen")
+    at.button(key="option-6-0").click().run()
+    at.button(key="next-6").click().run()
+    done = " ".join([t("speech.done"), t("lesson.done_first", score=2, asked=3),
+                     t("lesson.done_retried", score=3, asked=3)])
+    assert any(narrator.cached(done + tail) is not None for tail in ("", " " + t("lesson.next_lesson_speech")))
+    assert at.button(key="listen")
 
 
 def test_slow_reading_uses_slow_clips(player) -> None:

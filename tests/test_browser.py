@@ -43,6 +43,11 @@ from learn.lessons.catalog import Catalog  # noqa: E402
 from learn.strings_vi import t  # noqa: E402
 
 FIRST_LESSON = "phone-unlock"  # "Bật máy và mở khóa"
+MAIN = '[data-testid="stMain"]'
+#: whether the element is wholly inside the window, as the page stands (nothing scrolled to it)
+ON_SCREEN = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight
+    && r.right <= window.innerWidth; }"""
 SECOND_LESSON = "pay-electricity-bill"  # "Trả tiền điện trên điện thoại"
 
 
@@ -106,11 +111,11 @@ def test_resident_takes_a_whole_lesson(server: Server, new_context: Callable[[],
     add_learner(page, LEARNER, BIRTH_YEAR)
     expect(page.get_by_text(t("lessons.heading", name=LEARNER))).to_be_visible()
 
-    start = lesson_button(page, lesson.id)
-    expect(start).to_contain_text(t("lessons.new"))
-    card = (page.get_by_test_id("stVerticalBlock").filter(has=page.locator(f".st-key-open-{lesson.id}"))
-            .filter(has_text=lesson.title).last)  # the innermost block: the lesson's own card
-    expect(card).to_be_visible()
+    start = lesson_button(page, lesson.id)  # a new resident: the "Học tiếp" card offers her first lesson
+    expect(start).to_contain_text(t("home.go_on.first"))
+    card = page.locator(".st-key-tile-go-on")
+    expect(card).to_contain_text(lesson.title)
+    expect(card).to_be_in_viewport()
     start.click()
 
     expect_screen(page, lesson, 0)
@@ -125,24 +130,45 @@ def test_resident_takes_a_whole_lesson(server: Server, new_context: Callable[[],
         expect_screen(page, lesson, screen.index)
         if screen.question is None:
             expect(page.get_by_role("heading", name=screen.step.title)).to_be_visible()
+            if screen.step.picture is not None:  # a tall picture: Listen, Back and Next still on screen
+                expect(page.get_by_test_id("stImage")).to_be_visible()
+                # taller than the screen (the page scrolls in Streamlit's main area), seen as on arrival: not scrolled
+                assert page.evaluate(f"() => {{ const m = document.querySelector('{MAIN}'); m.scrollTo(0, 0);"
+                                     " return m.scrollHeight > m.clientHeight; }")
+                assert page.evaluate(ON_SCREEN, f".st-key-next-{screen.index} button")
+                assert page.evaluate(ON_SCREEN, f".st-key-back-{screen.index} button")
+                assert page.evaluate(ON_SCREEN, ".st-key-listen button")
         else:
             expect(page.get_by_text(screen.question.prompt)).to_be_visible()
             q = screen.question
             option = (q.answer + 1) % len(q.options) if wrong_on_purpose else q.answer
             assert answer(page, lesson, screen.index, option) is not wrong_on_purpose
             wrong_on_purpose = False
-        next_screen(page, lesson, screen.index)
+        next_screen(page, lesson, screen.index, last=False)  # the wrong answer comes back at the end
 
+    # the question answered wrong is asked again, once; then the completion screen gives both scores
+    again = len(lesson.screens)
+    expect(page.get_by_text(t("lesson.retry_progress", current=1, total=1))).to_be_visible()
+    assert answer(page, lesson, again, lesson.questions[0].answer, lesson.questions[0])
+    next_screen(page, lesson, again, last=True)
     asked = len(lesson.questions)
     expect(page.get_by_text(t("lesson.done_heading"))).to_be_visible()
     expect(page.get_by_test_id("stAlert").filter(
-        has_text=t("lesson.done_score", score=asked - 1, asked=asked))).to_be_visible()
+        has_text=t("lesson.done_first", score=asked - 1, asked=asked))).to_contain_text(
+        t("lesson.done_retried", score=asked, asked=asked))
+    expect(page.locator(".st-key-next-lesson button")).to_contain_text(t("lesson.next_lesson"))
+    assert page.evaluate(ON_SCREEN, ".st-key-next-lesson button")  # "Bài tiếp theo", in the bottom bar
     screenshot(page, "lesson-completed.png")
 
     page.locator(".st-key-done-more button").click()
     expect(page.get_by_text(t("lessons.heading", name=LEARNER))).to_be_visible()
-    expect(lesson_button(page, lesson.id)).to_contain_text(t("lessons.done"))
+    expect(page.locator(".st-key-tile-go-on")).to_contain_text(t("home.go_on.next"))  # the next lesson now
+    in_topic = len(dict(catalog.by_topic())[lesson.topic])
+    expect(page.locator(f".st-key-tile-topic-{lesson.topic}")).to_contain_text(
+        t("home.topic_count", done=1, total=in_topic))
     screenshot(page, "lessons-page.png")
+    expect(lesson_button(page, lesson.id)).to_contain_text(t("home.lesson.done"))  # in its topic's list
+    screenshot(page, "lessons-topic.png")
 
     # What the browser did is in the database.
     from progress_db import community, learning
@@ -157,11 +183,12 @@ def test_resident_takes_a_whole_lesson(server: Server, new_context: Callable[[],
         progress = learning.progress_for(learner.id)[lesson.id]
         assert progress.completed
         assert progress.position == len(lesson.screens)
-        assert learning.answer_count(learner.id) == asked
-        answers = learning.latest_answers(learner.id, lesson.id)
-        assert set(answers) == {q.id for q in lesson.questions}
-        assert [q.id for q in lesson.questions if not answers[q.id].correct] == [lesson.questions[0].id]
-        assert all(a.mode == "tap" for a in answers.values())
+        assert learning.answer_count(learner.id) == asked + 1  # the first answer and its retry
+        answers = learning.run_answers(learner.id, lesson.id)
+        assert {a.question_id for a in answers} == {q.id for q in lesson.questions}
+        assert [(a.question_id, a.correct) for a in answers if not a.correct or a.retry] == [
+            (lesson.questions[0].id, False), (lesson.questions[0].id, True)]
+        assert all(a.mode == "tap" for a in answers)
     finally:
         db.close()
 
@@ -173,8 +200,8 @@ def test_resident_comes_back_where_they_left_off(server: Server, new_context: Ca
     page = new_context().new_page()
     sign_in(page, server.url)
 
-    start = lesson_button(page, lesson.id)
-    expect(start).to_contain_text(t("lessons.new"))
+    start = lesson_button(page, lesson.id)  # not her first lesson: in its topic's list
+    expect(start).to_contain_text(t("home.lesson.new"))
     start.click()
     forward = 2
     for index in range(forward):
@@ -186,12 +213,13 @@ def test_resident_comes_back_where_they_left_off(server: Server, new_context: Ca
     expect_screen(page, lesson, forward)  # saved before the screen changed
     page.context.close()
 
-    # Later, on a fresh session: the card offers to continue, and continuing lands on the same screen.
+    # Later, on a fresh session: the "Học tiếp" card offers it at that screen, and lands on the same screen.
     page = new_context().new_page()
     sign_in(page, server.url)
-    percent = min(99, round(100 * forward / len(lesson.screens)))
     resume = lesson_button(page, lesson.id)
-    expect(resume).to_contain_text(t("lessons.started", percent=percent))
+    expect(resume).to_contain_text(t("home.go_on.resume"))
+    expect(page.locator(".st-key-tile-go-on")).to_contain_text(
+        t("home.screen", current=forward + 1, total=len(lesson.screens)))
     resume.click()
     expect_screen(page, lesson, forward)
     expect(page.get_by_role("heading", name=lesson.screens[forward].step.title)).to_be_visible()

@@ -30,6 +30,8 @@ from tests.support.browser import (
     sync_api,
 )
 
+pytestmark = pytest.mark.browser
+
 #: what Streamlit's page says in English while the server is away (its dialog, its status widget)
 ENGLISH = ("Connection error", "connected to the internet", "Connecting", "Is Streamlit still running")
 

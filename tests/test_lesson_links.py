@@ -58,17 +58,19 @@ def test_content_check_refuses_every_kind_of_link_with_its_line(tree: Path, kind
                                                                 expected: list[tuple[int, str]]) -> None:
     path = with_step_text(tree, text)
     code, lines = content_check(tree)
-    assert code == 1
-    assert lines == [f"{path}:{FIRST_LINE + offset}: {message}" for offset, message in expected] + [
-        f"Error: {len(expected)} problem(s) in 1 file(s)"]
+    assert code == 1 and lines[-1].startswith("Error: ")
+    # the other fixture lesson keeps its own problems with the rules for authors (issue 17): only this file's count
+    assert [line for line in lines if line.startswith(f"{path}:")] == [
+        f"{path}:{FIRST_LINE + offset}: {message}" for offset, message in expected]
     assert Catalog.load(tree).get("test-sms") is None  # left out of the app
 
 
 def test_text_with_no_link_passes_and_renders_unchanged(tree: Path) -> None:
     text = "Số tiền < một triệu thì sao? Đừng tin dấu $ hay @ lạ: **đừng** chuyển."
+    untouched = content_check(tree)  # the fixture lessons break rules for authors (issue 17), and only those
     with_step_text(tree, text)
-    code, lines = content_check(tree)
-    assert (code, lines) == (0, [])
+    assert content_check(tree) == untouched
+    assert Catalog.load(tree).get("test-sms") is not None
     # what the app shows looks the same: an escaped '<' or '$' shows as itself, a zero-width space is invisible
     assert links.inert(text).replace("\\", "").replace("\u200b", "") == text
 
@@ -157,7 +159,7 @@ def test_hostile_yaml_is_that_lessons_problem_and_the_others_load(tree: Path, ki
     assert sorted(catalog.lessons) == ["test-unlock"]
     assert [str(p) for p in catalog.problems] == [f"{path}:{line}: {message}"]
     code, lines = content_check(tree)
-    assert (code, lines) == (1, [f"{path}:{line}: {message}", "Error: 1 problem(s) in 1 file(s)"])
+    assert code == 1 and [x for x in lines if x.startswith(f"{path}:")] == [f"{path}:{line}: {message}"]
 
 
 def test_a_hostile_question_block_is_refused_on_its_line(tree: Path) -> None:

@@ -105,8 +105,14 @@ def test_player_walks_a_lesson_and_resumes_where_it_was_left(village: int, catal
     assert stale.position == 3 and learning.answer_count(learner.id) == 1
     view = services.answer(learner.id, lesson, 3, 0, mode="voice")
     assert view.answer.correct and view.answer.mode == "voice"
-    done = services.go_to(learner.id, lesson, 6)
-    assert done.finished and (done.score, done.asked) == (1, 3)
+    # past the last screen, the question answered wrong comes back, once
+    again = services.go_to(learner.id, lesson, 6)
+    assert (again.retry, again.screen.question.id, again.answer, again.can_go_on) == (0, "q1", None, False)
+    assert not learning.progress_for(learner.id)["test-unlock"].completed
+    again = services.answer(learner.id, lesson, 6, 0)
+    assert again.answer.correct and again.answer.retry and again.can_go_on
+    done = services.go_to(learner.id, lesson, 7)
+    assert done.finished and (done.first_score, done.score, done.asked) == (1, 2, 3)
     assert learning.progress_for(learner.id)["test-unlock"].completed
 
 

@@ -115,7 +115,10 @@ def test_learn_settings_says_each_value_and_where_it_came_from(tmp_path: Path) -
         ["LEARN_TTS", "environment", "espeak"],
         ["LEARN_JOIN_CODE", "default", "off"],
         ["LEARN_PUBLIC_URL", "default", "none"],
+        ["LEARN_SHARED_DEVICES", "default", "local"],
         ["LEARN_SYNC_KEY", "environment", "(set, hidden)"],
+        ["LEARN_UNREVIEWED_VOICES", "default", "own"],
+        ["LEARN_KEEP_VOICE_DAYS", "default", "30"],
     ]
     assert "secret" not in result.stdout + result.stderr
     unset = runner().invoke(cli, ["settings"], env=clean(tmp_path, LEARN_JOIN_CODE="required"))

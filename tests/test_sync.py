@@ -18,7 +18,7 @@ from peewee import Database
 
 from learn import services
 from learn.cli import cli
-from learn.errors import LearnError
+from learn.errors import LearnError, WrongPin
 from learn.services import sync, sync_rules
 from learn.services.sync import BundleRejected
 from learn.strings_vi import STRINGS, t
@@ -74,7 +74,7 @@ def _record_a_morning(catalog, name: str, year: int, lesson_done: bool, answer: 
     services.go_to(person.id, lesson, questions[0])
     services.answer(person.id, lesson, questions[0], answer)
     if lesson_done:
-        services.go_to(person.id, lesson, len(lesson.screens))
+        services.go_to(person.id, lesson, 99)  # past the last screen and any question asked again
     community.set_outcomes(person.id, {"smartphone"}, None)
     session = group_sessions.start(None, village, "test-unlock")  # type: ignore[arg-type]
     group_sessions.set_attendance(session.id, {person.id})
@@ -107,6 +107,28 @@ def test_a_bundle_goes_from_a_laptop_to_the_server_and_twice_changes_nothing(pla
     with server.inside():
         repeat = sync.take_in(everything.path.read_bytes(), KEY, catalog)
         assert not repeat.already and sum(repeat.added.values()) == 0 and store.counts() == on_laptop
+
+
+def test_her_picture_and_picture_password_travel_and_she_signs_in_with_them_on_the_server(places, catalog,
+                                                                                          tmp_path) -> None:
+    """Set on a trainer's laptop, her picture and her three secret pictures reach the server: there too only
+    those pictures let her in (a bundle without them would leave her open to anyone tapping her name)."""
+    server, (laptop, _) = places
+    with laptop.inside():
+        village = community.get_or_create_village(community.get_or_create_commune("Xã Thử"), "Thôn Một")
+        her = services.add_learner(village, "Bà Lò Thị Mai", 1956, picture="buffalo",
+                                   picture_password=("rice", "dog", "fish"))
+        bundle = sync.export(tmp_path / "thon-mot.hocso", KEY).path
+    with server.inside():
+        sync.take_in(bundle.read_bytes(), KEY, catalog)
+        [mai] = [x for v in community.list_villages() if v.name == "Thôn Một"
+                 for x in community.list_learners(v.id)]
+        assert mai.picture == "buffalo" and mai.uid == her.uid
+        with pytest.raises(WrongPin):
+            services.sign_in_resident(mai.id, None)
+        with pytest.raises(WrongPin):
+            services.sign_in_resident(mai.id, ("rice", "fish", "dog"))
+        assert services.sign_in_resident(mai.id, ("rice", "dog", "fish")).id == mai.id
 
 
 def _hours_ago(hours: int) -> None:
@@ -508,6 +530,8 @@ def test_each_field_of_the_attack_is_refused_like_the_same_input_in_the_app(plac
         ("sync.bad_account", edit("sessions", account="quantri")),  # an admin
         ("sync.bad_account", edit("sessions", account="toxa")),  # a trainer of another commune
         ("sync.bad_field", edit("learners", pin_hash="1234")),  # a PIN in clear, not the app's hash
+        ("sync.bad_field", edit("learners", picture_password_hash="rice|dog|fish")),  # pictures in clear
+        ("sync.bad_field", edit("learners", picture="../../etc/passwd")),  # not one of the drawings
         ("sync.bad_field", edit("learners", display_name="<script>alert(1)</script>")),
         ("sync.bad_field", edit("learners", display_name="Bà " + "A" * 80)),
         ("sync.bad_field", edit("learners", birth_year=1800)),

@@ -207,6 +207,8 @@ def test_commune_staff_add_trainers_for_their_commune_only(app, mai, village: in
     button(at, t("dashboard.open")).click().run()  # staff go on to the commune's dashboard
     assert t("dashboard.heading", commune="Xã Thử") in texts(at)
     at.switch_page("views/dashboard.py").run()  # AppTest would start the next run on the trainer page again
+    button(at, t("admin.open")).click().run()  # accounts are managed on the commune's administration page
+    at.switch_page("views/management.py").run()
     at.text_input(key="new_trainer_user").input("tuan")
     at.text_input(key="new_trainer_name").input("Anh Tuấn")
     at.text_input(key="new_trainer_password").input("ngan")

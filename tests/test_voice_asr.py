@@ -41,13 +41,15 @@ def test_an_incomplete_model_folder_lists_what_is_missing(tmp_path: Path) -> Non
 
 
 def test_a_damaged_model_is_refused_by_vosk_itself(tmp_path: Path) -> None:
-    """The files are all there but are not a model: Vosk's own loader fails, and we say so."""
+    """The files are all there but are not a model: Vosk's own loader fails (in the child process that tries a
+    model before the server loads it), and we say so, with what Vosk said."""
     for name in ("am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/HCLr.fst", "graph/Gr.fst"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("damaged\n")
     with pytest.raises(VoiceUnavailable) as exc:
         VoskRecognizer(tmp_path)
-    assert exc.value.key == "voice.no_model" and "Vosk could not load" in str(exc.value)
+    assert exc.value.key == "voice.engine.damaged" and "Vosk could not load" in str(exc.value)
+    assert exc.value.values["folder"] == str(tmp_path) and "Vosk failed: ERROR" in exc.value.values["detail"]
 
 
 def test_the_grammar_holds_options_numbers_answers_and_commands() -> None:

@@ -20,6 +20,8 @@ PAGES = {
     "management": "views/management.py",
     "coach": "views/coach.py",
     "resident": "views/resident.py",
+    "review": "views/review.py",
+    "recording": "views/recording.py",
 }
 
 
@@ -42,6 +44,8 @@ def pages() -> list[Any]:
         st.Page(PAGES["management"], title=t("admin.entry"), url_path="management"),
         st.Page(PAGES["coach"], title=t("trainer.entry"), url_path="coach"),
         st.Page(PAGES["resident"], title=t("trainer.entry"), url_path="resident"),
+        st.Page(PAGES["review"], title=t("review.heading"), url_path="review"),
+        st.Page(PAGES["recording"], title=t("recording.entry"), url_path="recording"),
     ]
     return made
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 
 import streamlit as st
 
 from learn.errors import VoiceUnavailable
 from learn.lessons.catalog import Catalog
+from learn.lessons.pronunciation import load_lexicon
+from learn.services import voice as services_voice
 from learn.settings import Settings
 from learn.voice import asr
 from learn.voice.asr import Recognizer
@@ -42,7 +46,30 @@ def database() -> object:
             log.info("opened the progress database (%s)", url.split(":", 1)[0])
         elif bound.obj is not handle:  # another URL was opened since (tests): bind this one again
             bound.initialize(handle)
+    _forget_old_voices(url)
     return handle
+
+
+_voices_forgotten: dict[str, float] = {}
+
+
+def _forget_old_voices(url: str) -> None:
+    """At the first request and then once a day, per process and database: erase what residents said more
+    than LEARN_KEEP_VOICE_DAYS ago (``services.voice.forget_old_voices``)."""
+    now = time.monotonic()
+    with _pools_lock:
+        if now - _voices_forgotten.get(url, -math.inf) < 86400:
+            return
+        _voices_forgotten[url] = now
+    try:
+        erased = services_voice.forget_old_voices(settings().keep_voice_days)
+    except Exception:  # a locked database must not take the page down: the next request tries again
+        log.warning("could not erase old transcripts", exc_info=True)
+        with _pools_lock:
+            _voices_forgotten.pop(url, None)
+        return
+    if erased:
+        log.info("erased %d transcripts older than %d days", erased, settings().keep_voice_days)
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,7 +77,11 @@ def narrator() -> Narrator | None:
     """The narrator with the configured engines; None when narration is off (LEARN_TTS=off; a value it cannot
     take stops the server at start, see ``learn.settings``)."""
     engines = engines_for(settings().tts)
-    return Narrator(AudioCache(settings().audio_cache_dir), engines) if engines else None
+    if not engines:
+        return None
+    # the offline voice says English loanwords through the content's pronunciation lexicon
+    lexicon, _ = load_lexicon(settings().content_dir, pronounce=False)
+    return Narrator(AudioCache(settings().audio_cache_dir), engines, lexicon)
 
 
 @st.cache_resource(show_spinner=False)

@@ -25,6 +25,7 @@ from learn.errors import LearnError
 from learn.lessons import links
 from learn.lessons.model import Lesson, Question
 from learn.services import group_sessions
+from learn.services.narration import Listener
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
 from progress_db.records import AccountInfo, GroupSessionInfo
@@ -41,6 +42,7 @@ ICONS = {
     "add": ":material/person_add:", "search": ":material/search:", "question": ":material/help:",
     "right": ":material/check_circle:", "wrong": ":material/cancel:", "next": ":material/arrow_forward:",
     "back": ":material/arrow_back:", "done": ":material/celebration:", "restart": ":material/replay:",
+    "undo": ":material/backspace:",
     "timer": ":material/schedule:", "app": ":material/school:", "listen": ":material/volume_up:",
     "slow": ":material/slow_motion_video:", "mic": ":material/mic:", "print": ":material/print:",
     "chart": ":material/bar_chart:", "projector": ":material/present_to_all:",
@@ -70,6 +72,11 @@ input { font-size: 1.3rem !important; }
   padding: .5rem .75rem calc(.5rem + env(safe-area-inset-bottom)); }
 .st-key-bottom-bar .stButton > button { min-height: 3.4rem; }
 .st-key-bottom-bar [data-testid="stAudio"] { display: none; }
+/* one row on a 412 px phone: Listen and Back as wide as their words, the page's stretched button (Next) takes
+   the rest and is the largest; the hidden player takes no room */
+.st-key-bottom-bar { flex-wrap: nowrap; gap: .5rem; }
+.st-key-bottom-bar > div:has([data-testid="stAudio"]) { display: none; }
+.st-key-bottom-bar .stButton > button { padding: .4rem .7rem; }
 .st-key-listen button { background: #0b5cad; border-color: #0b5cad; color: #fff; }
 .block-container { padding-bottom: 8rem; }
 [class*="st-key-say-"] button { min-height: 3.6rem; min-width: 3.6rem; padding: 0.4rem; }
@@ -153,7 +160,7 @@ def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool
     if narrator is None:  # narration switched off for this server (LEARN_TTS=off)
         return
     slow = st.session_state.get("slow_voice", False)
-    spoken = services.speak(narrator, text, "slow" if slow else "normal")
+    spoken = services.speak(narrator, text, "slow" if slow else "normal", listener())
     if spoken.clip is None:
         st.caption(t(spoken.problem or "voice.unavailable"))
         return
@@ -165,6 +172,13 @@ def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool
     if replay_button and st.button(t("voice.listen"), key=f"listen-{key}", icon=ICONS["listen"], width="stretch"):
         replay(key)
         st.rerun()
+
+
+def listener() -> Listener:
+    """Who hears this session's narration, for the tech team's recordings (issue 20): the signed-in trainer or
+    staff member, else the resident and her village."""
+    return Listener(st.session_state.get("account_id"), st.session_state.get("learner_id"),
+                    st.session_state.get("village_id"), resources.settings().unreviewed_voices)
 
 
 _SAY = "_say"  # what a speaker button asked to hear on this run: (text, taps so far)
@@ -189,8 +203,10 @@ def screen_voice(text: str, *, key: str, bar: DeltaGenerator | None = None,
     asked = st.session_state.pop(_SAY, None)
     said, taps = asked if asked else (text, 0)
     slow = st.session_state.get("slow_voice", False)
-    spoken = services.speak(narrator, said, "slow" if slow else "normal")
+    spoken = services.speak(narrator, said, "slow" if slow else "normal", listener())
     replays = st.session_state.get(f"replay-{key}", 0) + taps
+    if spoken.clip is None:  # no voice could read it: the words on screen are all there is (said on the page)
+        st.caption(t(spoken.problem or "voice.unavailable"))
     with bar:
         if spoken.clip is not None:
             # a new end time makes a new player, which plays from the start (see ``narration``)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from learn.lessons.practice import Practice
+
 #: Topic ids in the order the learner sees them; the first four are the core topics.
 TOPICS = ("smartphone", "payments", "scams", "vneid", "zalo", "selling-online", "public-services")
 CORE_TOPICS = TOPICS[:4]
 
 #: Question kinds. ``choice`` has 2 to 4 options; the others exactly two.
 QUESTION_KINDS = ("choice", "yes-no", "true-false", "scam-or-real")
+#: Kinds that may be marked ``decision: true`` (a situation, then "bác làm gì?").
+DECISION_KINDS = ("choice", "yes-no")
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,13 @@ class Option:
 
     text: str
     say: tuple[str, ...] = ()
+    #: what the voice reads instead of ``text`` (numbers spelt out, a word said differently)
+    narration: str | None = None
+
+    @property
+    def spoken(self) -> str:
+        """What is read aloud for the option."""
+        return self.narration or self.text
 
 
 @dataclass(frozen=True)
@@ -34,11 +45,32 @@ class Question:
     wrong: str
     narration: str | None = None
     line: int = 0
+    #: a decision question: a situation, then "what do you do?" (``decision: true``)
+    decision: bool = False
+    #: what the voice reads instead of ``right`` and ``wrong``
+    right_narration: str | None = None
+    wrong_narration: str | None = None
+    #: 1-based file line of each key of the question block, for problems found after parsing
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def spoken(self) -> str:
         """What is read aloud for the question."""
         return self.narration or self.prompt
+
+    @property
+    def right_spoken(self) -> str:
+        """What is read aloud after a right answer."""
+        return self.right_narration or self.right
+
+    @property
+    def wrong_spoken(self) -> str:
+        """What is read aloud after a wrong answer (before the right option is named)."""
+        return self.wrong_narration or self.wrong
+
+    def at(self, key: str) -> int:
+        """The file line of ``key`` in the question block (the block's first line when the key is absent)."""
+        return self.lines.get(key, self.line + 1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,14 @@ class Picture:
 
     path: str
     alt: str
+    #: what the voice reads instead of ``alt``: the image's title, ``![alt](path "spoken")``
+    narration: str | None = None
+    line: int = 0
+
+    @property
+    def spoken(self) -> str:
+        """What is read aloud for the picture when it cannot be seen."""
+        return self.narration or self.alt
 
 
 @dataclass(frozen=True)
@@ -59,6 +99,8 @@ class Step:
     narration: str | None = None
     questions: tuple[Question, ...] = ()
     line: int = 0
+    #: a task on a pretend phone, played after the step's text and before its questions (issue 18)
+    practice: Practice | None = None
 
     @property
     def spoken(self) -> str:
@@ -68,12 +110,14 @@ class Step:
 
 @dataclass(frozen=True)
 class Screen:
-    """One screen of the lesson player: a step's text (``question`` None) or one of its questions."""
+    """One screen of the lesson player: a step's text (``question`` and ``practice`` None), its practice on a
+    pretend phone, or one of its questions."""
 
     index: int
     step_index: int
     step: Step
     question: Question | None
+    practice: Practice | None = None
 
 
 @dataclass(frozen=True)
@@ -97,11 +141,18 @@ class Lesson:
         return tuple(q for s in self.steps for q in s.questions)
 
     @property
+    def practices(self) -> tuple[Practice, ...]:
+        """All practices in lesson order."""
+        return tuple(s.practice for s in self.steps if s.practice is not None)
+
+    @property
     def screens(self) -> tuple[Screen, ...]:
-        """The player's screens in order: each step, then each of its questions."""
+        """The player's screens in order: each step, its practice, then each of its questions."""
         screens: list[Screen] = []
         for i, step in enumerate(self.steps):
             screens.append(Screen(len(screens), i, step, None))
+            if step.practice is not None:
+                screens.append(Screen(len(screens), i, step, None, step.practice))
             for q in step.questions:
                 screens.append(Screen(len(screens), i, step, q))
         return tuple(screens)

@@ -13,19 +13,21 @@ from typing import Any
 
 import yaml
 
-from learn.lessons import links, safe_yaml
-from learn.lessons.model import QUESTION_KINDS, TOPICS, Lesson, Option, Picture, Question, Step
+from learn.lessons import links, practice, safe_yaml
+from learn.lessons.model import DECISION_KINDS, QUESTION_KINDS, TOPICS, Lesson, Option, Picture, Question, Step
 from learn.text import nfc, squash
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FENCE = re.compile(r"^(```+|~~~+)\s*([A-Za-z-]*)\s*$")
-_PICTURE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)\)\s*$")
+_PICTURE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)(?:\s+"(?P<spoken>[^"]*)")?\)\s*$')
 _STEP = re.compile(r"^##(?!#)\s*(?P<title>.*)$")
 _INLINE_PICTURE = re.compile(r"!\[[^\]]*\]\(")
 
 FRONT_MATTER_KEYS = {"id", "title", "topic", "minutes", "summary", "prerequisites"}
 REQUIRED_KEYS = ("id", "title", "topic", "minutes", "summary")
-QUESTION_KEYS = {"id", "kind", "prompt", "options", "answer", "right", "wrong", "narration"}
+QUESTION_KEYS = {"id", "kind", "prompt", "options", "answer", "right", "wrong", "narration", "decision",
+                 "right_narration", "wrong_narration"}
+OPTION_KEYS = {"text", "say", "narration"}
 MIN_MINUTES, MAX_MINUTES = 3, 5
 MIN_STEPS, MAX_STEPS = 3, 7
 MIN_QUESTIONS = 3
@@ -148,10 +150,11 @@ def _front_matter(raw: list[str], out: _Collector) -> tuple[dict[str, Any], dict
 
 def _option(raw: Any, line: int, out: _Collector) -> Option | None:
     if isinstance(raw, dict):
-        unknown = set(raw) - {"text", "say"}
+        unknown = set(raw) - OPTION_KEYS
         if unknown:
-            out.add(line, f"unknown key {sorted(unknown)[0]!r} in option (allowed: say, text)")
+            out.add(line, f"unknown key {sorted(unknown)[0]!r} in option (allowed: {', '.join(sorted(OPTION_KEYS))})")
         text = _text(raw.get("text"), line, "option text", out)
+        narration = _text(raw.get("narration"), line, "option narration", out, required=False) or None
         say_raw = raw.get("say", [])
         if isinstance(say_raw, str):
             say_raw = [say_raw]
@@ -161,8 +164,8 @@ def _option(raw: Any, line: int, out: _Collector) -> Option | None:
         say = tuple(squash(s) for s in say_raw)
     else:
         text = _text(raw, line, "option", out)
-        say = ()
-    return Option(text, say) if text else None
+        say, narration = (), None
+    return Option(text, say, narration) if text else None
 
 
 def _question(block: str, first_line: int, number: int, out: _Collector) -> Question | None:
@@ -184,6 +187,14 @@ def _question(block: str, first_line: int, number: int, out: _Collector) -> Ques
     right = _text(data.get("right"), at("right"), "feedback 'right'", out)
     wrong = _text(data.get("wrong"), at("wrong"), "feedback 'wrong'", out)
     narration = _text(data.get("narration"), at("narration"), "question narration", out, required=False) or None
+    feedback_narration = {key: _text(data.get(key), at(key), f"'{key}'", out, required=False) or None
+                          for key in ("right_narration", "wrong_narration")}
+    decision = data.get("decision", False)
+    if not isinstance(decision, bool):
+        out.add(at("decision"), f"decision must be true or false (got {_shown(decision)})")
+        decision = False
+    elif decision and kind in QUESTION_KINDS and kind not in DECISION_KINDS:
+        out.add(at("decision"), f"only a {' or '.join(DECISION_KINDS)} question can be a decision (this is {kind})")
 
     raw_options = data.get("options")
     options: list[Option] = []
@@ -212,8 +223,8 @@ def _question(block: str, first_line: int, number: int, out: _Collector) -> Ques
                               f"(got {_shown(answer)})")
         answer = 1
     _listenable(out, at("prompt"), "question prompt", prompt, kind == "scam-or-real")
-    for key, text in (("right", right), ("wrong", wrong)):
-        _listenable(out, at(key), f"'{key}'", text)
+    for key, text in (("right", right), ("wrong", wrong), *feedback_narration.items()):
+        _listenable(out, at(key), f"'{key}'", text or "")
     _listenable(out, at("narration"), "question narration", narration or "", kind == "scam-or-real")
     for i, option in enumerate(options):
         if len(option.text.split()) > MAX_OPTION_WORDS:
@@ -221,7 +232,10 @@ def _question(block: str, first_line: int, number: int, out: _Collector) -> Ques
                                    f"({len(option.text.split())} words, at most {MAX_OPTION_WORDS})")
     if len(out.problems) > before:
         return None
-    return Question(str(qid), str(kind), prompt, tuple(options), answer - 1, right, wrong, narration, first_line - 1)
+    key_lines = {k: v for k, v in lines.items() if k in QUESTION_KEYS}
+    key_lines.update({f"option-{i}": n for i, n in enumerate(data["__items__"].get("options", []))})
+    return Question(str(qid), str(kind), prompt, tuple(options), answer - 1, right, wrong, narration, first_line - 1,
+                    decision, feedback_narration["right_narration"], feedback_narration["wrong_narration"], key_lines)
 
 
 def _listenable(out: _Collector, line: int, what: str, text: str, quote: bool = False) -> None:
@@ -250,7 +264,7 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
         _listenable(out, current["line"], f"step {current['title']!r}", body)
         _listenable(out, current["line"], f"narration of step {current['title']!r}", current["narration"] or "")
         steps.append(Step(current["title"], body, current["picture"], current["narration"],
-                          tuple(current["questions"]), current["line"]))
+                          tuple(current["questions"]), current["line"], current["practice"]))
 
     i = start
     while i < len(raw):
@@ -260,7 +274,7 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
         if heading:
             finish()
             current = {"title": squash(heading["title"]), "body": [], "picture": None, "narration": None,
-                       "questions": [], "line": line_no}
+                       "questions": [], "line": line_no, "practice": None}
         elif fence:
             end = next((j for j in range(i + 1, len(raw)) if raw[j].strip() == fence[1]), None)
             if end is None:
@@ -274,9 +288,22 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
                 question = _question(block, i + 2, question_count, out)
                 if question:
                     current["questions"].append(question)
-            elif info != "narration" and info.casefold().rstrip("s") in ("question", "narration") or (
+            elif info == "practice":
+                if current["practice"] is not None or current["questions"]:
+                    out.add(line_no, "a step has at most one practice, before its questions")
+                task, found = practice.parse_practice(block, i + 2)
+                for at, problem in found:
+                    out.add(at, problem)
+                if task is not None:
+                    for at, what, text in task.spoken():
+                        _listenable(out, at, what, text)
+                    for at, text in task.shown():  # drawn as text, never a link: still, none may look like one
+                        if reason := links.link_problem(text):
+                            out.add(at, reason)
+                    current["practice"] = task
+            elif info != "narration" and info.casefold().rstrip("s") in ("question", "narration", "practice") or (
                     not info and re.search(r"^\s*(prompt|options|answer)\s*:", block, re.M)):
-                want = "narration" if info.casefold().startswith("narration") else "question"
+                want = next((w for w in ("narration", "practice") if info.casefold().startswith(w)), "question")
                 out.add(line_no, f"block '{line.strip()}' is not a lesson block: write ```{want}")
             elif info == "narration":
                 if current["narration"] is not None:
@@ -300,7 +327,10 @@ def _steps(raw: list[str], start: int, out: _Collector) -> list[Step]:
             alt = squash(picture["alt"])
             if not alt:
                 out.add(line_no, "picture needs a description: ![what it shows](path)")
-            current["picture"] = Picture(picture["path"], alt)
+            spoken = squash(picture["spoken"] or "") or None
+            if picture["spoken"] is not None and spoken is None:
+                out.add(line_no, 'the picture\'s spoken description is empty: ![what it shows](path "how it is said")')
+            current["picture"] = Picture(picture["path"], alt, spoken, line_no)
         else:
             if _INLINE_PICTURE.search(line):
                 out.add(line_no, "a picture goes on a line of its own: ![what it shows](path)")
@@ -357,6 +387,11 @@ def parse_lesson(text: str, source: Path) -> ParseResult:
         out.add(steps[-1].line, f"a lesson asks at least {MIN_QUESTIONS} questions (has {asked})")
     seen: dict[str, int] = {}
     for step in steps:
+        if step.practice is not None:
+            if step.practice.id in seen:
+                out.add(step.practice.line + 1, f"practice id {step.practice.id!r} is already used on line "
+                                                f"{seen[step.practice.id]}")
+            seen.setdefault(step.practice.id, step.practice.line + 1)
         for q in step.questions:
             if q.id in seen:
                 out.add(q.line + 1, f"question id {q.id!r} is used twice (first on line {seen[q.id]})")

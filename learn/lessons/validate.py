@@ -62,7 +62,8 @@ def read_lesson(path: Path, root: Path) -> tuple[Lesson | None, list[Problem]]:
 
 
 # Digits and abbreviations ("156", "OTP", "VNeID", "CH Play") come out wrong from a Vietnamese voice: what is read
-# aloud must spell them out ("một năm sáu", "mã ô tê pê"), in a narration block or the question's narration.
+# aloud must spell them out ("một năm sáu", "mã ô tê pê"), in a narration: the step's block, the question's,
+# an option's or a feedback's key, or the picture's title.
 _HARD = re.compile(r"\d|\b\w*[A-Z]\w*[A-Z]\w*\b")
 
 
@@ -79,11 +80,16 @@ def hard_to_say(lesson: Lesson) -> list[Problem]:
 
     for step in lesson.steps:
         check(step.line, f"step {step.title!r}", step.spoken)
+        if step.picture is not None:
+            check(step.picture.line, f"the picture of step {step.title!r}", step.picture.spoken)
         for q in step.questions:
             check(q.line + 1, f"question {q.id!r}", q.spoken)
-            for i, option in enumerate(q.options):
-                check(q.line + 1, f"option {i + 1} of question {q.id!r}", option.text)
-            check(q.line + 1, f"the feedback of question {q.id!r}", f"{q.right} {q.wrong}")
+            for i, option in enumerate(q.options):  # each as said: its narration when it has one
+                check(q.line + 1, f"option {i + 1} of question {q.id!r}", option.spoken)
+            check(q.line + 1, f"the feedback of question {q.id!r}", f"{q.right_spoken} {q.wrong_spoken}")
+        if step.practice is not None:
+            for line, what, text in step.practice.spoken():
+                check(line, what, text)
     return problems
 
 
@@ -161,3 +167,11 @@ def check_tree(root: Path) -> tuple[list[Lesson], list[Problem]]:
             lessons.append(lesson)
     problems.extend(cross_check(lessons))
     return lessons, sorted(set(problems))
+
+
+def check_content(root: Path) -> tuple[list[Lesson], list[Problem]]:
+    """``check_tree`` and then the rules for authors (``learn.lessons.rules``): what `learn content check` runs."""
+    from learn.lessons.rules import check_rules
+
+    lessons, problems = check_tree(root)
+    return lessons, sorted(set(problems + check_rules(lessons, root)))

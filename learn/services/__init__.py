@@ -5,12 +5,14 @@ imports Streamlit.
 from __future__ import annotations
 
 from learn.services.handouts import handout
+from learn.services.home import LessonCard, lesson_cards
 from learn.services.narration import (
     NarrationSummary,
     Spoken,
     done_speech,
     feedback_speech,
     lesson_speech,
+    picture_speech,
     prerender,
     question_speech,
     speak,
@@ -35,13 +37,12 @@ from learn.services.people import (
     village,
     villages,
 )
+from learn.services.picture_passwords import learner_picture
 from learn.services.player import (
-    LessonCard,
     PlayerView,
     answer,
     go_to,
     lesson,
-    lesson_cards,
     player_view,
     restart,
     step_to,
@@ -52,7 +53,8 @@ __all__ = [
     "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken",
     "add_learner", "answer",
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
-    "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "player_view", "prerender", "question_speech",
+    "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "picture_speech", "player_view", "prerender",
+    "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in_resident", "speak", "village",
-    "villages", "VoiceOutcome", "VoiceTurn", "act_on", "hear", "remember", "step_to",
+    "villages", "VoiceOutcome", "VoiceTurn", "act_on", "hear", "remember", "step_to", "learner_picture",
 ]

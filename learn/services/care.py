@@ -10,18 +10,23 @@ trainer's account off. Every change is written in the care log with who did it a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from learn.errors import Forbidden, InvalidInput, NotFound
 from learn.lessons.catalog import Catalog
-from learn.services import people
+from learn.services import people, review
+from learn.services import picture_passwords as pictures
+from learn.services import practice as practices
 from learn.services.accounts import require
 from learn.services.trainers import OUTCOMES, village_for
+from learn.strings_vi import t
 from learn.text import fold, squash
 from progress_db import care as records
 from progress_db import community, learning, logins
+from progress_db import review as review_records
 from progress_db.care import Activity, CareEntry
 from progress_db.records import AccountInfo, LearnerInfo
 
@@ -64,6 +69,8 @@ class WrongLine:
     chosen: str
     right: str
     when: datetime
+    #: a pretend-phone screen of a practice (issue 18): the help it needed (1 or 2 hints, 3 shown the way)
+    helped: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,11 @@ class ResidentReport:
     wrong: list[WrongLine]
     outcomes: set[str]
     history: list[CareEntry]
+
+    @property
+    def last_reset(self) -> CareEntry | None:
+        """The latest reset of her PIN or picture password (who, when), if any."""
+        return next((x for x in self.history if x.action == "pin_reset"), None)
 
 
 def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentReport:
@@ -85,7 +97,7 @@ def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentRepor
         lesson = catalog.get(lesson_id)
         if lesson is None:  # a lesson taken out of the catalog: its progress stays, but there is nothing to show
             continue
-        answers = given.get(lesson_id, {})
+        answers = {k: a for k, a in given.get(lesson_id, {}).items() if "/" not in k}  # questions only
         standing: Standing = "done" if where.completed else "going"
         lines.append(LessonLine(lesson_id, lesson.title, lesson.topic, standing, min(where.position, where.screens),
                                 where.screens, sum(a.correct for a in answers.values()), len(answers),
@@ -95,6 +107,15 @@ def report(who: AccountInfo, catalog: Catalog, learner_id: int) -> ResidentRepor
             if answer is not None and not answer.correct and 0 <= answer.option_index < len(question.options):
                 wrong.append(WrongLine(lesson.title, question.prompt, question.options[answer.option_index].text,
                                        question.options[question.answer].text, answer.at))
+        for practice in lesson.practices:  # the pretend screens she needed help on, where to tap on each
+            for screen in practice.path:
+                done = given.get(lesson_id, {}).get(practice.item_id(screen))
+                if done is not None and not done.correct:
+                    target = screen.part(screen.tap) if screen.tap else None
+                    wrong.append(WrongLine(lesson.title, practices.item_label(lesson, practice.item_id(screen)) or "",
+                                           t(f"practice.helped.{min(max(done.option_index, 1), 3)}"),
+                                           target.text if target else t("practice.typed_code", code=screen.type),
+                                           done.at, done.option_index))
     lines.sort(key=lambda x: x.when or datetime.min, reverse=True)
     ticked = community.learner_outcomes(learner_id)
     return ResidentReport(person, lines, wrong, ticked, records.care_history(learner_id))
@@ -128,6 +149,13 @@ def village_grid(who: AccountInfo, catalog: Catalog, village_id: int) -> Village
     return VillageGrid(everyone, lessons, cells, done)
 
 
+def village_review(who: AccountInfo, catalog: Catalog, village_id: int) -> review.ScamReview:
+    """Of the village's residents who met scam-spotting questions again in "Ôn lại", how many keep them right
+    (issue 18; one query)."""
+    village_for(who, village_id)
+    return review.scam_review(catalog, review_records.village_answers(village_id))
+
+
 @dataclass(frozen=True)
 class ActivityLine:
     at: datetime
@@ -149,6 +177,37 @@ def village_activity(who: AccountInfo, catalog: Catalog, village_id: int, limit:
 
     return [ActivityLine(a.at, a.learner_id, a.name, a.kind, subject(a))
             for a in records.recent_activity(village_id, limit)]
+
+
+@dataclass(frozen=True)
+class HeardLine:
+    """One question, as the recogniser heard the village's residents answer it: how many spoken turns, how many
+    became an answer, and what was heard most often (text, times; erased transcripts are not shown)."""
+
+    lesson_title: str
+    prompt: str
+    heard: int
+    answered: int
+    said: tuple[tuple[str, int], ...]
+
+
+def village_heard(who: AccountInfo, catalog: Catalog, village_id: int, top: int = 3) -> list[HeardLine]:
+    """Per question, what the village's residents said to the recogniser and how often it led to an answer;
+    the questions heard most first (one query), for tuning spoken forms (``say:``) in the field."""
+    village_for(who, village_id)
+    turns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for u in records.village_utterances(village_id):
+        if u.question_id is not None:
+            turns.setdefault((u.lesson_id, u.question_id), []).append((u.transcript, u.outcome))
+    lines = []
+    for (lesson_id, question_id), said in turns.items():
+        lesson = catalog.get(lesson_id)
+        question = lesson.question(question_id) if lesson is not None else None
+        texts = Counter(text for text, _ in said if text.strip())
+        lines.append(HeardLine(lesson.title if lesson is not None else lesson_id,
+                               question.prompt if question is not None else question_id, len(said),
+                               sum(outcome == "answer" for _, outcome in said), tuple(texts.most_common(top))))
+    return sorted(lines, key=lambda x: (-x.heard, x.lesson_title, x.prompt))
 
 
 def moved_away(who: AccountInfo, village_id: int) -> list[LearnerInfo]:
@@ -185,11 +244,18 @@ def change_details(who: AccountInfo, learner_id: int, *, name: str | None = None
     return resident(who, learner_id)
 
 
-def reset_pin(who: AccountInfo, learner_id: int, pin: str | None) -> None:
-    """A forgotten PIN: a new 4-digit PIN, or none (blank); the lock from wrong guesses is lifted. Logged."""
+def reset_pin(who: AccountInfo, learner_id: int, pin: str | None,
+              picture_password: Sequence[str] | None = None) -> None:
+    """A forgotten PIN or picture password: a new 4-digit PIN, or a new picture password, or neither (then she
+    gets in by tapping her name, and may choose a new one herself); the old one and the lock from wrong guesses
+    are gone. Logged with who did it and when."""
     resident(who, learner_id)
     code = people.clean_pin(pin)
-    records.set_pin(learner_id, people.hash_pin(code) if code else None, who.id)
+    chosen = pictures.clean_pictures(picture_password)
+    if code and chosen:
+        raise InvalidInput("a PIN or a picture password, not both", key="pictures.not_both")
+    records.set_pin(learner_id, people.hash_pin(code) if code else None, who.id,
+                    pictures.hash_pictures(chosen) if chosen else None)
     people.forget_pin_tries(learner_id)
 
 

@@ -142,7 +142,7 @@ def seed(catalog: Catalog, names_file: Path, villages: int, learners: int, *, co
                         option = q.answer if correct else rng.choice(
                             [i for i in range(len(q.options)) if i != q.answer] or [q.answer])
                         answers.append((uid(), learner_id, lesson.id, q.id, option, correct,
-                                        "voice" if rng.random() < 0.12 else "tap", when, attempt_run, False))
+                                        "voice" if rng.random() < 0.12 else "tap", when, attempt_run, False, False))
                 screens = len(lesson.screens)
                 progress.append((uid(), learner_id, lesson.id, screens if done else rng.randint(1, screens - 1),
                                  screens, when, finished_at, finished_at if done else None, run))
@@ -154,7 +154,7 @@ def seed(catalog: Catalog, names_file: Path, villages: int, learners: int, *, co
         bulk.insert_rows("lesson_progress", ("uid", "learner_id", "lesson_id", "position", "screens", "started_at",
                                              "updated_at", "completed_at", "run"), progress)
         bulk.insert_rows("attempt", ("uid", "learner_id", "lesson_id", "question_id", "option_index", "correct",
-                                     "mode", "answered_at", "run", "assisted"), answers)
+                                     "mode", "answered_at", "run", "assisted", "retry"), answers)
         bulk.insert_rows("outcome", ("learner_id", "kind", "ticked_at"), ticks)
         sessions = list(_sessions(village_ids, homes, lessons, rng, start, now, uid))
         bulk.insert_rows("group_session", ("uid", "village_id", "lesson_id", "position", "started_at",

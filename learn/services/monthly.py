@@ -67,7 +67,7 @@ def monthly_report(dash: Dashboard, made_on: date) -> str:
             f"<tr{cls}><td>{e(v.row.village)}</td><td>{v.row.learners}</td><td>{v.row.lessons_completed}</td>"
             f"<td>{v.row.sessions}</td><td>{_pct(v.indicator('basic_skills'))}</td>"
             f"<td>{_pct(v.indicator('vneid_level2'))}</td><td>{_pct(v.indicator('cashless_bill'))}</td></tr>")
-    hard = "".join(f"<li>{e(h.question.prompt if h.question else h.row.question_id)} "
+    hard = "".join(f"<li>{e(h.prompt)} "
                    f"({e(h.lesson_title)}): {e(t('report.wrong_of', wrong=h.row.wrong, answers=h.row.answers))}</li>"
                    for h in dash.hardest[:5]) or f"<li>{e(t('report.no_answers'))}</li>"
     month = f"{f.since.month:02d}/{f.since.year}"

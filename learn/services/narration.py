@@ -4,25 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from learn.errors import VoiceUnavailable
-from learn.lessons.model import Lesson, Question
+from learn.lessons.model import Lesson, Picture, Question
+from learn.services.practice import speech as practice_speech
 from learn.strings_vi import t
+from learn.text import nfc
 from learn.voice.narrator import Clip, Narrator
+from learn.voice.tts import speakable
+from progress_db import recordings
+from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
 
 def question_speech(question: Question) -> str:
-    """What is read for a question: the prompt, then each option with its number ("Một: Nút nguồn.")."""
+    """What is read for a question: the prompt, then each option with its number ("Một: Nút nguồn."); each as
+    the author wrote it to be said (``narration``), else as written."""
     numbers = t("speech.numbers").split("|")
-    options = " ".join(t("speech.option", number=numbers[i], text=o.text) for i, o in enumerate(question.options))
+    options = " ".join(t("speech.option", number=numbers[i], text=o.spoken) for i, o in enumerate(question.options))
     return f"{question.spoken} {options}"
 
 
 def feedback_speech(question: Question, correct: bool) -> str:
     """What is read after an answer: the author's feedback, and the right option when the answer was wrong."""
     if correct:
-        return question.right
-    return f"{question.wrong} {t('lesson.correct_was', answer=question.options[question.answer].text)}"
+        return question.right_spoken
+    return f"{question.wrong_spoken} {t('lesson.correct_was', answer=question.options[question.answer].spoken)}"
+
+
+def picture_speech(picture: Picture) -> str:
+    """What is read for a step's picture when it cannot be seen: its description, as said."""
+    return picture.spoken
 
 
 def done_speech(lesson: Lesson) -> str:
@@ -34,7 +46,9 @@ def lesson_speech(lesson: Lesson) -> list[str]:
     """Every text the player may read aloud in a lesson, in order, without repeats."""
     texts: list[str] = []
     for screen in lesson.screens:
-        if screen.question is None:
+        if screen.practice is not None:  # the pretend phone's screens, hints and end (issue 18)
+            texts += practice_speech(screen.practice)
+        elif screen.question is None:
             texts.append(screen.step.spoken)
         else:
             q = screen.question
@@ -51,11 +65,48 @@ class Spoken:
     problem: str | None = None
 
 
-def speak(narrator: Narrator | None, text: str, speed: str = "normal") -> Spoken:
-    """The narration of ``text``, never raising: without audio the lesson simply goes on as text."""
+@dataclass(frozen=True)
+class Listener:
+    """Who hears a screen, for the tech team's recordings (issue 20): the signed-in trainer or staff member
+    (``account_id``), else the resident (``learner_id``) or her village; ``unreviewed`` is
+    LEARN_UNREVIEWED_VOICES: "own" (a recording not yet approved is heard only by its recorder) or "use"."""
+
+    account_id: int | None = None
+    learner_id: int | None = None
+    village_id: int | None = None
+    unreviewed: Literal["use", "own"] = "own"
+    language: str = "vi"
+
+
+def recorded(narrator: Narrator, text: str, speed: str, listener: Listener) -> Clip | None:
+    """The commune's kept recording of exactly ``text`` at ``speed`` that ``listener`` may hear, as a clip of the
+    audio cache; None when there is none (or its file is gone)."""
+    try:
+        found_all = recordings.candidates(speakable(nfc(text)), speed, listener.language,
+                                          account_id=listener.account_id, learner_id=listener.learner_id,
+                                          village_id=listener.village_id)
+    except (DatabaseError, MaxConnectionsExceeded):  # storage busy for a moment: the engines speak instead
+        return None
+    for found in found_all:
+        if not (found.approved or listener.unreviewed == "use"
+                or (listener.account_id is not None and found.recorded_by == listener.account_id)):
+            continue
+        path = narrator.cache.root / found.audio[:2] / f"{found.audio}.mp3"
+        if path.is_file():
+            return Clip(path, "recorded", found.recorder, speed, found.seconds, found.size, made=False)
+    return None
+
+
+def speak(narrator: Narrator | None, text: str, speed: str = "normal", listener: Listener | None = None) -> Spoken:
+    """The narration of ``text``, never raising: a recording the listener may hear first (with ``listener``),
+    else the engines; without audio the lesson simply goes on as text."""
     if narrator is None:
         return Spoken(None, "voice.unavailable")
     try:
+        if listener is not None:
+            clip = recorded(narrator, text, speed, listener)
+            if clip is not None:
+                return Spoken(clip)
         return Spoken(narrator.clip(text, speed))
     except VoiceUnavailable as exc:
         return Spoken(None, exc.key)

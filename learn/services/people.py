@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import yaml
 from learn.errors import InvalidInput, JoinCodeNeeded, JoinLocked, NotFound, PinLocked, WrongJoinCode, WrongPin
 from learn.secrets import hash_secret, secret_matches
 from learn.services import lockout
+from learn.services import picture_passwords as pictures
 from learn.text import VIETNAMESE_LETTERS, fold, squash
 from progress_db import community
 from progress_db.records import LearnerInfo, VillageInfo
@@ -109,7 +111,8 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 def villages() -> list[VillageInfo]:
     """Every village a learner can choose, in Vietnamese alphabetical order (Đông before Tây)."""
-    return sorted(community.list_villages(), key=lambda v: (fold(v.commune), fold(v.name), v.name))
+    found = pictures.villages_with_pictures(community.list_villages())
+    return sorted(found, key=lambda v: (fold(v.commune), fold(v.name), v.name))
 
 
 def village(village_id: int) -> VillageInfo:
@@ -121,20 +124,28 @@ def village(village_id: int) -> VillageInfo:
 
 
 def learners(village_id: int) -> list[LearnerInfo]:
-    """The village's learners, by name."""
-    return community.list_learners(village_id)
+    """The village's learners, by name, each with her picture."""
+    return pictures.with_pictures(community.list_learners(village_id))
 
 
 def add_learner(village_id: int, name: str, birth_year: str | int | None = None, pin: str | None = None,
-                household: str | None = None) -> LearnerInfo:
-    """Add a resident to a village after checking every field; InvalidInput names the first bad one."""
+                household: str | None = None, *, picture: str | None = None,
+                picture_password: Sequence[str] | None = None) -> LearnerInfo:
+    """Add a resident to a village after checking every field; InvalidInput names the first bad one. Her
+    picture is ``picture`` (else one no neighbour has); she signs in with a PIN or a picture password (not both)."""
     village(village_id)
     clean = clean_name(name)
     year = clean_birth_year(birth_year)
     code = clean_pin(pin)
+    chosen = pictures.clean_pictures(picture_password)
+    if code and chosen:
+        raise InvalidInput("a PIN or a picture password, not both", key="pictures.not_both")
+    drawing = pictures.clean_picture(picture, pictures.suggested_picture(village_id))
     if community.find_learner(village_id, fold(clean), year) is not None:
         raise InvalidInput("same name and year already in this village", key="learner.duplicate", name=clean)
-    return community.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None, household)
+    secret = pictures.hash_pictures(chosen) if chosen else None
+    return community.add_learner(village_id, clean, fold(clean), year, hash_pin(code) if code else None, household,
+                                 picture=drawing, picture_password_hash=secret)
 
 
 def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
@@ -145,27 +156,59 @@ def learner(learner_id: int, uid: str | None = None) -> LearnerInfo:
     return found
 
 
-def sign_in_resident(learner_id: int, pin: str | None = None, now: datetime | None = None,
-            client: str | None = None) -> LearnerInfo:
-    """The learner, if the PIN is right (or they have none); WrongPin, PinLocked or NotFound otherwise.
+#: the client her tries are counted as on a browser she signed in on before (``auth.known_device``): other phones
+#: behind the same network address (a shared hotspot, a carrier's) then count apart and cannot lock it
+OWN_DEVICE = "own-device"
 
-    Tries are counted in the database before the PIN is checked (``lockout.PINS``): 5 per phone (network
+
+def sign_in_resident(learner_id: int, pin: str | Sequence[str] | None = None, now: datetime | None = None,
+                     client: str | None = None, *, own_device: bool = False) -> LearnerInfo:
+    """The learner, if her PIN (a string) or picture password (the pictures tapped, in order) is right, or she
+    has neither; WrongPin, PinLocked or NotFound otherwise. A wrong PIN and wrong pictures are one lock: tries at
+    either are counted together, as tries at her secret.
+
+    Tries are counted in the database before the secret is checked (``lockout.PINS``): 5 per phone (network
     address) per 15 minutes, 20 from all phones together, and her own phone, where she got in before, keeps its
-    5 tries whatever others do: someone else's guesses cannot lock her out of her own phone for long."""
+    5 tries whatever others do. On a browser she signed in on before (``own_device``) tries count as that
+    device's, not its network address's. So someone else's guesses cannot lock her out of her own phone for
+    long: at most 15 minutes when they were made on her phone itself, or until a trainer resets her secret."""
     found = learner(learner_id)
     state = community.pin_state(learner_id)
-    if state is None or not state.pin_hash:
+    if state is None or not (state.pin_hash or state.picture_password_hash):
         return found
     subject = f"learner:{learner_id}"
+    client = OWN_DEVICE if own_device else client
     turn = lockout.begin(lockout.PINS, subject, client, now)
     if not turn.allowed:
         raise PinLocked("PIN locked", minutes=turn.minutes)
-    if pin_matches((pin or "").strip(), state.pin_hash):
+    if state.picture_password_hash:
+        tapped = tuple(pin) if pin is not None and not isinstance(pin, str) else ()
+        right = pictures.pictures_match(tapped, state.picture_password_hash)  # the same work either way
+    else:
+        right = pin_matches(pin.strip() if isinstance(pin, str) else "", state.pin_hash or "")
+    if right:
         lockout.succeeded(lockout.PINS, subject, client, now)
         return found
     if turn.last:
         raise PinLocked("PIN locked", minutes=turn.minutes)
+    if state.picture_password_hash:
+        raise WrongPin("wrong pictures", key="learner.pictures_wrong")
     raise WrongPin("wrong PIN")
+
+
+def set_own_secret(learner_id: int, pin: str | None = None, picture_password: Sequence[str] | None = None) -> None:
+    """After a trainer cleared her PIN or picture password, the resident sets her own (or, neither given, goes on
+    without one); refused (InvalidInput) unless such a reset is pending and she has neither now, so nobody can
+    put a secret on someone else's name."""
+    found = learner(learner_id)
+    code = clean_pin(pin)
+    chosen = pictures.clean_pictures(picture_password)
+    if code and chosen:
+        raise InvalidInput("a PIN or a picture password, not both", key="pictures.not_both")
+    if not found.reset_pending or not community.set_own_secret(
+            learner_id, hash_pin(code) if code else None, pictures.hash_pictures(chosen) if chosen else None):
+        raise InvalidInput("no reset pending", key="pictures.no_reset")
+    forget_pin_tries(learner_id)
 
 
 def forget_pin_tries(learner_id: int) -> None:
@@ -217,10 +260,10 @@ def residents(village_id: int, code: str | None, *, required: bool) -> list[Lear
 
 
 def join(village_id: int, code: str | None, name: str, birth_year: str | None, pin: str | None, *,
-         required: bool) -> LearnerInfo:
-    """A resident adds themselves to a village they have opened."""
+         required: bool, picture: str | None = None, picture_password: Sequence[str] | None = None) -> LearnerInfo:
+    """A resident adds themselves to a village they have opened, with her picture and secret if chosen."""
     open_village(village_id, code, required=required, count=False)
-    return add_learner(village_id, name, birth_year, pin)
+    return add_learner(village_id, name, birth_year, pin, picture=picture, picture_password=picture_password)
 
 
 def seed_demo(path: Path) -> int:

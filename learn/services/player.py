@@ -1,63 +1,51 @@
-"""The lesson player: where a learner is, moving between screens, answering, the lesson list."""
+"""The lesson player: where a learner is, moving between screens, answering. (The lesson list: ``home``.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from learn.errors import InvalidInput, NotFound
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import Lesson, Screen
+from learn.strings_vi import t
 from progress_db import learning
-from progress_db.records import AnswerInfo, ProgressInfo
-
-#: Where a learner is in a lesson, as her lesson list shows it (``lessons.<status>`` in the strings catalog).
-CardStatus = Literal["new", "started", "done"]
-
-
-@dataclass(frozen=True)
-class LessonCard:
-    """A lesson in the learner's list, with how far they got."""
-
-    lesson: Lesson
-    status: CardStatus
-    percent: int
-
-
-def lesson_cards(catalog: Catalog, learner_id: int) -> list[tuple[str, list[LessonCard]]]:
-    """The catalog grouped by topic, each lesson with the learner's progress."""
-    progress = learning.progress_for(learner_id)
-    groups = []
-    for topic, lessons in catalog.by_topic():
-        cards = []
-        for lesson in lessons:
-            p: ProgressInfo | None = progress.get(lesson.id)
-            total = len(lesson.screens)
-            if p is None:
-                cards.append(LessonCard(lesson, "new", 0))
-            elif p.completed and (p.position >= total or p.position == 0):
-                cards.append(LessonCard(lesson, "done", 100))
-            else:
-                cards.append(LessonCard(lesson, "started", min(99, round(100 * p.position / total))))
-        groups.append((topic, cards))
-    return groups
+from progress_db.records import AnswerInfo
 
 
 @dataclass(frozen=True)
 class PlayerView:
-    """What the lesson player shows: the current screen (None once finished) and the answer given to it."""
+    """What the lesson player shows: the current screen (None once finished) and the answer given to it.
+
+    ``position`` is the learner's place: the lesson's screens (0 to ``total`` - 1), then the questions she
+    answered wrong, asked again once each (``total`` + k for the k-th of ``retries``), then the completion screen
+    (``end``)."""
 
     lesson: Lesson
     position: int
     screen: Screen | None
     answer: AnswerInfo | None
+    #: questions right in the end (a retry's answer counts), of ``asked``
     score: int
     asked: int
+    #: questions right the first time they were answered
+    first_score: int = 0
+    #: ids of the questions answered wrong the first time, in lesson order: they are asked again at the end
+    retries: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
         """Number of screens in the lesson."""
         return len(self.lesson.screens)
+
+    @property
+    def end(self) -> int:
+        """The completion screen's place: after the lesson's screens and the questions asked again."""
+        return self.total + len(self.retries)
+
+    @property
+    def retry(self) -> int | None:
+        """Which question asked again is on screen (0 for the first), or None."""
+        return self.position - self.total if self.total <= self.position < self.end else None
 
     @property
     def finished(self) -> bool:
@@ -79,24 +67,54 @@ def lesson(catalog: Catalog, lesson_id: str) -> Lesson:
 
 
 def player_view(learner_id: int, lesson: Lesson) -> PlayerView:
-    """The learner's current place in the lesson, exactly where they left it."""
+    """The learner's current place in the lesson, exactly where they left it (also among the questions asked
+    again at the end)."""
     progress = learning.progress_for(learner_id).get(lesson.id)
     screens = lesson.screens
-    position = min(progress.position, len(screens)) if progress else 0
-    if progress and position == len(screens) and not progress.completed:
-        position = len(screens) - 1  # the lesson lost screens since: finish it properly, from its last screen
-    answers = learning.latest_answers(learner_id, lesson.id)
-    screen = screens[position] if position < len(screens) else None
-    answer = answers.get(screen.question.id) if screen and screen.question else None
-    score = sum(1 for q in lesson.questions if q.id in answers and answers[q.id].correct)
-    return PlayerView(lesson, position, screen, answer, score, len(lesson.questions))
+    total = len(screens)
+    # the answer as given (a group session's, replaced by its trainer, is the latest one given there), the retry
+    # of it, and the latest of either, by question
+    given: dict[str, AnswerInfo] = {}
+    retried: dict[str, AnswerInfo] = {}
+    for a in learning.run_answers(learner_id, lesson.id):
+        (retried if a.retry else given)[a.question_id] = a
+    retries = tuple(q.id for q in lesson.questions if q.id in given and not given[q.id].correct)
+    position = min(progress.position, total) if progress else 0
+    if progress and position == total:
+        if progress.retry is not None:
+            position = total + min(progress.retry, len(retries))
+        elif not progress.completed:
+            position = total - 1  # the lesson lost screens since: finish it properly, from its last screen
+        else:
+            position = total + len(retries)
+    answer: AnswerInfo | None = None
+    screen: Screen | None = None
+    if position < total:
+        screen = screens[position]
+        answer = given.get(screen.question.id) if screen.question else None
+    elif position < total + len(retries):
+        asked_again = retries[position - total]
+        screen = next(x for x in screens if x.question is not None and x.question.id == asked_again)
+        answer = retried.get(asked_again)
+    latest = {**given, **retried}
+    return PlayerView(lesson, position, screen, answer,
+                      sum(1 for q in lesson.questions if q.id in latest and latest[q.id].correct),
+                      len(lesson.questions),
+                      sum(1 for q in lesson.questions if q.id in given and given[q.id].correct), retries)
 
 
 def step_to(learner_id: int, lesson: Lesson, position: int) -> None:
-    """Move to a screen (clamped) and save it; moving past the last screen completes the lesson."""
+    """Move to a place (clamped) and save it: a screen of the lesson, a question asked again (past the last
+    screen, while some were answered wrong) or the completion screen, which completes the lesson."""
+    view = player_view(learner_id, lesson)
     total = len(lesson.screens)
-    position = max(0, min(position, total))
-    learning.save_position(learner_id, lesson.id, position, total, completed=position >= total)
+    position = max(0, min(position, view.end))
+    if position < total:
+        learning.save_position(learner_id, lesson.id, position, total)
+    elif position < view.end:
+        learning.save_position(learner_id, lesson.id, total, total, retry=position - total)
+    else:
+        learning.save_position(learner_id, lesson.id, total, total, completed=True)
 
 
 def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
@@ -113,10 +131,11 @@ def restart(learner_id: int, lesson: Lesson) -> PlayerView:
 
 def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mode: str = "tap",
            transcript: str | None = None, confidence: float | None = None) -> PlayerView:
-    """Record the learner's answer to the question on screen ``position``; a second tap changes nothing."""
+    """Record the learner's answer to the question at place ``position`` (a screen, or a question asked again);
+    a second tap changes nothing, and a retry is stored beside the first answer, which stays as given."""
     current = player_view(learner_id, lesson)
     screen = current.screen
-    if screen is None or screen.question is None or screen.index != position:
+    if screen is None or screen.question is None or current.position != position:
         return current  # a stale click from an earlier screen
     if current.answer is not None:
         return current
@@ -124,5 +143,16 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
     if not 0 <= option_index < len(question.options):
         raise InvalidInput(f"option {option_index}", key="lesson.option_invalid")
     learning.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
-                          mode, position, len(lesson.screens), transcript, confidence)
+                          mode, min(position, current.total), current.total, transcript, confidence,
+                          retry=current.retry)
     return player_view(learner_id, lesson)
+
+
+def completion_speech(view: PlayerView) -> str:
+    """What the completion screen reads: praise, and how many were right the first time and after the retry."""
+    parts = [t("speech.done")]
+    if view.asked:
+        parts.append(t("lesson.done_first", score=view.first_score, asked=view.asked))
+        if view.retries:
+            parts.append(t("lesson.done_retried", score=view.score, asked=view.asked))
+    return " ".join(parts)

@@ -15,6 +15,7 @@ from learn.errors import InvalidInput
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import CORE_TOPICS, Question
 from learn.services import indicators, people
+from learn.services import practice as practices
 from learn.services.accounts import require
 from learn.strings_vi import t
 from learn.text import fold
@@ -152,6 +153,13 @@ class HardQuestion:
     lesson_title: str
     question: Question | None
     row: QuestionRow
+    #: a pretend-phone screen of a practice (issue 18): how it is named, with the help it needed most often
+    practice: str | None = None
+
+    @property
+    def prompt(self) -> str:
+        """What the item asked: the question's prompt, or the practice and its screen."""
+        return self.question.prompt if self.question else self.practice or self.row.question_id
 
     @property
     def common_wrong(self) -> str:
@@ -222,7 +230,8 @@ def dashboard(who: AccountInfo, catalog: Catalog, commune_id: int, filters: Filt
     for row in hardest_rows:
         lesson = catalog.lessons.get(row.lesson_id)
         question = next((q for q in lesson.questions if q.id == row.question_id), None) if lesson else None
-        hardest.append(HardQuestion(lesson.title if lesson else row.lesson_id, question, row))
+        practice = practices.item_label(lesson, row.question_id, row.common_wrong_option) if lesson else None
+        hardest.append(HardQuestion(lesson.title if lesson else row.lesson_id, question, row, practice))
     monthly = [(names.get(v, ""), month, n) for v, month, n in monthly_rows]
     name = commune if filters.village_ids is None else t("report.selected_villages", commune=commune)
     return Dashboard(commune_id, commune, filters, villages, total(villages, name),

@@ -237,6 +237,9 @@ def read(data: bytes, key: str | SyncKey | None) -> tuple[dict[str, object], dic
         records = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise BundleRejected(f"bundle is damaged: {exc}", "sync.damaged") from exc
+    if isinstance(records, dict):
+        for kind in store.OPTIONAL_KINDS:  # a bundle made before review answers travelled (issue 18)
+            records.setdefault(kind, [])
     if not (isinstance(records, dict) and all(isinstance(records.get(k), list) for k in store.KINDS)
             and all(isinstance(r, dict) for k in store.KINDS for r in records[k])):
         raise BundleRejected("bundle records are not in the expected form", "sync.bad_records")

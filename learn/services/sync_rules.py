@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from learn.errors import BundleRejected, InvalidInput
 from learn.lessons.catalog import Catalog
+from learn.pictures import PEOPLE
 from learn.services import people
 from learn.services.trainers import OUTCOMES
 from learn.strings_vi import STRINGS, t
@@ -26,7 +27,8 @@ from progress_db.sync import KINDS
 MAX_UNPACKED = 64 * 1024 * 1024
 #: records of each kind in one bundle (60,000 answers, a large laptop's year, make about 18 MB of JSON)
 LIMITS = {"communes": 50, "villages": 2_000, "learners": 20_000, "progress": 200_000, "sessions": 20_000,
-          "attendance": 200_000, "attempts": 200_000, "utterances": 100_000, "outcomes": 100_000}
+          "attendance": 200_000, "attempts": 200_000, "utterances": 100_000, "outcomes": 100_000,
+          "reviews": 200_000}
 #: fields per record at most (the widest kind has 13)
 MAX_FIELDS = 20
 #: how far ahead of this server's clock a time may be (laptop clocks drift a little)
@@ -162,7 +164,9 @@ class _Context:
         if lesson_id not in self.lessons:
             found = self.catalog.get(lesson_id)
             self.lessons[lesson_id] = None if found is None else _Lesson(
-                len(found.screens), {q.id: len(q.options) for q in found.questions})
+                len(found.screens), {q.id: len(q.options) for q in found.questions}
+                # a pretend-phone screen done is stored as an answer: the help it needed, 0 to 3 (issue 18)
+                | {p.item_id(s): 4 for p in found.practices for s in p.screens})
         known = self.lessons[lesson_id]
         if known is None:
             raise _Field("lesson_id", lesson_id)
@@ -230,7 +234,8 @@ def _learner(x: dict[str, object], ctx: _Context) -> None:
     ctx.time(x, "updated_at")
     ctx.time(x, "left_at", optional=True)
     if x["left_reason"] == "removed":  # deleted on request: nothing of hers travels
-        x.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None)
+        x.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None,
+                 picture_password_hash=None)
         return
     _clean_name(x, "display_name")
     x["name_key"] = fold(str(x["display_name"]))
@@ -246,9 +251,14 @@ def _learner(x: dict[str, object], ctx: _Context) -> None:
     if len(house) > people.MAX_NAME:
         raise _Field("household", x.get("household"))
     x["household"] = house or None
-    pin = x.get("pin_hash")
-    if pin is not None and not (isinstance(pin, str) and _PIN_HASH.fullmatch(pin)):
-        raise _Field("pin_hash", "…")  # (never shown: it is a PIN's hash)
+    for secret in ("pin_hash", "picture_password_hash"):  # (older bundles have no picture password)
+        value = x.get(secret)
+        if value is not None and not (isinstance(value, str) and _PIN_HASH.fullmatch(value)):
+            raise _Field(secret, "…")  # (never shown: it is a secret's hash)
+    if x.get("pin_hash") and x.get("picture_password_hash"):
+        raise _Field("picture_password_hash", "…")  # a PIN or a picture password, never both
+    if x.get("picture") is not None and x.get("picture") not in PEOPLE:
+        raise _Field("picture", x.get("picture"))
 
 
 def _progress(p: dict[str, object], ctx: _Context) -> None:
@@ -296,6 +306,8 @@ def _attempt(a: dict[str, object], ctx: _Context) -> None:
     _int(a, "run", 0, 100_000)
     ctx.ref(a, "session", "sessions", optional=True)
     _flag(a, "assisted")
+    if "retry" in a:  # a question asked again at the end of the lesson (bundles before issue 16 have none)
+        _flag(a, "retry")
 
 
 def _utterance(u: dict[str, object], ctx: _Context) -> None:
@@ -322,7 +334,26 @@ def _outcome(o: dict[str, object], ctx: _Context) -> None:
     ctx.time(o, "ticked_at")
 
 
+def _review(r: dict[str, object], ctx: _Context) -> None:
+    """An answer given in spaced review (issue 18): to a question of a lesson here, in a box of the schedule."""
+    ctx.new_uid(r, "reviews")
+    ctx.ref(r, "learner", "learners")
+    lesson = ctx.lesson(r)
+    question = r.get("question_id")
+    options = lesson.options.get(question) if isinstance(question, str) else None
+    if options is None:
+        raise _Field("question_id", question)
+    _int(r, "option_index", 0, options - 1)
+    _flag(r, "correct")
+    if r.get("mode") not in ("tap", "voice"):
+        raise _Field("mode", r.get("mode"))
+    _int(r, "box", 0, 3)
+    if not (isinstance(r.get("round"), str) and _UID.fullmatch(str(r["round"]))):
+        raise _Field("round", r.get("round"))
+    ctx.time(r, "answered_at")
+
+
 _CHECKS: dict[str, Callable[[dict[str, object], _Context], None]] = {
     "communes": _commune, "villages": _village, "learners": _learner, "progress": _progress,
     "sessions": _session, "attendance": _attendance, "attempts": _attempt, "utterances": _utterance,
-    "outcomes": _outcome}
+    "outcomes": _outcome, "reviews": _review}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from learn.errors import VoiceUnavailable
@@ -59,6 +60,14 @@ def remember(learner_id: int, lesson_id: str, position: int, question: Question 
         learning.record_utterance(learner_id, UtteranceInfo(
             lesson_id, question.id if question else None, position, turn.transcript, turn.confidence,
             turn.problem or turn.action, round(turn.seconds, 2)))
+
+
+def forget_old_voices(keep_days: int, now: datetime | None = None) -> int:
+    """Erase what residents said to the recogniser more than ``keep_days`` ago (LEARN_KEEP_VOICE_DAYS): it
+    comes from a person's voice. Only transcripts are stored (the recordings themselves are never kept);
+    what came of each (answer, not understood) stays for the trainers' counts. How many were erased."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    return learning.forget_heard_before(now - timedelta(days=keep_days))
 
 
 @dataclass(frozen=True)

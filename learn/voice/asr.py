@@ -1,8 +1,9 @@
 """Speech recognition behind a small interface, with Vosk as the real engine (offline, Vietnamese model).
 
-The model is big (about 300 MB in memory): ``load_recognizer`` is called once per process by the app's
-resources; each ``transcribe`` call makes its own ``KaldiRecognizer``, which is cheap and not shared
-between threads (the model is, as Vosk's maintainer confirms).
+The model is big (about 300 MB in memory for the Vietnamese one): ``load_recognizer`` is called once per process
+by the app's resources; each ``transcribe`` call makes its own ``KaldiRecognizer``, which is cheap and not shared
+between threads (the model is, as Vosk's maintainer confirms). A model folder is tried in a child process
+before it is loaded (``learn.voice.probe``): a damaged one is refused instead of crashing the server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Protocol
 from learn.errors import VoiceUnavailable
 from learn.text import nfc
 from learn.voice.answers import Interpretation, interpret, words
+from learn.voice.probe import LOG_LEVEL, probe
 from learn.voice.vocabulary_vi import COMMANDS, NUMBER_PREFIXES, NUMBERS, SHORT_ANSWERS
 
 RATE = 16000
@@ -79,13 +81,17 @@ class VoskRecognizer:
             raise VoiceUnavailable("Vosk is not installed: pip install '.[asr]'", key="voice.no_model") from exc
         problems = model_problems(model_dir)
         if problems:
-            raise VoiceUnavailable(f"not a Vosk model at {model_dir}: {'; '.join(problems)}", key="voice.no_model")
-        vosk.SetLogLevel(-1)
+            raise VoiceUnavailable(f"not a Vosk model at {model_dir}: {'; '.join(problems)}",
+                                   key="voice.engine.damaged", folder=str(model_dir), detail="; ".join(problems))
+        # A damaged model can crash the process instead of raising: it is tried in a child process first.
+        self.probe_seconds = probe(model_dir)
+        vosk.SetLogLevel(LOG_LEVEL)
         started = time.perf_counter()
         try:
             self._model = vosk.Model(str(model_dir))
         except Exception as exc:  # Vosk raises a bare Exception("Failed to create a model")
-            raise VoiceUnavailable(f"Vosk could not load {model_dir}: {exc}", key="voice.no_model") from exc
+            raise VoiceUnavailable(f"Vosk could not load {model_dir}: {exc}", key="voice.engine.damaged",
+                                   folder=str(model_dir), detail=str(exc)) from exc
         self.load_seconds = time.perf_counter() - started
         self._vosk = vosk
         self.model_dir = model_dir

@@ -22,6 +22,7 @@ from learn.errors import VoiceUnavailable
 from learn.text import nfc
 from learn.voice import Synthesizer
 from learn.voice.audio import decode_pcm, duration, encode_mp3, rms, silence
+from learn.voice.lexicon import Lexicon
 from learn.voice.tts import speakable, split_sentences
 
 #: Bump when the audio format changes, so old clips are not served as new ones.
@@ -129,17 +130,21 @@ def _temporary(folder: Path, suffix: str) -> Iterator[Path]:
 
 
 class Narrator:
-    """Turns text into a clip with the first engine that can, reusing any clip already made."""
+    """Turns text into a clip with the first engine that can, reusing any clip already made.
 
-    def __init__(self, cache: AudioCache, engines: Sequence[Synthesizer]) -> None:
+    The offline voice is given the text through the pronunciation lexicon; clips are keyed by the text the
+    engine was given, so a new lexicon entry makes the words it changes again."""
+
+    def __init__(self, cache: AudioCache, engines: Sequence[Synthesizer], lexicon: Lexicon | None = None) -> None:
         self.cache = cache
         self.engines = list(engines)
+        self.lexicon = lexicon or Lexicon()
 
     def cached(self, text: str, speed: str = "normal") -> Clip | None:
         """A clip already made by any engine of the chain (the first engine's preferred), or None."""
         text = speakable(text)
         for engine in self.engines:
-            hit = self.cache.get(engine.name, engine.voice, speed, text)
+            hit = self.cache.get(engine.name, engine.voice, speed, self.lexicon.for_engine(engine.name, text))
             if hit is not None:
                 return hit
         return None
@@ -161,16 +166,17 @@ class Narrator:
             if not engine.available():
                 reasons.append(f"{engine.name}: not available")
                 continue
-            with self.cache.lock(self.cache.key(engine.name, engine.voice, speed, text)):
-                hit = self.cache.get(engine.name, engine.voice, speed, text)
+            said = self.lexicon.for_engine(engine.name, text)
+            with self.cache.lock(self.cache.key(engine.name, engine.voice, speed, said)):
+                hit = self.cache.get(engine.name, engine.voice, speed, said)
                 if hit is not None:  # made by another session while this one waited
                     return hit
                 try:
-                    pcm = self._render(engine, text, speed)
+                    pcm = self._render(engine, said, speed)
                 except VoiceUnavailable as exc:
                     reasons.append(f"{engine.name}: {exc}")
                     continue
-                return self.cache.put(engine.name, engine.voice, speed, text, pcm)
+                return self.cache.put(engine.name, engine.voice, speed, said, pcm)
         raise VoiceUnavailable("no narration engine could speak: " + "; ".join(reasons or ["none configured"]),
                                key="voice.unavailable")
 

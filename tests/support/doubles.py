@@ -1,4 +1,6 @@
-"""Named test doubles, for the one thing that cannot run here: a Vosk model (no internet to download it)."""
+"""Named test doubles, for the one thing that cannot run here: the Vietnamese Vosk model (no internet to download
+it). The engine itself runs in tests/test_vosk_engine.py and tests/test_browser_voice.py, with the registry's
+Korean model."""
 
 from __future__ import annotations
 

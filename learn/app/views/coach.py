@@ -59,6 +59,9 @@ if grid.residents:
                  column_config={t("coach.col_name"): st.column_config.TextColumn(pinned=True)})
 else:
     st.info(t("trainer.roster_empty"))
+kept = care.village_review(who, catalog, village.id)  # spaced review (issue 18)
+st.markdown(f"{ICONS['restart']} " + (t("review.coach_line", kept=kept.kept, reviewed=kept.reviewed) if kept.reviewed
+                                      else t("review.coach_none")))
 
 st.subheader(f"{ICONS['timer']} {t('coach.activity_heading')}")
 activity = care.village_activity(who, catalog, village.id)
@@ -68,6 +71,15 @@ for line in activity:
     subject = t(f"outcome.short.{line.subject}") if line.kind == "outcome" else line.subject
     st.write(f"{_local(line.at)} · " + t(f"coach.activity.{line.kind}", name=plain(line.name),
                                           subject=plain(subject)))
+
+st.subheader(f"{ICONS['mic']} {t('coach.heard_heading')}")  # what the recogniser heard (issue 19)
+heard = care.village_heard(who, catalog, village.id)
+st.caption(t("coach.heard_hint") if heard else t("coach.heard_none"))
+for asked in heard[:10]:
+    st.markdown(t("coach.heard_line", lesson=plain(asked.lesson_title), prompt=plain(asked.prompt),
+                  heard=asked.heard, answered=asked.answered))
+    said = ", ".join(f"«{plain(text)}» ×{times}" for text, times in asked.said)
+    st.caption(t("coach.heard_said", said=said) if said else t("coach.heard_nothing_kept"))
 
 if moved:
     with st.expander(t("coach.moved_heading"), icon=ICONS["village"]):

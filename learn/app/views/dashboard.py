@@ -182,8 +182,7 @@ st.subheader(f"{ICONS['question']} {t('dashboard.hardest_heading')}")
 st.caption(t("dashboard.hardest_hint", minimum=reports.HARDEST_MIN_ANSWERS))
 if dash.hardest:
     for hard in dash.hardest:
-        prompt = hard.question.prompt if hard.question else hard.row.question_id
-        line = t("dashboard.hardest_item", prompt=plain(prompt), lesson=plain(hard.lesson_title),
+        line = t("dashboard.hardest_item", prompt=plain(hard.prompt), lesson=plain(hard.lesson_title),
                  wrong=hard.row.wrong, answers=hard.row.answers)
         if hard.common_wrong:
             line += " " + t("dashboard.hardest_common", common=plain(hard.common_wrong))

@@ -8,6 +8,7 @@ from learn import services
 from learn.app import resources
 from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
+from learn.app.pretend_phone import Tap, pretend_phone
 from learn.app.ui import (
     ICONS,
     flash,
@@ -22,6 +23,7 @@ from learn.app.ui import (
     without_links,
 )
 from learn.services import group_sessions
+from learn.services import practice as practices
 from learn.strings_vi import t
 from progress_db.records import LearnerInfo
 
@@ -83,7 +85,19 @@ with st.expander(t("session.attendance"), icon=ICONS["learner"], expanded=not ca
 screen = lesson.screens[session.position]
 with st.container(key="projector", border=True):
     st.caption(t("lesson.progress", current=session.position + 1, total=len(lesson.screens)))
-    if screen.question is None:
+    if screen.practice is not None:
+        # the trainer taps on the pretend phone for the group; the projector's window shows the same screen
+        @tap_handler
+        def tapped(tap: Tap, position: int = session.position) -> None:
+            practices.group_tap(who, lesson, session.id, position, tap.screen, tap.part, tap.typed)
+
+        task = practices.group_view(who, lesson, session.id)
+        st.markdown(f"## {plain(screen.practice.task)}")
+        pretend_phone(task.data(), key=f"sphone-{session.id}-{session.position}", on_tap=tapped)
+        st.caption(t("practice.group_hint"))
+        narration(task.speech, key=f"session-{session.id}-{session.position}-{task.key}",
+                  autoplay=task.step > 0 or task.misses > 0)
+    elif screen.question is None:
         st.markdown(f"## {plain(screen.step.title)}")
         st.markdown(without_links(screen.step.body))
         if screen.step.picture is not None:

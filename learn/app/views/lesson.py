@@ -1,4 +1,5 @@
-"""The lesson player: one step or one question per screen, big buttons, immediate feedback, saved at every tap."""
+"""The lesson player: one step or one question per screen, big buttons, immediate feedback, saved at every tap;
+the questions answered wrong come back once at the end; Listen, Back and Next stay in the bar at the bottom."""
 
 from __future__ import annotations
 
@@ -6,25 +7,29 @@ import streamlit as st
 
 from learn import services
 from learn.app import resources
-from learn.app.auth import signed_in_learner
+from learn.app.auth import resident_signed_in, signed_in_learner
 from learn.app.navigation import go
+from learn.app.pretend_phone import Tap, pretend_phone
 from learn.app.ui import (
     ICONS,
     ButtonKind,
     flash,
     message,
-    narration,
     plain,
     replay,
+    screen_voice,
     tap_handler,
     voice_input,
     without_links,
 )
 from learn.errors import NotFound
+from learn.lessons.model import Question
+from learn.services import home, player
+from learn.services import practice as practices
 from learn.strings_vi import t
 
 lesson_id = st.query_params.get("lesson", "")
-if st.session_state.get("learner_id") is None:
+if not resident_signed_in():  # her own phone brings her back after a reload
     st.warning(t("lesson.sign_in_first"))
     st.session_state["pending_lesson"] = lesson_id
     if st.button(t("lesson.sign_in"), icon=ICONS["learner"], width="stretch", type="primary"):
@@ -59,10 +64,22 @@ if view.finished:
     st.header(f"{ICONS['done']} {t('lesson.done_heading')}")
     st.markdown(f"**{plain(lesson.title)}**")
     if view.asked:
-        st.success(t("lesson.done_score", score=view.score, asked=view.asked))
+        scores = t("lesson.done_first", score=view.first_score, asked=view.asked)
+        if view.retries:
+            scores += "\n\n" + t("lesson.done_retried", score=view.score, asked=view.asked)
+        st.success(scores, icon=ICONS["right"])
     st.write(t("lesson.done_praise"))
-    narration(services.done_speech(lesson), key=f"{lesson.id}-done")
-    if st.button(t("lesson.done_more"), type="primary", icon=ICONS["lesson"], width="stretch", key="done-more"):
+    following = home.next_in_topic(resources.catalog(), learner_id, lesson)
+    speech = player.completion_speech(view)
+    if following is not None:
+        st.markdown(f"### {ICONS['next']} {t('lesson.next_lesson_is', title=plain(following.title))}")
+        speech += " " + t("lesson.next_lesson_speech")
+    bar = screen_voice(speech, key=f"{lesson.id}-done")
+    if following is not None and bar.button(t("lesson.next_lesson"), key="next-lesson", type="primary",
+                                            icon=ICONS["next"], icon_position="right", width="stretch"):
+        go("lesson", lesson=following.id)
+    if st.button(t("lesson.done_more"), type="secondary" if following else "primary", icon=ICONS["lesson"],
+                 width="stretch", key="done-more"):
         go("lessons")
     if st.button(t("lesson.restart"), icon=ICONS["restart"], width="stretch", key="restart"):
         services.restart(learner_id, lesson)
@@ -76,31 +93,28 @@ if view.finished:
 screen = view.screen
 assert screen is not None
 top = st.container(horizontal=True, vertical_alignment="center")
-top.caption(f"{plain(lesson.title)} · {t('lesson.progress', current=view.position + 1, total=view.total)}")
+if view.retry is None:
+    where = t("lesson.progress", current=view.position + 1, total=view.total)
+else:
+    where = t("lesson.retry_progress", current=view.retry + 1, total=len(view.retries))
+top.caption(f"{plain(lesson.title)} · {where}")
 if top.button(t("nav.lessons"), key="to-lessons", icon=ICONS["lesson"], type="tertiary"):
     go("lessons")
 # kept outside the widget's own key, which Streamlit forgets on pages without the toggle
 st.session_state["slow_voice"] = top.toggle(t("voice.slow"), value=st.session_state.get("slow_voice", False))
-st.progress((view.position + 1) / view.total)
+st.progress(min(1.0, (view.position + 1) / view.end))
 
-question = screen.question
-if question is None:
-    st.header(plain(screen.step.title))
-    st.markdown(without_links(screen.step.body))
-    picture = screen.step.picture
-    if picture is not None:
-        path = resources.catalog().picture_path(lesson, picture.path)
-        if path is not None:
-            st.image(str(path), caption=plain(picture.alt), width="stretch")
-        else:
-            st.caption(t("lesson.picture", alt=plain(picture.alt)))
-    narration(screen.step.spoken, key=f"{lesson.id}-{view.position}")
-else:
-    st.subheader(f"{ICONS['question']} {t('lesson.question')}")
-    st.markdown(f"### {plain(question.prompt)}")
+
+def ask(question: Question) -> str:
+    """Draw the question, its options and (once answered) the feedback; return what the screen reads aloud."""
     given = view.answer
-    if given is None:  # once answered, the player reads the feedback instead
-        narration(services.question_speech(question), key=f"{lesson.id}-{view.position}")
+    if view.retry is None:
+        st.subheader(f"{ICONS['question']} {t('lesson.question')}")
+    else:
+        st.subheader(f"{ICONS['restart']} {t('lesson.retry_heading')}")
+        if given is None:
+            st.info(t("lesson.retry_hint"))
+    st.markdown(f"### {plain(question.prompt)}")
     for i, option in enumerate(question.options):
         label = f"{i + 1}. {plain(option.text)}"
         kind: ButtonKind = "secondary"
@@ -114,34 +128,74 @@ else:
                   disabled=given is not None, on_click=choose, args=(i,))
     if given is None:
         st.caption(t("lesson.answer_first"))
-    elif given.correct:
+        spoken = services.question_speech(question)
+        return spoken if view.retry is None else f"{t('lesson.retry_speech')} {spoken}"
+    if given.correct:
         st.success(plain(question.right), icon=ICONS["right"])
-        narration(services.feedback_speech(question, True), key=f"{lesson.id}-{view.position}-feedback")
     else:
         correct = question.options[question.answer].text
         st.error(f"{plain(question.wrong)}\n\n"
                  f"{t('lesson.correct_was', answer=plain(correct))}", icon=ICONS["wrong"])
-        narration(services.feedback_speech(question, False), key=f"{lesson.id}-{view.position}-feedback")
-    if given is not None and given.mode == "voice" and given.transcript:
+    if given.mode == "voice" and given.transcript:
         st.caption(t("voice.heard", text=plain(given.transcript)))
+    return services.feedback_speech(question, given.correct)
+
+
+question = screen.question
+screen_key = f"{lesson.id}-{view.position}"
+practice_done = True
+if screen.practice is not None:
+    # a task on the pretend phone: she taps on the drawn screen itself; each tap is stored and answered
+    @tap_handler
+    def tapped(tap: Tap, position: int = view.position, learner: int = learner_id) -> None:
+        result = practices.tap(learner, lesson, position, tap.screen, tap.part, tap.typed)
+        if result.kind.startswith("hint") or result.kind == "shown":
+            st.session_state["practice_wrong"] = (lesson.id, position, tap.screen, tap.part)
+
+    wrong = st.session_state.get("practice_wrong")  # (lesson, screen, pretend screen, part) last tapped wrong
+    task = practices.view(learner_id, lesson, screen.practice,
+                          wrong[2:] if wrong and wrong[:2] == (lesson.id, view.position) else None)
+    # the pretend phone first, on screen at once; the task (also said) under it, and that it is only practice
+    st.markdown(f"**{ICONS['smartphone']} {t('practice.heading')}**")
+    pretend_phone(task.data(), key=f"phone-{screen_key}", on_tap=tapped)
+    st.markdown(plain(screen.practice.task))
+    st.caption(t("practice.safe") if task.done else f"{t('practice.tap_here')} {t('practice.safe')}")
+    spoken = task.speech
+    voice_key = f"{screen_key}-{task.key}"
+    practice_done = task.done
+elif question is None:
+    st.header(plain(screen.step.title))
+    st.markdown(without_links(screen.step.body))
+    picture = screen.step.picture
+    if picture is not None:
+        path = resources.catalog().picture_path(lesson, picture.path)
+        if path is not None:
+            st.image(str(path), caption=plain(picture.alt), width="stretch")
+        else:
+            st.caption(t("lesson.picture", alt=plain(picture.alt)))
+    spoken = screen.step.spoken
+    voice_key = screen_key
+else:
+    spoken = ask(question)
+    # once answered, the player reads the feedback instead (a new clip: it plays on arrival)
+    voice_key = screen_key if view.answer is None else f"{screen_key}-feedback"
 
 # Answers and "nghe lại" / "tiếp" by voice, when this server has a speech model.
-asking = question if view.answer is None else None
-screen_key = f"{lesson.id}-{view.position}"
-turn = voice_input(screen_key, asking)
+turn = voice_input(screen_key, question if view.answer is None else None) if practice_done else None
 if turn is not None:
     outcome = services.act_on(learner_id, lesson, view, turn)
     if outcome.replay:  # the feedback, once the question is answered; else the screen itself
-        replay(screen_key + ("-feedback" if question is not None and asking is None else ""))
+        replay(voice_key)
     elif outcome.problem:
         flash(screen_key, outcome.problem)
     st.rerun()
 
-# Back and Next side by side on every screen size, Next the larger, where the right thumb is.
-row = st.container(horizontal=True, gap="medium")
-row.button(t("lesson.back"), key=f"back-{view.position}", icon=ICONS["back"], width="stretch",
+# The one Listen control, then Back and Next, in the bar fixed to the bottom of the screen: on every screen, even
+# under a tall picture, within the thumb's reach without scrolling; Next the larger, where the right thumb is.
+bar = screen_voice(spoken, key=voice_key)
+bar.button(t("lesson.back"), key=f"back-{view.position}", icon=ICONS["back"], width="content",
            disabled=view.position == 0, on_click=move, args=(view.position - 1,))
-last = view.position == view.total - 1
-row.button(t("lesson.finish") if last else t("lesson.next"), key=f"next-{view.position}", type="primary",
+last = view.position == view.end - 1
+bar.button(t("lesson.finish") if last else t("lesson.next"), key=f"next-{view.position}", type="primary",
            icon=ICONS["done" if last else "next"], icon_position="right", width="stretch",
-           disabled=not view.can_go_on, on_click=move, args=(view.position + 1,))
+           disabled=not (view.can_go_on and practice_done), on_click=move, args=(view.position + 1,))

@@ -10,10 +10,12 @@ import streamlit as st
 
 from learn.app import resources
 from learn.app.auth import account_or_sign_in, still_signed_in
-from learn.app.ui import STORAGE_ERRORS, group_session_on_screen, message, plain, without_links
+from learn.app.pretend_phone import Tap, pretend_phone
+from learn.app.ui import STORAGE_ERRORS, group_session_on_screen, message, plain, tap_handler, without_links
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import group_sessions
+from learn.services import practice as practices
 from learn.strings_vi import t
 
 #: how often the projector re-reads where the trainer is
@@ -107,7 +109,9 @@ def _draw(lesson: Lesson, position: int) -> None:
     screen = lesson.screens[max(0, min(position, len(lesson.screens) - 1))]
     with st.container(key="projector-screen"):
         st.caption(t("lesson.progress", current=screen.index + 1, total=len(lesson.screens)))
-        if screen.question is None:
+        if screen.practice is not None:
+            _practice(lesson, screen.index)
+        elif screen.question is None:
             step = screen.step
             picture = None if step.picture is None else resources.catalog().picture_path(lesson,
                                                                                           step.picture.path)
@@ -130,6 +134,22 @@ def _draw(lesson: Lesson, position: int) -> None:
             for i, option in enumerate(question.options):
                 with st.container(key=f"projector-option-{i}"):
                     st.markdown(f"**{i + 1}.** {plain(option.text)}")
+
+
+def _practice(lesson: Lesson, position: int) -> None:
+    """A practice: the task and the hint beside the pretend phone, which the trainer may tap here for the group
+    (the same taps as on the session page)."""
+    @tap_handler
+    def tapped(tap: Tap) -> None:
+        practices.group_tap(who, lesson, session.id, position, tap.screen, tap.part, tap.typed)
+
+    task = practices.group_view(who, lesson, session.id)
+    words, phone = st.columns([3, 2], gap="large", vertical_alignment="top")
+    said = task.hint or task.speech  # what the room hears: the task and the screen, a hint, or the end
+    _size(_fitting([said], 0.56, "", None))
+    words.markdown(plain(said))
+    with phone:
+        pretend_phone({**task.data(), "fit": True}, key=f"pphone-{session.id}-{position}", on_tap=tapped)
 
 
 def _size(text: str, title: str | None = None) -> None:

@@ -9,7 +9,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from learn.app import resources
+from learn import services
+from learn.app import resources, tiles
 from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved, tap_handler
@@ -40,9 +41,16 @@ except (LearnError, ValueError) as exc:
     st.stop()
 
 person = seen.person
-st.header(f"{ICONS['learner']} {plain(person.name)}")
+tiles.apply()
+with st.container(key="who", horizontal=True, vertical_alignment="center"):  # her picture, as on her screens
+    tiles.picture(services.learner_picture(person), width=64, key=f"resident-{person.id}")
+    st.header(f"{ICONS['learner']} {plain(person.name)}")
+secret = "resident.has_pin" if person.has_pin else "resident.has_pictures" if person.has_pictures else "resident.no_pin"
 st.caption(t("resident.details", year=person.birth_year or "–", household=plain(person.household or "–"),
-             pin=t("resident.has_pin") if person.has_pin else t("resident.no_pin")))
+             pin=t(secret)))
+if seen.last_reset is not None:
+    st.caption(t("resident.reset_line", by=plain(seen.last_reset.by or t("resident.someone")),
+                 when=_local(seen.last_reset.at, clock=True)))
 if person.left == "moved":
     st.warning(t("resident.moved_note"))
 if st.button(t("coach.open"), icon=ICONS["back"], key="resident-back", width="stretch"):
@@ -63,7 +71,8 @@ st.subheader(f"{ICONS['wrong']} {t('resident.wrong_heading')}")
 if not seen.wrong:
     st.caption(t("resident.wrong_none"))
 for w in seen.wrong:
-    st.markdown(t("resident.wrong_line", lesson=plain(w.lesson_title), prompt=plain(w.prompt), chosen=plain(w.chosen),
+    line = "practice.wrong_line" if w.helped is not None else "resident.wrong_line"  # a pretend-phone screen
+    st.markdown(t(line, lesson=plain(w.lesson_title), prompt=plain(w.prompt), chosen=plain(w.chosen),
                   right=plain(w.right), when=_local(w.when)))
 
 st.subheader(f"{ICONS['right']} {t('resident.outcomes_heading')}")
@@ -90,7 +99,26 @@ def _reset_pin() -> None:
         st.session_state["resident_problem"] = ("pin", message(exc))
         return
     st.session_state[f"rpin-{person.id}"] = ""
+    st.session_state.pop(f"rpicked-{person.id}", None)
     st.session_state["resident_notes"] = [t("resident.pin_done", name=plain(person.name))]
+
+
+def _set_pictures() -> None:
+    try:
+        care.reset_pin(who, person.id, None, st.session_state.get(f"rpicked-{person.id}", []))
+    except LearnError as exc:
+        st.session_state["resident_problem"] = ("pin", message(exc))
+        return
+    st.session_state.pop(f"rpicked-{person.id}", None)
+    st.session_state["resident_notes"] = [t("resident.pictures_done", name=plain(person.name))]
+
+
+def _tap_picture(picture: str) -> None:
+    st.session_state[f"rpicked-{person.id}"] = [*st.session_state.get(f"rpicked-{person.id}", []), picture][:3]
+
+
+def _untap_picture() -> None:
+    st.session_state[f"rpicked-{person.id}"] = st.session_state.get(f"rpicked-{person.id}", [])[:-1]
 
 
 def _move(back: bool) -> None:
@@ -127,6 +155,12 @@ with st.expander(t("resident.pin_heading"), icon=ICONS["lock"], expanded=bool(pr
         if problem and problem[0] == "pin":
             st.error(problem[1])
         st.form_submit_button(t("resident.pin_save"), width="stretch", on_click=_reset_pin)
+    tiles.number_keypad()
+    st.caption(t("resident.pictures_hint"))
+    tapped = st.session_state.get(f"rpicked-{person.id}", [])
+    tiles.password_pad(f"resident-{person.id}", tapped, tap="rpw-", on_tap=_tap_picture, on_undo=_untap_picture)
+    st.button(t("resident.pictures_save"), key=f"rpw-save-{person.id}", width="stretch", on_click=_set_pictures,
+              disabled=len(tapped) < 3)
 
 with st.expander(t("resident.move_heading"), icon=ICONS["village"]):
     st.caption(t("resident.move_hint"))

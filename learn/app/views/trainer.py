@@ -168,6 +168,10 @@ if villages:
             if st.button(f"{verb}: {plain(label)}", key=f"session-{past.id}", width="stretch"):
                 go("group_session", session=str(past.id))
 
+if who.role in ("trainer", "staff") and st.button(t("recording.entry"), icon=ICONS["mic"], key="recording-open",
+                                                 width="stretch"):
+    go("recording")
+
 st.subheader(f"{ICONS['print']} {t('trainer.handouts')}")
 st.caption(t("trainer.handouts_hint"))
 catalog = resources.catalog()

@@ -1,0 +1,170 @@
+"""Picture tiles for people who cannot read (issue 16): a village or a resident shown as her drawing with the name
+under it, the whole tile one tap target; the 24 pictures to choose hers from; the 3-picture password pad; and
+the number keypad on PIN boxes.
+
+A tile is a keyed container (``face-…``) holding the picture, the name and a real ``st.button`` (what AppTest and
+the tests press) that CSS stretches over the whole tile, see-through; a speaker button in the tile stays above
+it. Tiles sit in a keyed grid container (``faces-…``) of 2 or 3 per row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit.delta_generator import DeltaGenerator
+
+from learn.app.ui import ICONS, plain, speaker
+from learn.services import picture_passwords as pictures
+from learn.strings_vi import t
+
+#: the button keys tiles are tapped by (each followed by an id)
+TAPS = ("village-", "learner-", "pick-", "pw-", "npw-", "rpw-")
+
+
+def _each(tail: str = "") -> str:
+    """A selector for the tap button's container of every kind of tile, followed by ``tail``."""
+    return ", ".join(f'[class*="st-key-face-"] [class*="st-key-{tap}"]{tail}' for tap in TAPS)
+
+
+# Our own constant CSS (never user text).
+STYLE = f"""<style>
+[class*="st-key-faces-"] {{ flex-direction: row; flex-wrap: wrap; gap: .5rem; }}
+[class*="st-key-faces-"] > div {{ flex: 1 1 calc(50% - .5rem); max-width: calc(50% - .25rem); min-width: 0; }}
+[class*="st-key-faces-3-"] > div {{ flex: 1 1 calc(33% - .5rem); max-width: calc(33.4% - .35rem); }}
+[class*="st-key-faces-"] > div > [class*="st-key-face-"] {{ height: 100%; }}
+[class*="st-key-face-"] > div {{ flex-shrink: 0; }}
+[class*="st-key-face-"] {{ position: relative; border: 3px solid #c9d6e3; border-radius: 1rem; background: #fff;
+  padding: .4rem .4rem .5rem; gap: .1rem; align-items: center; }}
+[class*="st-key-face-"]:has(button:hover) {{ border-color: #0b5cad; }}
+[class*="st-key-face-on-"] {{ border: 5px solid #0b5cad; background: #e3effb; }}
+{_each()} {{ position: absolute; inset: 0; z-index: 1; margin: 0; width: 100% !important; height: 100%; }}
+{_each(" > div")} {{ height: 100%; }}
+{_each(" button")} {{ width: 100%; height: 100%; min-height: 0; background: transparent; border: none;
+  color: transparent; }}
+{_each(" button p")} {{ color: transparent !important; }}
+[class*="st-key-face-"] [class*="st-key-say-"] {{ position: absolute; top: .2rem; right: .2rem; z-index: 2;
+  width: auto !important; }}
+[class*="st-key-face-"] [class*="st-key-say-"] button {{ min-height: 2.8rem; min-width: 2.8rem; }}
+[class*="st-key-face-"] [data-testid="stMarkdownContainer"], .st-key-who [data-testid="stMarkdownContainer"] {{
+  margin-bottom: 0 !important; }}
+[class*="st-key-face-"] [data-testid="stMarkdownContainer"] p {{ margin: 0; line-height: 1.25; text-align: center;
+  font-size: 1.15rem; overflow-wrap: anywhere; }}
+[class*="st-key-face-"] [data-testid="stCaptionContainer"] p {{ font-size: .95rem; text-align: center; margin: 0; }}
+[class*="st-key-face-"] img {{ object-fit: contain; pointer-events: none; }}
+[class*="st-key-face-"] [data-testid="stElementToolbar"], .st-key-who [data-testid="stElementToolbar"],
+[class*="st-key-slot-"] [data-testid="stElementToolbar"] {{ display: none; }}
+[class*="st-key-face-"] > [data-testid="stElementContainer"]:has(img) {{ display: flex; justify-content: center;
+  width: 100% !important; }}
+[class*="st-key-face-"]:not(:has([class*="st-key-say-"])) [data-testid="stFullScreenFrame"] {{ display: flex;
+  justify-content: center; }}
+[class*="st-key-icon-"] p {{ font-size: 4rem !important; line-height: 1 !important; color: #0b5cad; }}
+[class*="st-key-icon-"] span {{ font-size: 4rem; }}
+[class*="st-key-slots-"] {{ gap: .4rem; justify-content: center; flex-wrap: nowrap; }}
+[class*="st-key-slot-"] {{ border: 3px dashed #8aa4bf; border-radius: .8rem; width: 4.4rem !important;
+  height: 4.4rem; min-width: 4.4rem; align-items: center; justify-content: center; background: #f7fafc;
+  padding: 0; flex: 0 0 auto; }}
+[class*="st-key-slot-on-"] {{ border-style: solid; border-color: #0b5cad; background: #fff; }}
+[class*="st-key-slot-"] [data-testid="stMarkdownContainer"] p {{ font-size: 1.6rem; color: #8aa4bf; margin: 0;
+  text-align: center; }}
+[class*="st-key-slot-"] > div {{ width: 100%; }}
+[class*="st-key-undo-"] button {{ min-height: 3.6rem; min-width: 3.6rem; }}
+.st-key-who {{ gap: .8rem; flex-wrap: nowrap; }}
+.st-key-who > div:nth-child(2) {{ flex: 1 1 auto; min-width: 0; }}
+.st-key-who [data-testid="stMarkdownContainer"] p {{ font-size: 1.5rem; font-weight: 700; }}
+</style>"""
+
+
+def apply() -> None:
+    """The tiles' style on this screen."""
+    st.html(STYLE)
+
+
+def picture(drawing: Path | None, *, width: int, key: str, where: DeltaGenerator | None = None) -> None:
+    """A drawing, or, until the drawing is there, a big neutral icon of the same size."""
+    spot = where or st
+    if drawing is not None:
+        spot.image(str(drawing), width=width)
+    else:
+        spot.container(key=f"icon-{key}", width=width, horizontal_alignment="center").markdown(ICONS["learner"])
+
+
+def grid(key: str, per_row: int = 2) -> DeltaGenerator:
+    """A grid of tiles, ``per_row`` (2 or 3) to a row on a phone."""
+    return st.container(key=f"faces-{per_row}-{key}" if per_row == 3 else f"faces-{key}")
+
+
+def tile(where: DeltaGenerator, *, key: str, drawing: Path | None, name: str, tap: str, label: str,
+         say: str | None = None, note: str | None = None, chosen: bool = False, width: int = 110,
+         on_tap: Callable[..., None] | None = None, args: tuple[object, ...] = ()) -> bool:
+    """One tile in ``where``: the drawing, ``name`` under it (shown literally; none if empty), a ``note`` in
+    small print, a speaker saying ``say``; tapping anywhere presses the button ``tap`` (label ``label``).
+    ``chosen`` marks it. Returns whether it was tapped on this run (when there is no ``on_tap``)."""
+    box = where.container(key=f"face-on-{key}" if chosen else f"face-{key}")
+    with box:
+        picture(drawing, width=width, key=key)
+        if name:
+            st.markdown(("✓ " if chosen else "") + plain(name))
+        if note:
+            st.caption(plain(note))
+        if say:
+            speaker(say, key=key)
+        return st.button(label, key=tap, on_click=on_tap, args=args)
+
+
+def who(drawing: Path | None, name: str, *, key: str) -> None:
+    """The resident the screen is about: her picture, large, her name beside it, and a speaker saying it."""
+    row = st.container(key="who", horizontal=True, vertical_alignment="center")
+    with row:
+        picture(drawing, width=72, key=f"who-{key}")
+        st.markdown(plain(name))
+        speaker(name, key=f"who-{key}")
+
+
+def password_pad(key: str, picked: list[str], *, tap: str, on_tap: Callable[[str], None],
+                 on_undo: Callable[[], None]) -> None:
+    """The picture-password pad: 3 slots showing what was tapped so far (with an undo button), over the fixed
+    grid of 12 pictures (3 to a row, always in the same order). Tapped pictures are not read aloud: someone
+    standing by would hear the password."""
+    slots = st.container(key=f"slots-{key}", horizontal=True, vertical_alignment="center")
+    with slots:
+        for n in range(3):
+            filled = n < len(picked)
+            slot = st.container(key=f"slot-on-{key}-{n}" if filled else f"slot-{key}-{n}", width="content")
+            if filled:
+                picture(pictures.drawing(picked[n]), width=56, key=f"slot-{key}-{n}", where=slot)
+            else:  # an empty container would not be drawn at all
+                slot.markdown(str(n + 1))
+        st.button("", key=f"undo-{key}", icon=ICONS["undo"], help=t("learner.pictures_undo"),
+                  on_click=on_undo, disabled=not picked)
+    pad = grid(f"pad-{key}", per_row=3)
+    for picture_id in pictures.grid():  # pictures only: they speak for themselves, and the pad stays on screen
+        tile(pad, key=f"{key}-{picture_id}", drawing=pictures.drawing(picture_id), name="",
+             tap=f"{tap}{picture_id}", label=t(f"picture.{picture_id}"), width=64,
+             on_tap=on_tap, args=(picture_id,))
+
+
+# The PIN boxes open the phone's number keypad: st.text_input cannot set ``inputmode``, so this sets it on the
+# PIN inputs (found by their st-key-… container) whenever they appear. Our own constant script, run in the
+# component's same-origin frame, acting on the app's page.
+_KEYPAD_SCRIPT = """<script>
+const page = window.parent.document;
+const boxes = '.st-key-pin_value input, .st-key-new_pin input, [class*="st-key-rpin-"] input';
+function numeric() {
+  page.querySelectorAll(boxes).forEach((box) => {
+    if (box.getAttribute("inputmode") !== "numeric") {
+      box.setAttribute("inputmode", "numeric");
+      box.setAttribute("pattern", "[0-9]*");
+      box.setAttribute("autocomplete", "off");
+    }
+  });
+}
+numeric();
+new MutationObserver(numeric).observe(page.body, {childList: true, subtree: true});
+</script>"""
+
+
+def number_keypad() -> None:
+    """Make the PIN boxes on this screen open the number keypad."""
+    components.html(_KEYPAD_SCRIPT, height=0)

@@ -1,0 +1,105 @@
+"""The recording page (issue 20), driven with AppTest: from the trainer page, pick a lesson, step through its
+lines, record a real take through st.audio_input, keep it or record again; the counts; a second trainer
+approves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from learn.app.ui import plain
+from learn.services import accounts, recordings
+from learn.strings_vi import t
+from tests.support.apptest import PASSWORD, button, texts
+from tests.support.paths import SHARED
+
+CLIP = SHARED / "audio" / "vi-real" / "fosd_003005.wav"
+STEP = "Bác giữ nút nguồn khoảng ba giây."
+
+
+@pytest.fixture
+def team(village: int):  # type: ignore[no-untyped-def]
+    return (accounts.create_account("hung", "Anh Hùng", PASSWORD, "trainer", "Xã Thử"),
+            accounts.create_account("mai", "Chị Mai", PASSWORD, "trainer", "Xã Thử"))
+
+
+def lesson_voices(who, catalog):  # type: ignore[no-untyped-def]
+    return recordings.lesson_voices(who, catalog.get("test-unlock"))
+
+
+def open_recording(app: Callable[..., AppTest], who) -> AppTest:  # type: ignore[no-untyped-def]
+    at = app("recording", account=who, timeout=30)
+    assert not at.exception
+    return at
+
+
+def pick_unlock(at: AppTest) -> AppTest:
+    at.selectbox(key="recording_lesson").set_value("test-unlock").run()
+    return at
+
+
+def test_record_a_line_keep_it_and_hear_it_as_the_current_clip(app, team, catalog, monkeypatch) -> None:
+    monkeypatch.setenv("LEARN_TTS", "espeak")
+    hung, _ = team
+    at = pick_unlock(open_recording(app, hung))
+    shown = texts(at)
+    lines = len(lesson_voices(hung, catalog).lines)
+    assert t("recording.counts", recorded=0, missing=lines, stale=0) in shown
+    assert f"### {plain(STEP)}" in shown and t("recording.line", number=1, total=lines) in shown
+    assert t("recording.current", source=t("recording.source_engine")) in shown
+    # record, listen back, record again: nothing is kept
+    at.audio_input(key="take-test-unlock-0-0").set_value((CLIP.name, CLIP.read_bytes(), "audio/wav")).run()
+    assert t("recording.listen_back") in texts(at)
+    button(at, t("recording.again")).click().run()
+    assert at.audio_input(key="take-test-unlock-0-1").value is None
+    assert lesson_voices(hung, catalog).recorded == 0
+    # record again and keep it
+    at.audio_input(key="take-test-unlock-0-1").set_value((CLIP.name, CLIP.read_bytes(), "audio/wav")).run()
+    button(at, t("recording.keep")).click().run()
+    assert not at.exception
+    [kept] = [line.recording for line in lesson_voices(hung, catalog).lines if line.recording]
+    assert kept.text == STEP and kept.recorded_by == hung.id
+    shown = texts(at)
+    assert t("recording.kept", seconds=f"{kept.seconds:.1f}") in shown
+    assert t("recording.counts", recorded=1, missing=lines - 1, stale=0) in shown
+    # what the recorder hears now is her own recording, waiting for review
+    assert t("recording.current", source=t("recording.source_own", name="Anh Hùng")) in shown
+    assert t("recording.waiting") in shown and not [b for b in at.button if b.label == t("recording.approve")]
+    # the next line has none yet
+    button(at, t("recording.next")).click().run()
+    assert t("recording.line", number=2, total=lines) in texts(at)
+
+
+def test_a_broken_take_says_why_and_keeps_nothing(app, team, catalog) -> None:
+    hung, _ = team
+    at = pick_unlock(open_recording(app, hung))
+    at.audio_input(key="take-test-unlock-0-0").set_value(("x.wav", b"RIFF" + b"\x01" * 60, "audio/wav")).run()
+    button(at, t("recording.keep")).click().run()
+    assert t("recording.broken") in [e.value for e in at.error]
+    assert lesson_voices(hung, catalog).recorded == 0
+
+
+def test_a_second_trainer_approves(app, team, catalog, db) -> None:
+    hung, mai = team
+    kept = recordings.keep(hung, db.parent / "audio", catalog.get("test-unlock"), STEP, CLIP.read_bytes())
+    at = pick_unlock(open_recording(app, mai))
+    assert t("recording.waiting") in texts(at)
+    button(at, t("recording.approve")).click().run()
+    assert not at.exception
+    assert t("recording.approved_done") in texts(at) and t("recording.approved") in texts(at)
+    assert recordings.lesson_voices(mai, catalog.get("test-unlock")).lines[0].recording.approved_by == mai.id
+    assert kept.id == recordings.lesson_voices(mai, catalog.get("test-unlock")).lines[0].recording.id
+
+
+def test_the_trainer_page_leads_to_the_recording_page(app, team) -> None:
+    at = app("trainer", account=team[0], timeout=30)
+    button(at, t("recording.entry")).click().run()
+    assert not at.exception and t("recording.heading") in texts(at)
+
+
+def test_signed_out_the_page_leads_to_the_sign_in(app) -> None:
+    at = app("recording")
+    assert not at.exception
+    assert at.text_input(key="login_user")

@@ -1,0 +1,174 @@
+"""A resident who never reads, on a 412x915 phone in real Chromium (issue 16's whole path): she finds her village
+and then her name by their pictures and by what their speaker buttons say (the test checks the clip the phone
+fetched, never the words on the screen), signs in with her three secret pictures, taps the big "Học tiếp" card,
+answers, reloads the page and is still in her lesson; then the server is killed: the phone says, in Vietnamese,
+that the connection is lost, and once the server is back she is on her screen again.
+
+Her place in the roster is set up as a trainer would (picture, picture password, a lesson started at home
+before); everything after that is done by tapping pictures and listening."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from learn import pictures, services
+from learn.lessons.catalog import Catalog
+from learn.strings_vi import t
+from progress_db.db import database, open_db
+from tests.support.browser import (
+    BIRTH_YEAR,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LEARNER,
+    PHONE,
+    TIMEOUT_MS,
+    VILLAGE,
+    Page,
+    expect,
+    expect_screen,
+    run_server,
+    screenshot,
+    sync_api,
+)
+from tests.support.server import CONTENT, Server
+
+pytestmark = pytest.mark.browser
+
+LESSON = "phone-unlock"
+HER_PICTURE = "buffalo"
+HER_SECRET = ("rice", "dog", "fish")
+#: Chromium here reaches the app over loopback, which the app takes for the shared hall laptop: here it is her phone
+PHONE_ENV = {"LEARN_SHARED_DEVICES": "none", "LEARN_TTS": "espeak"}
+
+
+def add_her(server: Server) -> tuple[str, int]:
+    """Her village's picture and her own id: a trainer added her with a picture and three secret pictures, and
+    she started the first lesson at the hall last week (she stopped at its question)."""
+    db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
+    try:
+        [village] = [v for v in services.villages() if v.name == VILLAGE]
+        her = services.add_learner(village.id, LEARNER, BIRTH_YEAR, picture=HER_PICTURE,
+                                   picture_password=HER_SECRET)
+        lesson = Catalog.load(CONTENT).get(LESSON)
+        services.step_to(her.id, lesson, 1)
+        [village] = [v for v in services.villages() if v.id == village.id]  # with the picture it was given
+        assert village.picture
+        return village.picture, her.id
+    finally:
+        db.close()
+        database.initialize(None)
+
+
+class Ears:
+    """What the phone is given to play: the screen's one narration player, as the words in its clip's record in
+    the server's audio cache (what is said, not what is written on the screen)."""
+
+    def __init__(self, page: Page, home: Path) -> None:
+        self.page = page
+        self.home = home
+
+    def playing(self) -> str:
+        return self.page.evaluate("() => document.querySelector('audio')?.src ?? ''")
+
+    def said(self, url: str) -> str:
+        stem = url.rsplit("/", 1)[1].removesuffix(".mp3")
+        record = self.home / "audio" / stem[:2] / f"{stem}.json"
+        return json.loads(record.read_text(encoding="utf-8"))["text"]
+
+    def after(self, tap: Callable[[], object]) -> str:
+        """Tap, then wait for the player to be given a new clip and to play it (a name lasts a second: it may
+        have ended already); say what it says."""
+        before = self.playing()
+        tap()
+        self.page.wait_for_function("before => { const a = document.querySelector('audio');"
+                                    " return a && a.src !== before && (a.currentTime > 0 || !a.paused); }", arg=before)
+        return self.said(self.playing())
+
+
+def drawing_on(tile) -> str:  # type: ignore[no-untyped-def]
+    """The drawing a tile shows, as the phone received it."""
+    return tile.locator("img").first.evaluate("img => fetch(img.src).then(r => r.text())")
+
+
+def _squeezed(svg: str) -> str:
+    """An SVG without its layout (the server may re-space it on the way)."""
+    return "".join(svg.split())
+
+
+def find_by_picture_and_voice(page: Page, ears: Ears, tiles: str, picture: str, name: str) -> str:
+    """The key of the tile showing ``picture`` whose speaker says ``name``: she looks for her picture, and
+    listens to be sure, then taps it. Returns the tile's key (e.g. ``village-3``)."""
+    expect(page.locator(tiles).first).to_be_visible()
+    wanted = _squeezed(pictures.person_picture(picture).read_text(encoding="utf-8"))
+    looked = []
+    for tile in page.locator(tiles).all():
+        if _squeezed(drawing_on(tile)) != wanted:
+            continue
+        key = next(c for c in (tile.get_attribute("class") or "").split() if c.startswith("st-key-face-"))
+        key = key.removeprefix("st-key-face-")
+        heard = ears.after(tile.locator(f".st-key-say-{key} button:visible").first.click)
+        looked.append(heard)
+        if heard == name:
+            tile.locator(f".st-key-{key} button:visible").first.click()  # the tile itself: the picture is the button
+            return key
+    pytest.fail(f"no tile with the {picture} picture says {name!r} (heard {looked})")
+
+
+def test_a_resident_who_cannot_read_gets_to_her_lesson_and_back_after_a_restart(tmp_path: Path) -> None:
+    lesson = Catalog.load(CONTENT).get(LESSON)
+    assert lesson is not None and lesson.screens[1].question is not None
+    question = lesson.screens[1].question
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
+        try:
+            context = browser.new_context(viewport=PHONE, locale="vi-VN")
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            with run_server(tmp_path, PHONE_ENV) as server:
+                village_picture, her_id = add_her(server)
+                ears = Ears(page, server.home)
+                page.goto(f"{server.url}/")
+                find_by_picture_and_voice(page, ears, '[class*="st-key-face-village-"]', village_picture,
+                                                    VILLAGE)
+                me = find_by_picture_and_voice(page, ears, '[class*="st-key-face-learner-"]', HER_PICTURE, LEARNER)
+                assert me == f"learner-{her_id}"
+
+                for secret in HER_SECRET:  # the three pictures she keeps in her head, tapped on the pad
+                    page.locator(f".st-key-pw-{secret} button").click()
+                card = page.locator(f".st-key-open-{LESSON} button").first
+                expect(card).to_be_visible()  # "Học tiếp", at the top of her lesson home, without scrolling
+                box = card.bounding_box()
+                assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+                screenshot(page, "non-reader-home-412x915.png")
+                card.click()
+
+                expect_screen(page, lesson, 1)  # where she stopped last week, and it speaks
+                page.locator(f".st-key-option-1-{question.answer} button").click()
+                expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+                page.reload()  # phones reload a tab left in the background
+                expect_screen(page, lesson, 1, narrated=False)
+                expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()  # her answer is kept
+
+                os.killpg(server.pid, signal.SIGKILL)  # a power cut at the hall
+                offline = page.locator("#hocso-offline")
+                expect(offline).to_be_visible()
+                expect(offline).to_contain_text(t("shell.offline"))
+                expect(page.get_by_text("Connection error")).not_to_be_visible()
+                screenshot(page, "non-reader-offline-412x915.png")
+                port = int(server.url.rsplit(":", 1)[1])
+
+            with run_server(tmp_path, PHONE_ENV, port=port):
+                expect(page.locator("#hocso-offline")).not_to_be_visible(timeout=60_000)
+                expect_screen(page, lesson, 1, narrated=False)  # her screen again, still signed in
+                expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+                expect(page.get_by_text(t("lesson.sign_in_first"))).to_have_count(0)
+                screenshot(page, "non-reader-back-412x915.png")
+        finally:
+            browser.close()
