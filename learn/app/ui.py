@@ -218,6 +218,23 @@ def screen_voice(text: str, *, key: str, bar: DeltaGenerator | None = None,
     return bar
 
 
+def option_buttons(question: Question, given_option: int | None, *, key: str,
+                   choose: Callable[[int], None]) -> None:
+    """A question's options as big numbered buttons (keys ``option-<key>-<i>``). Once answered
+    (``given_option``) they stay readable: the right one green with a tick, hers marked if wrong, none tappable."""
+    answered = given_option is not None
+    for i, option in enumerate(question.options):
+        kind: ButtonKind = "secondary"
+        icon: str | None = None
+        if answered:
+            if i == question.answer:
+                kind, icon = "primary", ICONS["right"]
+            elif i == given_option:
+                icon = ICONS["wrong"]
+        st.button(f"{i + 1}. {plain(option.text)}", key=f"option-{key}-{i}", type=kind, icon=icon,
+                  width="stretch", disabled=answered, on_click=choose, args=(i,))
+
+
 def speaker(text: str, *, key: str, where: DeltaGenerator | None = None) -> None:
     """A speaker button beside a choice (a village, a name, a topic, a lesson): a tap reads ``text`` aloud
     through the screen's player, for someone who cannot read the choice's label."""

@@ -12,9 +12,9 @@ from learn.app.navigation import go
 from learn.app.pretend_phone import Tap, pretend_phone
 from learn.app.ui import (
     ICONS,
-    ButtonKind,
     flash,
     message,
+    option_buttons,
     plain,
     replay,
     screen_voice,
@@ -115,17 +115,8 @@ def ask(question: Question) -> str:
         if given is None:
             st.info(t("lesson.retry_hint"))
     st.markdown(f"### {plain(question.prompt)}")
-    for i, option in enumerate(question.options):
-        label = f"{i + 1}. {plain(option.text)}"
-        kind: ButtonKind = "secondary"
-        icon: str | None = None
-        if given is not None:
-            if i == question.answer:
-                kind, icon = "primary", ICONS["right"]
-            elif i == given.option_index:
-                icon = ICONS["wrong"]
-        st.button(label, key=f"option-{view.position}-{i}", type=kind, icon=icon, width="stretch",
-                  disabled=given is not None, on_click=choose, args=(i,))
+    option_buttons(question, given.option_index if given is not None else None, key=str(view.position),
+                   choose=choose)
     if given is None:
         st.caption(t("lesson.answer_first"))
         spoken = services.question_speech(question)

@@ -11,7 +11,7 @@ import streamlit as st
 from learn.app import resources
 from learn.app.auth import signed_in_learner
 from learn.app.navigation import go
-from learn.app.ui import ICONS, ButtonKind, plain, screen_voice, tap_handler
+from learn.app.ui import ICONS, option_buttons, plain, screen_voice, tap_handler
 from learn.services import review
 from learn.strings_vi import t
 
@@ -62,16 +62,7 @@ st.progress((view.position + 1) / len(view.items))
 st.subheader(f"{ICONS['restart']} {t('review.heading')}")
 st.caption(t("review.from_lesson", title=plain(item.lesson.title)))
 st.markdown(f"### {plain(question.prompt)}")
-for i, option in enumerate(question.options):
-    kind: ButtonKind = "secondary"
-    icon: str | None = None
-    if given is not None:
-        if i == question.answer:
-            kind, icon = "primary", ICONS["right"]
-        elif i == given.option_index:
-            icon = ICONS["wrong"]
-    st.button(f"{i + 1}. {plain(option.text)}", key=f"option-{view.position}-{i}", type=kind, icon=icon,
-              width="stretch", disabled=given is not None, on_click=choose, args=(i,))
+option_buttons(question, given.option_index if given is not None else None, key=str(view.position), choose=choose)
 if given is None:
     st.caption(t("review.answer_first"))
     spoken = review.item_speech(item)
