@@ -3,6 +3,8 @@ tick and the commune's targets. Every function opens its own connection (from th
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from peewee import JOIN, fn
 
 from progress_db.db import database
@@ -22,11 +24,19 @@ from progress_db.records import (
     VillageInfo,
 )
 
+#: how long after a trainer cleared her PIN or picture password the resident may choose her own: long enough
+#: to do it with the trainer beside her, too short for a stranger to wait for it and take her name
+RESET_CLAIM = timedelta(minutes=30)
+
+
+def _claim_open(reset_at: datetime | None) -> bool:
+    return reset_at is not None and reset_at > utcnow() - RESET_CLAIM
+
 
 def _learner_info(row: Learner) -> LearnerInfo:
     return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid,
                        row.household, row.left_reason if row.left_at is not None else None, row.picture,
-                       bool(row.picture_password_hash), row.secret_reset_at is not None)
+                       bool(row.picture_password_hash), _claim_open(row.secret_reset_at))
 
 
 def get_or_create_commune(name: str) -> int:
@@ -127,11 +137,11 @@ def give_village_picture(village_id: int, picture: str) -> None:
 
 def set_own_secret(learner_id: int, pin_hash: str | None, picture_password_hash: str | None) -> bool:
     """After a trainer's reset, the resident's own new PIN or picture password (or, both None, none at all);
-    only while the reset is pending and she has neither (False otherwise: nothing changed)."""
+    only within ``RESET_CLAIM`` of the reset and while she has neither (False otherwise: nothing changed)."""
     with database.connection_context():
         return bool(Learner.update(pin_hash=pin_hash, picture_password_hash=picture_password_hash,
                                    secret_reset_at=None, updated_at=utcnow())
-                    .where((Learner.id == learner_id) & Learner.secret_reset_at.is_null(False)
+                    .where((Learner.id == learner_id) & (Learner.secret_reset_at > utcnow() - RESET_CLAIM)
                            & Learner.pin_hash.is_null() & Learner.picture_password_hash.is_null())
                     .execute())
 

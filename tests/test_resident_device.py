@@ -131,6 +131,16 @@ def test_which_browsers_are_shared(mode: devices.SharedDevices, client: str | No
     assert devices.shared(mode, client) is shared
 
 
+def test_the_hall_laptop_is_shared_whatever_address_it_opens_the_app_on() -> None:
+    """The laptop running Học Số may open localhost, its LAN address (what `learn serve` prints and the QR cards
+    carry) or, with ``--host ::``, an IPv4-mapped loopback: it is the shared laptop each time, never a phone."""
+    from learn.tls import local_addresses
+
+    for own in ["127.0.0.1", "::1", "::ffff:127.0.0.1", *local_addresses()]:
+        assert devices.shared("local", own), own
+    assert not devices.shared("local", "203.0.113.9") and not devices.shared("local", "not an address")
+
+
 @pytest.mark.parametrize(("given", "read"), [("", "local"), ("ALL", "all"), (" none ", "none")])
 def test_the_setting_is_read_in_any_case(given: str, read: str) -> None:
     assert Settings.from_env({"LEARN_SHARED_DEVICES": given}).shared_devices == read
@@ -226,6 +236,18 @@ def test_after_a_pin_reset_her_phone_shows_the_village_screen(app, village: int,
     at = app("lessons")
     assert not at.exception
     assert "learner_id" not in at.session_state and t("village.heading") in texts(at)
+
+
+def test_a_reset_ends_her_phone_s_open_page_too(app, village: int, xuan: LearnerInfo, mai: AccountInfo,
+                                              phone: dict[str, str]) -> None:
+    """A lost phone left open on her lessons: once her trainer sets her secret anew, its next tap is signed out."""
+    phone[auth.DEVICE_COOKIE] = devices.remember(xuan) or ""
+    at = app("lessons")
+    assert at.session_state["learner_id"] == xuan.id
+    care.reset_pin(mai, xuan.id, "1357")
+    at.run()  # the same session, not a reload
+    assert not at.exception
+    assert "learner_id" not in at.session_state and t("learner.heading") in texts(at)  # her village's names
 
 
 def test_her_phone_knows_her_and_only_her(app, village: int, xuan: LearnerInfo, phone: dict[str, str]) -> None:

@@ -137,6 +137,21 @@ def test_her_own_device_is_not_locked_by_guesses_made_elsewhere(village: int) ->
     assert services.sign_in_resident(person.id, "2468", client="10.1.0.0", own_device=True).id == person.id
 
 
+def test_a_cleared_secret_can_be_claimed_only_soon_after_the_reset(mai, village: int) -> None:
+    """A stranger who finds her name open days after a reset cannot put his own pictures on it and lock her out."""
+    person = services.add_learner(village, "Bà Xuân", picture_password=list(BUFFALO_BANANA_RICE))
+    care.reset_pin(mai, person.id, None)
+    Learner.update(secret_reset_at=utcnow() - community.RESET_CLAIM - timedelta(minutes=1)).where(
+        Learner.id == person.id).execute()
+    assert not community.get_learner(person.id).reset_pending  # type: ignore[union-attr]
+    with pytest.raises(InvalidInput) as caught:
+        people.set_own_secret(person.id, picture_password=["dog", "dog", "dog"])
+    assert caught.value.key == "pictures.no_reset"
+    care.reset_pin(mai, person.id, None)  # her trainer clears it again, beside her: she may choose now
+    people.set_own_secret(person.id, picture_password=["fish", "fish", "cat"])
+    assert services.sign_in_resident(person.id, ("fish", "fish", "cat")).id == person.id
+
+
 def test_a_trainer_resets_it_the_reset_is_logged_and_she_chooses_a_new_one(mai, stranger_trainer, village: int) -> None:
     person = services.add_learner(village, "Bà Xuân", picture_password=list(BUFFALO_BANANA_RICE))
     for _ in range(lockout.PINS.per_client):

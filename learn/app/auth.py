@@ -122,6 +122,13 @@ def signed_in_learner() -> LearnerInfo:
         go("learner" if "village_id" in st.session_state else "village")
     learner_id = st.session_state["learner_id"]
     device = st.session_state.get("learner_device")
+    if device is not None:  # her phone may have been signed out since (a reset of her secret, a lost phone)
+        holder = devices.resident(device, touch=False)
+        if holder is None or holder.id != learner_id:
+            for key in _RESIDENT_KEYS:
+                st.session_state.pop(key, None)
+            _write_device_cookie("")
+            go("learner" if "village_id" in st.session_state else "village")
     if device is None and not _still_here("learner_seen", services.LEARNER_IDLE):
         for key in _RESIDENT_KEYS:
             st.session_state.pop(key, None)

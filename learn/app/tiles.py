@@ -123,16 +123,19 @@ def who(drawing: Path | None, name: str, *, key: str) -> None:
 
 
 def password_pad(key: str, picked: list[str], *, tap: str, on_tap: Callable[[str], None],
-                 on_undo: Callable[[], None]) -> None:
+                 on_undo: Callable[[], None], hidden: bool = False) -> None:
     """The picture-password pad: 3 slots showing what was tapped so far (with an undo button), over the fixed
     grid of 12 pictures (3 to a row, always in the same order). Tapped pictures are not read aloud: someone
-    standing by would hear the password."""
+    standing by would hear the password; when signing in (``hidden``) the slots show a dot for each tap, not the
+    picture, as a PIN box does (while choosing one she sees what she chose)."""
     slots = st.container(key=f"slots-{key}", horizontal=True, vertical_alignment="center")
     with slots:
         for n in range(3):
             filled = n < len(picked)
             slot = st.container(key=f"slot-on-{key}-{n}" if filled else f"slot-{key}-{n}", width="content")
-            if filled:
+            if filled and hidden:
+                slot.markdown("●")
+            elif filled:
                 picture(pictures.drawing(picked[n]), width=56, key=f"slot-{key}-{n}", where=slot)
             else:  # an empty container would not be drawn at all
                 slot.markdown(str(n + 1))

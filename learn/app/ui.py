@@ -241,12 +241,8 @@ def speaker(text: str, *, key: str, where: DeltaGenerator | None = None) -> None
     if resources.narrator() is None:
         return
 
-    def ask() -> None:
-        taps = st.session_state.get("_say_taps", 0) + 1
-        st.session_state["_say_taps"] = taps
-        st.session_state[_SAY] = (text, taps)
-
-    (where or st).button("", key=f"say-{key}", icon=ICONS["listen"], help=t("voice.say_this"), on_click=ask)
+    (where or st).button("", key=f"say-{key}", icon=ICONS["listen"], help=t("voice.say_this"), on_click=say,
+                         args=(text,))
 
 
 def _clip_source(path: Path) -> str:
@@ -265,8 +261,17 @@ def replay(key: str) -> None:
 
 
 def flash(screen: str, message_key: str) -> None:
-    """A message about what was just said, shown (and read aloud) on this screen until the learner acts again."""
+    """A message about what was just said, shown (and read aloud once) on this screen until the learner acts
+    again."""
     st.session_state["voice_flash"] = (screen, message_key)
+    st.session_state["voice_flash_said"] = False
+
+
+def say(text: str) -> None:
+    """Have the screen's one player (``screen_voice``, later in this run) read ``text`` instead, once."""
+    taps = st.session_state.get("_say_taps", 0) + 1
+    st.session_state["_say_taps"] = taps
+    st.session_state[_SAY] = (text, taps)
 
 
 # The microphone would hear the phone's own narration, and Chromium drops a recording started while a player is
@@ -301,16 +306,21 @@ def voice_available() -> bool:
 
 
 def voice_input(key: str, question: Question | None, *, label: str | None = None,
-                widget: str = "mic") -> services.VoiceTurn | None:
+                widget: str = "mic", spoken_by_screen: bool = False) -> services.VoiceTurn | None:
     """The microphone (only when a recogniser is installed): what was just said, or None. The message of the
-    last turn on this ``key`` (see ``flash``) is shown and read above it.
+    last turn on this ``key`` (see ``flash``) is shown above it and read: by the screen's one player when the page
+    has ``screen_voice`` after this (``spoken_by_screen``), else by a player of its own.
 
     Each recording is understood once: the recorder is then replaced by a fresh one (``widget``-key-count).
     """
     pending = st.session_state.get("voice_flash")
     if pending and pending[0] == key:
         st.warning(t(pending[1]), icon=ICONS["mic"])
-        narration(t(pending[1]), key=f"flash-{key}", replay_button=False)
+        if not spoken_by_screen:
+            narration(t(pending[1]), key=f"flash-{key}", replay_button=False)
+        elif not st.session_state.get("voice_flash_said"):  # through the screen's one player, once
+            st.session_state["voice_flash_said"] = True
+            say(t(pending[1]))
     recognizer = resources.recognizer()
     if recognizer is None:  # no model on this server: tapping only, and no microphone to wonder about
         return None

@@ -9,7 +9,9 @@ into another."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -17,6 +19,7 @@ from typing import Literal
 
 from learn.errors import NotFound
 from learn.services import people
+from learn.tls import local_addresses
 from progress_db import devices
 from progress_db.records import LearnerInfo
 
@@ -31,10 +34,31 @@ SharedDevices = Literal["local", "all", "none"]
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
+def this_machine(client: str | None) -> bool:
+    """Whether ``client`` is the server's own machine: no address (Streamlit gives none for 127.0.0.1 and ::1),
+    any loopback address (also IPv4-mapped, as ``--host ::`` shows it), or one of the machine's own addresses (the
+    hall laptop opening the LAN address that `learn serve` prints and the QR cards carry). No visitor on the
+    Wi-Fi can connect from these."""
+    if client is None:
+        return True
+    try:
+        address = ipaddress.ip_address(client.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or str(address) in _own_addresses()
+
+
+@functools.cache
+def _own_addresses() -> frozenset[str]:
+    return frozenset(local_addresses())
+
+
 def shared(mode: SharedDevices, client: str | None) -> bool:
     """Whether a browser is shared by several residents, so that nobody stays signed in on it: ``client`` is
-    its network address, None for a browser on the server's own machine (the commune hall's laptop)."""
-    return mode == "all" or (mode == "local" and client is None)
+    its network address; with ``local``, a browser on the server's own machine (the commune hall's laptop) is."""
+    return mode == "all" or (mode == "local" and this_machine(client))
 
 
 def well_formed(token: object) -> bool:

@@ -116,10 +116,11 @@ def check_records(records: dict[str, list[dict[str, object]]], catalog: Catalog,
 
 
 class _Lesson:
-    """What the checks need of a lesson: its number of screens and each question's number of options."""
+    """What the checks need of a lesson: its number of screens, each answerable item's number of options (its
+    questions, and its pretend-phone screens), and which of them are questions."""
 
-    def __init__(self, screens: int, options: dict[str, int]) -> None:
-        self.screens, self.options = screens, options
+    def __init__(self, screens: int, options: dict[str, int], questions: frozenset[str]) -> None:
+        self.screens, self.options, self.questions = screens, options, questions
 
 
 class _Context:
@@ -166,7 +167,8 @@ class _Context:
             self.lessons[lesson_id] = None if found is None else _Lesson(
                 len(found.screens), {q.id: len(q.options) for q in found.questions}
                 # a pretend-phone screen done is stored as an answer: the help it needed, 0 to 3 (issue 18)
-                | {p.item_id(s): 4 for p in found.practices for s in p.screens})
+                | {p.item_id(s): 4 for p in found.practices for s in p.screens},
+                frozenset(q.id for q in found.questions))
         known = self.lessons[lesson_id]
         if known is None:
             raise _Field("lesson_id", lesson_id)
@@ -340,8 +342,8 @@ def _review(r: dict[str, object], ctx: _Context) -> None:
     ctx.ref(r, "learner", "learners")
     lesson = ctx.lesson(r)
     question = r.get("question_id")
-    options = lesson.options.get(question) if isinstance(question, str) else None
-    if options is None:
+    options = lesson.options.get(question) if isinstance(question, str) and question in lesson.questions else None
+    if options is None:  # (a review asks questions only, never a pretend-phone screen)
         raise _Field("question_id", question)
     _int(r, "option_index", 0, options - 1)
     _flag(r, "correct")

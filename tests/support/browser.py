@@ -133,9 +133,11 @@ PLAYING = ("() => { const a = [...document.querySelectorAll('audio')];"
 
 
 def expect_playing(page: Page) -> float:
-    """Wait until the screen's one narration player is playing on its own (autoplay); return its position."""
+    """Wait until the screen's one narration player is playing on its own (autoplay); return its position (read
+    in the same look: the page may redraw its player just after)."""
     page.wait_for_function(PLAYING, timeout=15_000)
-    return float(page.evaluate("() => document.querySelector('audio').currentTime"))
+    position = page.evaluate("() => document.querySelector('audio')?.currentTime")
+    return float(position or 0.0)
 
 
 def answer(page: Page, lesson: Lesson, index: int, option: int, question: Question | None = None) -> bool:

@@ -121,7 +121,8 @@ def signing_in(person: LearnerInfo) -> None:
                 wrong = message(exc)
         if wrong:
             st.error(wrong)
-        tiles.password_pad("signin", picked, tap="pw-", on_tap=tap, on_undo=undo)  # type: ignore[arg-type]
+        tiles.password_pad("signin", picked, tap="pw-", on_tap=tap, on_undo=undo,  # type: ignore[arg-type]
+                           hidden=True)
         voice = t("learner.pictures_voice")
     else:
         st.subheader(t("learner.pin_ask", name=plain(person.name)))

@@ -172,7 +172,8 @@ else:
     voice_key = screen_key if view.answer is None else f"{screen_key}-feedback"
 
 # Answers and "nghe lại" / "tiếp" by voice, when this server has a speech model.
-turn = voice_input(screen_key, question if view.answer is None else None) if practice_done else None
+turn = (voice_input(screen_key, question if view.answer is None else None, spoken_by_screen=True)
+        if practice_done else None)
 if turn is not None:
     outcome = services.act_on(learner_id, lesson, view, turn)
     if outcome.replay:  # the feedback, once the question is answered; else the screen itself
