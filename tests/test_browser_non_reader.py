@@ -47,9 +47,10 @@ HER_SECRET = ("rice", "dog", "fish")
 PHONE_ENV = {"LEARN_SHARED_DEVICES": "none", "LEARN_TTS": "espeak"}
 
 
-def add_her(server: Server) -> tuple[str, int]:
-    """Her village's picture and her own id: a trainer added her with a picture and three secret pictures, and
-    she started the first lesson at the hall last week (she stopped at its question)."""
+def add_her(server: Server) -> tuple[str, int, int, int]:
+    """Her village's picture, her own id, and how many villages and neighbours there are to look through: a
+    trainer added her with a picture and three secret pictures, and she started the first lesson at the hall last
+    week (she stopped at its question)."""
     db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
     try:
         [village] = [v for v in services.villages() if v.name == VILLAGE]
@@ -57,9 +58,10 @@ def add_her(server: Server) -> tuple[str, int]:
                                    picture_password=HER_SECRET)
         lesson = Catalog.load(CONTENT).get(LESSON)
         services.step_to(her.id, lesson, 1)
-        [village] = [v for v in services.villages() if v.id == village.id]  # with the picture it was given
+        villages = services.villages()
+        [village] = [v for v in villages if v.id == village.id]  # with the picture it was given
         assert village.picture
-        return village.picture, her.id
+        return village.picture, her.id, len(villages), len(services.learners(village.id))
     finally:
         db.close()
         database.initialize(None)
@@ -101,10 +103,11 @@ def _squeezed(svg: str) -> str:
     return "".join(svg.split())
 
 
-def find_by_picture_and_voice(page: Page, ears: Ears, tiles: str, picture: str, name: str) -> str:
-    """The key of the tile showing ``picture`` whose speaker says ``name``: she looks for her picture, and
-    listens to be sure, then taps it. Returns the tile's key (e.g. ``village-3``)."""
-    expect(page.locator(tiles).first).to_be_visible()
+def find_by_picture_and_voice(page: Page, ears: Ears, tiles: str, count: int, picture: str, name: str) -> str:
+    """The key of the tile showing ``picture`` whose speaker says ``name``: she looks over all ``count`` tiles
+    for her picture, and listens to be sure, then taps it. Returns the tile's key (e.g. ``village-3``)."""
+    expect(page.locator(tiles)).to_have_count(count)
+    expect(page.locator(f"{tiles} img")).to_have_count(count)  # every drawing has arrived
     wanted = _squeezed(pictures.person_picture(picture).read_text(encoding="utf-8"))
     looked = []
     for tile in page.locator(tiles).all():
@@ -132,12 +135,13 @@ def test_a_resident_who_cannot_read_gets_to_her_lesson_and_back_after_a_restart(
             context.set_default_timeout(TIMEOUT_MS)
             page = context.new_page()
             with run_server(tmp_path, PHONE_ENV) as server:
-                village_picture, her_id = add_her(server)
+                village_picture, her_id, villages, neighbours = add_her(server)
                 ears = Ears(page, server.home)
                 page.goto(f"{server.url}/")
-                find_by_picture_and_voice(page, ears, '[class*="st-key-face-village-"]', village_picture,
-                                                    VILLAGE)
-                me = find_by_picture_and_voice(page, ears, '[class*="st-key-face-learner-"]', HER_PICTURE, LEARNER)
+                find_by_picture_and_voice(page, ears, '[class*="st-key-face-village-"]', villages, village_picture,
+                                          VILLAGE)
+                me = find_by_picture_and_voice(page, ears, '[class*="st-key-face-learner-"]', neighbours, HER_PICTURE,
+                                               LEARNER)
                 assert me == f"learner-{her_id}"
 
                 for secret in HER_SECRET:  # the three pictures she keeps in her head, tapped on the pad
