@@ -144,8 +144,10 @@ def test_a_resident_who_cannot_read_gets_to_her_lesson_and_back_after_a_restart(
                                                LEARNER)
                 assert me == f"learner-{her_id}"
 
-                for secret in HER_SECRET:  # the three pictures she keeps in her head, tapped on the pad
-                    page.locator(f".st-key-pw-{secret} button").click()
+                for n, secret in enumerate(HER_SECRET):  # the three pictures she keeps in her head, on the pad
+                    page.locator(f".st-key-pw-{secret} button:visible").first.click()
+                    if n < len(HER_SECRET) - 1:  # she sees a dot fill its slot before the next tap
+                        expect(page.locator(f".st-key-slot-on-signin-{n}")).to_be_visible()
                 card = page.locator(f".st-key-open-{LESSON} button").first
                 expect(card).to_be_visible()  # "Học tiếp", at the top of her lesson home, without scrolling
                 box = card.bounding_box()
