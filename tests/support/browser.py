@@ -102,6 +102,9 @@ def lesson_button(page: Page, lesson_id: str, topic: str | None = None) -> Locat
     the card offers it, else in its topic's list, whose tile this taps first (``topic``: the lesson's topic;
     looked up in the repository's lessons when not given)."""
     expect(page.locator(".st-key-tile-go-on, .st-key-home-head").first).to_be_visible()
+    card = page.locator(".st-key-tile-go-on")
+    if card.count():  # the card is drawn before its button: look at what it offers once that is there too
+        expect(card.locator("button").first).to_be_attached()
     button = page.locator(f".st-key-open-{lesson_id} button").locator("visible=true")
     if not button.count() and page.locator(".st-key-tile-go-on").count():
         page.locator(f".st-key-topic-{topic or _topic_of(lesson_id)} button").click()
