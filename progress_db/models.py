@@ -87,6 +87,8 @@ class Learner(BaseModel):
     #: when a trainer last cleared her PIN or picture password without giving a new one: she may set her own
     #: the next time she taps her name (None once she has, or chose not to)
     secret_reset_at = DateTimeField(null=True)
+    #: the narration language she chose to hear (a ``NarrationLanguage.code`` of her commune); None: Vietnamese
+    listen_language = CharField(null=True)
 
 
 class LessonProgress(BaseModel):
@@ -381,6 +383,22 @@ class Recording(BaseModel):
         indexes = ((("commune", "text_hash", "speed", "language"), True),)
 
 
+class NarrationLanguage(BaseModel):
+    """A language the commune's tech team records narration in (issue 20), besides Vietnamese: its ``code``
+    (short, lower-case, e.g. ``mtq`` for Mường; what recordings and residents' choices name) and its ``name`` as
+    said after "Nghe bằng tiếng" (e.g. "Mường")."""
+
+    uid = CharField(unique=True, default=new_uid)
+    commune = ForeignKeyField(Commune, backref="narration_languages", on_delete="CASCADE")
+    code = CharField()
+    name = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "narration_language"
+        indexes = ((("commune", "code"), True),)
+
+
 TABLES = [Commune, Village, Learner, LessonProgress, Attempt, Utterance, Account, Outcome, CommuneTarget, GroupSession,
           Attendance, SyncLog, LocalSetting, AccountSession, CareLog, LoginAttempt, ResidentDevice,
-          ReviewItem, ReviewAnswer, Recording]
+          ReviewItem, ReviewAnswer, Recording, NarrationLanguage]
