@@ -63,23 +63,29 @@ def _concept(phrase_words: list[str]) -> str | None:
     return found[0] if len(set(found)) == 1 and not any(tokens) else None
 
 
+#: the yes/no/scam/real phrases as word lists, longest first; the negations as word lists
+_PHRASES = sorted(((phrase, phrase.split()) for phrase in CONCEPTS), key=lambda p: -len(p[1]))
+_NEGATIONS = [negation.split() for negation in NEGATIONS]
+
+
 def _concepts(tokens: list[str | None]) -> list[str]:
     """Take every yes/no/scam/real phrase out of ``tokens`` (marking them used), with negation applied."""
     found = []
-    phrases = sorted(CONCEPTS, key=lambda p: -len(p.split()))
     i = 0
     while i < len(tokens):  # negations first: "không phải thật" is a scam, not "no" and "real"
-        neg = next((len(n.split()) for n in NEGATIONS if tokens[i:i + len(n.split())] == n.split()), 0)
+        neg = next((len(n) for n in _NEGATIONS if tokens[i:i + len(n)] == n), 0)
         if not neg:
             i += 1
             continue
-        phrase = next((p for p in phrases if tokens[i + neg:i + neg + len(p.split())] == p.split()), None)
+        phrase = next((p for p, said in _PHRASES if tokens[i + neg:i + neg + len(said)] == said), None)
         size = neg + (len(phrase.split()) if phrase else 0)
         found.append(OPPOSITE[CONCEPTS[phrase]] if phrase else FALSE)  # a bare "không" is a "no"
         tokens[i:i + size] = [None] * size
         i += size
-    for phrase in phrases:
-        target = phrase.split()
+    present = set(tokens)  # words are only ever taken out below, so a phrase whose first word is absent is too
+    for phrase, target in _PHRASES:
+        if target[0] not in present:
+            continue
         at = _find(tokens, target)
         while at >= 0:
             found.append(CONCEPTS[phrase])

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from learn.app.navigation import PAGES
@@ -19,6 +20,18 @@ from progress_db.records import AccountInfo
 from tests.support.paths import ROOT
 
 MAIN = str(ROOT / "learn" / "app" / "main.py")
+_components: BidiComponentManager | None = None
+
+
+def _component_manager() -> BidiComponentManager:
+    """The process's one registry of Streamlit's v2 components, as a server has one for all its sessions.
+    AppTest makes its own for each new session, scanning every installed package's metadata (0.2–0.3 s, finding
+    nothing: the app's pretend phone is an inline component that registers itself when its page runs)."""
+    global _components
+    if _components is None:
+        _components = BidiComponentManager()
+        _components.discover_and_register_components(start_file_watching=False)
+    return _components
 #: the password the tests give the accounts they make, unless a test says otherwise
 PASSWORD = "mat-khau-tot"
 
@@ -63,6 +76,8 @@ def open_page(page: str | None = None, query: Mapping[str, str] | None = None, *
     page), with ``query`` in its address and ``state`` in its session state; signed in first as ``account``
     (an account or a username) with ``password`` when given. ``timeout`` is each run's limit in seconds."""
     at = AppTest.from_file(MAIN, default_timeout=timeout)
+    if hasattr(at, "_bidi_component_manager"):  # Streamlit 1.5x and later; a release without it scans again
+        at._bidi_component_manager = _component_manager()
     if account is not None:
         sign_in(at, account if isinstance(account, str) else account.username, password)
         page = page or "village"  # AppTest would otherwise stay on the trainer page

@@ -93,5 +93,25 @@ def create_database(url: str, name: str) -> None:
     _admin(url, f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
 
 
+def empty_tables(url: str, tables: list[str]) -> None:
+    """Make a used test database as a fresh, migrated one, in milliseconds (creating and migrating one takes
+    half a second): end every other session on it (pools earlier tests left open, as dropping it with FORCE
+    did), delete every row of ``tables`` (children first) and restart every sequence at 1. A lock held by a
+    session that cannot be ended makes it fail within seconds."""
+    import psycopg2
+
+    statements = ["SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                  "SET LOCAL lock_timeout = '5s'", *(f'DELETE FROM "{table}"' for table in tables),
+                  "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c JOIN pg_namespace n "
+                  "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"]
+    con = psycopg2.connect(url)
+    try:
+        with con, con.cursor() as cursor:
+            cursor.execute("; ".join(statements))
+    finally:
+        con.close()
+
+
 def drop_database(url: str, name: str) -> None:
     _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
