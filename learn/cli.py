@@ -715,6 +715,51 @@ def sync_key(settings: Settings, commune: str) -> None:
 
 
 @cli.group()
+def voices() -> None:
+    """Voice packs: the tech team's recorded narration, carried to another laptop or the commune server."""
+
+
+@voices.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--commune", help="Commune name (default: the commune of LEARN_SYNC_KEY, or the only one).")
+@click.pass_obj
+def voices_export(settings: Settings, file: Path, commune: str | None) -> None:
+    """Write a commune's recordings (every language, with who recorded and approved them) to one voice pack,
+    signed with LEARN_SYNC_KEY like a sync bundle."""
+    from learn.services import sync as syncing
+    from learn.services import voice_packs
+    from progress_db.db import open_db
+
+    key = syncing.parse_key(settings.sync_key)
+    open_db(settings.database_url)
+    name = commune or (key.commune if key is not None and key.commune else _commune(None))
+    made = voice_packs.export(file, key, settings.audio_cache_dir, name)
+    click.echo(f"voice pack of {made.commune} ({'signed' if made.signed else 'unsigned'}): "
+               f"{made.recordings} recordings: {file}")
+    if made.missing:
+        click.echo(f"left out: {made.missing} recordings whose clip is no longer in {settings.audio_cache_dir}",
+                   err=True)
+
+
+@voices.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def voices_import(settings: Settings, file: Path) -> None:
+    """Take a voice pack in, into the commune it is for: checked whole first (nothing changes if anything is
+    wrong); a later recording of the same line replaces an older one; the same pack twice changes nothing."""
+    from learn.services import voice_packs
+    from progress_db.db import open_db
+
+    if file.stat().st_size > voice_packs.MAX_PACK:  # refused before it is read into memory
+        raise voice_packs.VoicePackRejected(f"{file} is larger than any voice pack", "voicepack.too_large",
+                                            limit=voice_packs.MAX_PACK // 2**20)
+    open_db(settings.database_url)
+    done = voice_packs.take_in(file.read_bytes(), settings.sync_key, settings.audio_cache_dir)
+    click.echo(f"voice pack of {done.commune}: {done.added} added, {done.replaced} replaced, "
+               f"{done.unchanged} unchanged" + ("" if done.changed else ": nothing changed"))
+
+
+@cli.group()
 def demo() -> None:
     """Demo data."""
 

@@ -113,6 +113,14 @@ class ImportInterrupted(BundleRejected):
     taking the same file in again finishes it."""
 
 
+class VoicePackRejected(LearnError):
+    """A voice pack (the tech team's recordings, issue 20) that was not taken in or made, and why (a key in the
+    strings catalog); nothing was changed."""
+
+    def __init__(self, message: str, key: str, **values: object) -> None:
+        super().__init__(message, key=key, **values)
+
+
 class SyncKeyInvalid(LearnError):
     """``LEARN_SYNC_KEY`` looks like a commune's key but is not one, or a command needs the master key."""
 

@@ -22,6 +22,7 @@ from progress_db.models import (
     Learner,
     LessonProgress,
     LocalSetting,
+    NarrationLanguage,
     Outcome,
     ReviewAnswer,
     SyncLog,
@@ -32,9 +33,10 @@ from progress_db.models import (
 )
 
 KINDS = ("communes", "villages", "learners", "progress", "sessions", "attendance", "attempts", "utterances",
-         "outcomes", "reviews")
-#: kinds that bundles made before them do not have (taken as empty): answers given in spaced review (issue 18)
-OPTIONAL_KINDS = ("reviews",)
+         "outcomes", "reviews", "languages")
+#: kinds that bundles made before them do not have (taken as empty): answers given in spaced review (issue 18),
+#: the communes' narration languages (issue 20)
+OPTIONAL_KINDS = ("reviews", "languages")
 
 
 class SyncDataError(ValueError):
@@ -121,7 +123,16 @@ def collect(since: datetime | None, until: datetime) -> dict[str, list[dict[str,
         village_ids = {x.village_id for x in learners} | {s.village_id for s in sessions}
         villages: list[Any] = list(Village.select(Village, Commune.uid.alias("commune_uid")).join(Commune)
                         .where(Village.id.in_(list(village_ids) or [0])).objects())
-        communes = list(Commune.select().where(Commune.id.in_(list({v.commune_id for v in villages}) or [0])))
+        # the narration languages (issue 20): every one of the bundle's communes (a few rows), and those added
+        # meanwhile (with their commune)
+        commune_ids = {v.commune_id for v in villages}
+        languages: list[Any] = list(NarrationLanguage.select(NarrationLanguage, Commune.uid.alias("commune_uid"))
+                                    .join(Commune)
+                                    .where(NarrationLanguage.commune.in_(list(commune_ids) or [0])
+                                           | window(NarrationLanguage.created_at))
+                                    .order_by(NarrationLanguage.id).objects())
+        commune_ids |= {x.commune_id for x in languages}
+        communes = list(Commune.select().where(Commune.id.in_(list(commune_ids) or [0])))
     return {
         "communes": [{"uid": c.uid, "name": c.name, "created_at": _t(c.created_at)} for c in communes],
         "villages": [{"uid": v.uid, "commune": v.commune_uid, "name": v.name, "created_at": _t(v.created_at)}
@@ -130,7 +141,8 @@ def collect(since: datetime | None, until: datetime) -> dict[str, list[dict[str,
                       "birth_year": x.birth_year, "household": x.household, "pin_hash": x.pin_hash,
                       "picture": x.picture, "picture_password_hash": x.picture_password_hash,
                       "created_at": _t(x.created_at), "updated_at": _t(x.updated_at),
-                      "left_at": _t(x.left_at), "left_reason": x.left_reason} for x in learners],
+                      "left_at": _t(x.left_at), "left_reason": x.left_reason,
+                      "listen_language": x.listen_language} for x in learners],
         "progress": [{"uid": p.uid, "learner": p.learner_uid, "lesson_id": p.lesson_id, "position": p.position,
                       "screens": p.screens, "run": p.run, "started_at": _t(p.started_at),
                       "updated_at": _t(p.updated_at), "completed_at": _t(p.completed_at)} for p in progress],
@@ -153,6 +165,8 @@ def collect(since: datetime | None, until: datetime) -> dict[str, list[dict[str,
         "reviews": [{"uid": r.uid, "learner": r.learner_uid, "lesson_id": r.lesson_id, "question_id": r.question_id,
                      "option_index": r.option_index, "correct": bool(r.correct), "mode": r.mode, "box": r.box,
                      "round": r.round, "answered_at": _t(r.answered_at)} for r in reviews],
+        "languages": [{"uid": x.uid, "commune": x.commune_uid, "code": x.code, "name": x.name,
+                       "created_at": _t(x.created_at)} for x in languages],
     }
 
 
@@ -177,6 +191,7 @@ def only_commune(records: dict[str, list[dict[str, object]]], name: str) -> tupl
         "utterances": [u for u in records["utterances"] if u["learner"] in learners],
         "outcomes": [o for o in records["outcomes"] if o["learner"] in learners],
         "reviews": [r for r in records.get("reviews", []) if r["learner"] in learners],
+        "languages": [x for x in records.get("languages", []) if x["commune"] in communes],
     }, others
 
 
@@ -184,7 +199,7 @@ def counts() -> dict[str, int]:
     """How many records of each kind this database holds (for tests and the import summary)."""
     tables = {"communes": Commune, "villages": Village, "learners": Learner, "progress": LessonProgress,
               "sessions": GroupSession, "attendance": Attendance, "attempts": Attempt, "utterances": Utterance,
-              "outcomes": Outcome, "reviews": ReviewAnswer}
+              "outcomes": Outcome, "reviews": ReviewAnswer, "languages": NarrationLanguage}
     with database.connection_context():
         return {k: m.select().count() for k, m in tables.items()}
 

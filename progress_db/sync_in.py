@@ -38,6 +38,7 @@ from typing import Any
 
 from peewee import DatabaseError, IntegrityError
 
+from progress_db import languages as narration_languages
 from progress_db.bulk import insert_rows
 from progress_db.db import database
 from progress_db.learning import merged_progress
@@ -49,6 +50,7 @@ from progress_db.models import (
     GroupSession,
     Learner,
     LessonProgress,
+    NarrationLanguage,
     Outcome,
     ReviewAnswer,
     SyncLog,
@@ -272,6 +274,11 @@ def _check_places(records: dict[str, list[dict[str, object]]], only_commune: str
         if village is None and commune_id is not None:
             village = Village.get_or_none((Village.commune == commune_id) & (Village.name == v["name"]))
         villages[str(v["uid"])], village_commune[str(v["uid"])] = (village.id if village else None), commune_id
+    placed_languages = _found_by_uid(NarrationLanguage, [x["uid"] for x in records.get("languages", [])],
+                                     "commune_id")
+    for x in records.get("languages", []):
+        if x["uid"] in placed_languages and placed_languages[str(x["uid"])] != communes[str(x["commune"])]:
+            raise SyncDataError(f"a language in the bundle belongs elsewhere in this database: {x['uid']!r}")
     for kind, model in (("learners", Learner), ("sessions", GroupSession)):
         placed = _found_by_uid(model, [r["uid"] for r in records[kind]], "village_id")
         for r in records[kind]:
@@ -308,6 +315,10 @@ def _start(records: dict[str, list[dict[str, object]]], maps: _Maps, incoming: I
                                      created_at=_when(v, "created_at"))
             done.added["villages"] += 1
         maps.villages[str(v["uid"])] = village.id
+    for x in records.get("languages", []):  # (few; a language the commune has already keeps its name)
+        _, added = narration_languages.ensure(_need(maps.communes, x["commune"], "commune"), str(x["code"]),
+                                              str(x["name"]), str(x["uid"]))
+        done.added["languages"] += added
     if not SyncLog.select().where((SyncLog.direction == "import-started")
                                   & (SyncLog.bundle == incoming.bundle)).exists():
         SyncLog.create(direction="import-started", bundle=incoming.bundle, origin=incoming.origin,
@@ -335,6 +346,7 @@ def _learners(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
                                  name_key=x["name_key"], birth_year=x["birth_year"], household=x["household"],
                                  pin_hash=x["pin_hash"], picture=x.get("picture"),
                                  picture_password_hash=x.get("picture_password_hash"),
+                                 listen_language=x.get("listen_language"),
                                  created_at=_when(x, "created_at"),
                                  updated_at=_when(x, "updated_at"), left_at=_when(x, "left_at", required=False),
                                  left_reason=x.get("left_reason") if x.get("left_reason") in ("moved", "removed")
@@ -360,6 +372,9 @@ def _learners(part: list[dict[str, object]], maps: _Maps, done: Applied) -> None
                            picture_password_hash=x.get("picture_password_hash") if newer_secret
                            else person.picture_password_hash,
                            picture=x.get("picture") or person.picture, updated_at=_when(x, "updated_at"),
+                           # the language she hears, as the newer record has it (older bundles do not say)
+                           listen_language=x["listen_language"] if "listen_language" in x
+                           else person.listen_language,
                            left_at=(_when(x, "left_at", required=False) or utcnow()) if moved else None,
                            left_reason="moved" if moved else None).where(Learner.id == person.id).execute()
         maps.learners[str(x["uid"])] = person.id

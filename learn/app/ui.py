@@ -8,6 +8,7 @@ import functools
 import math
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from learn.app.navigation import go
 from learn.errors import LearnError
 from learn.lessons import links
 from learn.lessons.model import Lesson, Question
-from learn.services import group_sessions
+from learn.services import group_sessions, languages
 from learn.services.narration import Listener
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
@@ -176,9 +177,38 @@ def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool
 
 def listener() -> Listener:
     """Who hears this session's narration, for the tech team's recordings (issue 20): the signed-in trainer or
-    staff member, else the resident and her village."""
-    return Listener(st.session_state.get("account_id"), st.session_state.get("learner_id"),
-                    st.session_state.get("village_id"), resources.settings().unreviewed_voices)
+    staff member, else the resident and her village; in the narration language the resident chose."""
+    learner_id = st.session_state.get("learner_id")
+    return Listener(st.session_state.get("account_id"), learner_id, st.session_state.get("village_id"),
+                    resources.settings().unreviewed_voices, heard_language(learner_id))
+
+
+#: how long a session trusts the language it looked up for its resident: her trainer may change it on another
+#: device meanwhile (her own change here is kept at once, see ``remember_language``)
+LANGUAGE_FRESH = 30.0
+_HEARD_IN = "_heard_in"  # (learner id, language code, when it was looked up)
+
+
+def heard_language(learner_id: int | None) -> str:
+    """The code of the narration language the session's resident hears ("vi" for none): looked up at most
+    once a run (at most every ``LANGUAGE_FRESH`` seconds, and again for another resident)."""
+    if learner_id is None:
+        return languages.VIETNAMESE
+    cached = st.session_state.get(_HEARD_IN)
+    now = time.monotonic()
+    if cached and cached[0] == learner_id and now - cached[2] < LANGUAGE_FRESH:
+        return str(cached[1])
+    try:
+        code = languages.heard_in(learner_id)
+    except STORAGE_ERRORS:  # storage busy for a moment: what was known, else Vietnamese
+        return str(cached[1]) if cached and cached[0] == learner_id else languages.VIETNAMESE
+    st.session_state[_HEARD_IN] = (learner_id, code, now)
+    return code
+
+
+def remember_language(learner_id: int, code: str | None) -> None:
+    """The language just chosen for the session's resident: heard from the next clip on."""
+    st.session_state[_HEARD_IN] = (learner_id, code or languages.VIETNAMESE, time.monotonic())
 
 
 _SAY = "_say"  # what a speaker button asked to hear on this run: (text, taps so far)

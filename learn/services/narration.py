@@ -15,6 +15,7 @@ from learn.voice.narrator import Clip, Narrator
 from learn.voice.tts import speakable
 from progress_db import recordings
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
+from progress_db.languages import VIETNAMESE
 
 
 def question_speech(question: Question) -> str:
@@ -75,14 +76,25 @@ class Listener:
     learner_id: int | None = None
     village_id: int | None = None
     unreviewed: Literal["use", "own"] = "own"
-    language: str = "vi"
+    #: the narration language she chose (issue 20): its recordings first, then the Vietnamese ones
+    language: str = VIETNAMESE
 
 
 def recorded(narrator: Narrator, text: str, speed: str, listener: Listener) -> Clip | None:
     """The commune's kept recording of exactly ``text`` at ``speed`` that ``listener`` may hear, as a clip of the
-    audio cache; None when there is none (or its file is gone)."""
+    audio cache: in the language she chose (``listener.language``) where there is one, else the Vietnamese one;
+    None when there is neither (or its file is gone): the engines speak Vietnamese then."""
+    said = speakable(nfc(text))
+    for language in dict.fromkeys((listener.language, VIETNAMESE)):
+        clip = _recorded_in(narrator, said, speed, language, listener)
+        if clip is not None:
+            return clip
+    return None
+
+
+def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, listener: Listener) -> Clip | None:
     try:
-        found_all = recordings.candidates(speakable(nfc(text)), speed, listener.language,
+        found_all = recordings.candidates(said, speed, language,
                                           account_id=listener.account_id, learner_id=listener.learner_id,
                                           village_id=listener.village_id)
     except (DatabaseError, MaxConnectionsExceeded):  # storage busy for a moment: the engines speak instead

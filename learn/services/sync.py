@@ -48,7 +48,7 @@ _HEX = re.compile(r"[0-9a-f]{64}")  # (used with fullmatch)
 _COMMUNE_KEY = "commune:"
 
 __all__ = ["BundleRejected", "Exported", "ImportInterrupted", "Imported", "SyncKey", "commune_key", "export",
-           "parse_key", "read", "receive", "take_in"]
+           "opened", "parse_key", "read", "receive", "sealed", "take_in", "write_private"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,31 @@ def _signature(key: str, header: dict[str, object], payload: bytes) -> str:
     return hmac.new(key.encode(), signed + b"\n" + payload, hashlib.sha256).hexdigest()
 
 
+def sealed(header: dict[str, object], payload: bytes, signing: SyncKey | None) -> bytes:
+    """A signed file (a sync bundle, a voice pack): ``header`` completed with the payload's length, SHA-256 and
+    signature (None without a key), as one line of JSON, then the payload."""
+    header.update({"payload_bytes": len(payload), "payload_sha256": hashlib.sha256(payload).hexdigest(),
+                   "signature": None})
+    if signing:
+        header["signature"] = _signature(signing.secret, header, payload)
+    return json.dumps(header, sort_keys=True).encode() + b"\n" + payload
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all, readable by this account only (0600) from the first
+    byte."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with os.fdopen(private.create(partial), "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, target)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def export(target: Path, key: str | SyncKey | None, *, everything: bool = False) -> Exported:
     """Write what this database recorded since its last export (or ``everything``) to ``target``; with a
     commune's key, only that commune's records."""
@@ -133,20 +158,9 @@ def export(target: Path, key: str | SyncKey | None, *, everything: bool = False)
     header: dict[str, object] = {
         "format": FORMAT, "version": VERSION, "bundle": new_uid(), "origin": store.device_id(),
         "created_at": until.isoformat(sep=" "), "since": since.isoformat(sep=" ") if since else None,
-        "commune": commune, "payload_bytes": len(payload), "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        "signature": None}
-    if signing:
-        header["signature"] = _signature(signing.secret, header, payload)
-    partial = target.with_name(f".{target.name}.partial")
-    try:  # the bundle holds PIN hashes: readable by this account only (0600), from the first byte
-        with os.fdopen(private.create(partial), "wb") as f:
-            f.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, target)
-    except OSError:
-        partial.unlink(missing_ok=True)
-        raise
+        "commune": commune}
+    # the bundle holds PIN hashes: readable by this account only (0600), from the first byte
+    write_private(target, sealed(header, payload, signing))
     counts = {k: len(v) for k, v in records.items()}
     # the next export starts here only once this one is safely on disk
     store.log("export", str(header["bundle"]), str(header["origin"]), since, until, counts)
@@ -201,26 +215,28 @@ def _unpack(payload: bytes) -> bytes:
     return raw
 
 
-def read(data: bytes, key: str | SyncKey | None) -> tuple[dict[str, object], dict[str, list[dict[str, object]]]]:
-    """Check a bundle's form whole and return its header and records; BundleRejected says what is wrong."""
-    checking = parse_key(key) if isinstance(key, str) or key is None else key
-    if len(data) > MAX_BUNDLE:
+def opened(data: bytes, key: SyncKey | None, fmt: str, version: int, limit: int) -> tuple[dict[str, object], bytes]:
+    """A signed file's header and payload (see ``sealed``), checked: at most ``limit`` bytes, of format ``fmt``
+    and ``version``, whole (length and checksum), signed with ``key`` for the commune it names (as
+    ``_check_signature`` says), with an id, an origin and a time not later than now. BundleRejected (a
+    ``sync.*`` key) says what is wrong."""
+    if len(data) > limit:
         raise BundleRejected("bundle too large", "sync.too_large")
     line, newline, payload = data.partition(b"\n")
     try:
         header = json.loads(line) if newline and len(line) < 4096 else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         header = None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") != fmt:
         raise BundleRejected("not a Học Số sync bundle", "sync.not_a_bundle")
-    if header.get("version") != VERSION:
-        raise BundleRejected(f"bundle version {header.get('version')!r} is not {VERSION}", "sync.version")
+    if header.get("version") != version:
+        raise BundleRejected(f"bundle version {header.get('version')!r} is not {version}", "sync.version")
     if header.get("payload_bytes") != len(payload):
         raise BundleRejected(f"bundle is truncated or padded: {len(payload)} bytes of "
                              f"{header.get('payload_bytes')}", "sync.truncated")
     if header.get("payload_sha256") != hashlib.sha256(payload).hexdigest():
         raise BundleRejected("bundle is damaged: checksum does not match", "sync.damaged")
-    _check_signature(header, payload, checking)
+    _check_signature(header, payload, key)
     for field in ("bundle", "origin", "created_at"):
         if not isinstance(header.get(field), str) or len(str(header[field])) > 64:
             raise BundleRejected(f"bundle header has no {field}", "sync.not_a_bundle")
@@ -230,6 +246,13 @@ def read(data: bytes, key: str | SyncKey | None) -> tuple[dict[str, object], dic
         raise BundleRejected("bundle header has a wrong time", "sync.not_a_bundle") from exc
     if made.tzinfo is not None or made > utcnow() + sync_rules.FUTURE:
         raise BundleRejected(f"bundle made at {made}, later than now", "sync.future", when=f"{made:%Y-%m-%d %H:%M}")
+    return header, payload
+
+
+def read(data: bytes, key: str | SyncKey | None) -> tuple[dict[str, object], dict[str, list[dict[str, object]]]]:
+    """Check a bundle's form whole and return its header and records; BundleRejected says what is wrong."""
+    checking = parse_key(key) if isinstance(key, str) or key is None else key
+    header, payload = opened(data, checking, FORMAT, VERSION, MAX_BUNDLE)
     raw = _unpack(payload)
     try:
         text = raw.decode("utf-8")

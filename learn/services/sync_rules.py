@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from learn.errors import BundleRejected, InvalidInput
 from learn.lessons.catalog import Catalog
 from learn.pictures import PEOPLE
-from learn.services import people
+from learn.services import languages, people
 from learn.services.trainers import OUTCOMES
 from learn.strings_vi import STRINGS, t
 from learn.text import fold, squash
@@ -28,7 +28,7 @@ MAX_UNPACKED = 64 * 1024 * 1024
 #: records of each kind in one bundle (60,000 answers, a large laptop's year, make about 18 MB of JSON)
 LIMITS = {"communes": 50, "villages": 2_000, "learners": 20_000, "progress": 200_000, "sessions": 20_000,
           "attendance": 200_000, "attempts": 200_000, "utterances": 100_000, "outcomes": 100_000,
-          "reviews": 200_000}
+          "reviews": 200_000, "languages": 500}
 #: fields per record at most (the widest kind has 13)
 MAX_FIELDS = 20
 #: how far ahead of this server's clock a time may be (laptop clocks drift a little)
@@ -261,6 +261,33 @@ def _learner(x: dict[str, object], ctx: _Context) -> None:
         raise _Field("picture_password_hash", "…")  # a PIN or a picture password, never both
     if x.get("picture") is not None and x.get("picture") not in PEOPLE:
         raise _Field("picture", x.get("picture"))
+    if x.get("listen_language") is not None:  # (older bundles have none: she keeps what she has)
+        _language_code(x, "listen_language")
+
+
+def _language_code(record: dict[str, object], field: str) -> None:
+    value = record.get(field)
+    try:
+        clean = languages.clean_code(value) if isinstance(value, str) else None
+    except InvalidInput:
+        clean = None
+    if clean != value:  # a code as the app stores them, never Vietnamese's own
+        raise _Field(field, value)
+
+
+def _language(x: dict[str, object], ctx: _Context) -> None:
+    """A commune's narration language (issue 20): its code and name as the app's own form makes them."""
+    ctx.new_uid(x, "languages")
+    ctx.ref(x, "commune", "communes")
+    _language_code(x, "code")
+    value = x.get("name")
+    try:
+        clean = languages.clean_name(value) if isinstance(value, str) else None
+    except InvalidInput:
+        clean = None
+    if clean != value:
+        raise _Field("name", value)
+    ctx.time(x, "created_at")
 
 
 def _progress(p: dict[str, object], ctx: _Context) -> None:
@@ -358,4 +385,4 @@ def _review(r: dict[str, object], ctx: _Context) -> None:
 _CHECKS: dict[str, Callable[[dict[str, object], _Context], None]] = {
     "communes": _commune, "villages": _village, "learners": _learner, "progress": _progress,
     "sessions": _session, "attendance": _attendance, "attempts": _attempt, "utterances": _utterance,
-    "outcomes": _outcome, "reviews": _review}
+    "outcomes": _outcome, "reviews": _review, "languages": _language}

@@ -16,6 +16,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.app.auth import sign_out_resident, signed_in_learner
+from learn.app.listen_in import language_tile
 from learn.app.navigation import go
 from learn.app.ui import ICONS, plain, screen_voice, speaker
 from learn.services import home as lesson_home
@@ -182,6 +183,8 @@ with st.container(key="home-topics", horizontal=True):
             st.markdown(f"**{plain(name)}**\n\n{ticks(tile.cards)} "
                         f"{t('home.topic_count', done=tile.done, total=tile.total)}")
             st.button(name, key=f"topic-{tile.topic}", on_click=show_topic, args=(tile.topic,))
+
+language_tile(learner)  # "Nghe bằng tiếng…" (issue 20): only when her commune has another language
 
 voice = t(f"home.voice.{go_on.kind}")
 if home.review:

@@ -9,10 +9,11 @@ import streamlit as st
 from learn.app import resources
 from learn.app.auth import account_or_sign_in
 from learn.app.commune import commune_on_screen, forget_numbers, staff_only
+from learn.app.listen_in import add_language_form
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved
-from learn.errors import InvalidInput
-from learn.services import care, indicators, reports, trainers
+from learn.errors import InvalidInput, LearnError
+from learn.services import care, indicators, languages, reports, trainers, voice_packs
 from learn.services import sync as syncing
 from learn.services.accounts import create_trainer, reset_password
 from learn.strings_vi import STRINGS, t
@@ -79,6 +80,35 @@ with st.container(border=True):
                     ("ok", t("sync.done", what=", ".join(parts))) if parts else ("info", t("sync.nothing_new"))]
                 forget_numbers()
                 st.rerun()
+
+st.subheader(f"{ICONS['mic']} {t('voicepack.heading')}")  # voice packs (issue 20)
+with st.container(border=True):
+    st.caption(t("voicepack.hint"))
+    for kind, note in st.session_state.pop("voicepack_notes", []):
+        (st.success if kind == "ok" else st.info)(note)
+    with st.form("voicepack_upload", clear_on_submit=True):
+        pack_file = st.file_uploader(t("voicepack.upload"), type=[voice_packs.SUFFIX.lstrip(".")],
+                                     key="voicepack_file")
+        if st.form_submit_button(t("voicepack.take"), type="primary", width="stretch") and pack_file is not None:
+            try:
+                took = voice_packs.receive(who, commune_id, pack_file.getvalue(), resources.settings().sync_key,
+                                           resources.settings().audio_cache_dir)
+            except LearnError as exc:
+                st.error(message(exc))
+            else:
+                counts = {"added": took.added, "replaced": took.replaced, "unchanged": took.unchanged}
+                st.session_state["voicepack_notes"] = [("ok", t("voicepack.done", **counts)) if took.changed
+                                                       else ("info", t("voicepack.nothing_new", **counts))]
+                st.rerun()
+    shared = voice_packs.count(who, commune_id)
+    if shared:
+        st.download_button(  # the pack is made only when the button is pressed
+            t("voicepack.download", count=shared), icon=ICONS["download"], width="stretch",
+            data=lambda: voice_packs.for_staff(who, commune_id, resources.settings().sync_key,
+                                               resources.settings().audio_cache_dir),
+            file_name=f"giong-doc{voice_packs.SUFFIX}", mime="application/octet-stream", key="voicepack_download")
+    else:
+        st.caption(t("voicepack.none_yet"))
 
 st.subheader(f"{ICONS['village']} {t('dashboard.manage')}")
 with st.container(border=True):
@@ -156,6 +186,19 @@ with st.container(border=True):
                 st.error(message(exc))
             else:
                 st.success(t("account.created", username=made.username))
+
+st.subheader(f":material/translate: {t('language.heading')}")  # narration languages (issue 20)
+with st.container(border=True):
+    st.caption(t("language.hint"))
+    for note in st.session_state.pop("language_notes", []):
+        st.success(note)
+    spoken_in = languages.of_commune(who, commune_id)
+    if spoken_in:
+        st.dataframe([{t("language.col_name"): t("language.option", name=x.name), t("language.col_code"): x.code}
+                      for x in spoken_in], hide_index=True, width="stretch", height="content")
+    else:
+        st.caption(t("language.none"))
+    add_language_form(who, commune_id, key="admin-add-language", notes="language_notes")
 
 if st.button(t("dashboard.back"), icon=ICONS["back"], width="stretch"):
     go("trainer")

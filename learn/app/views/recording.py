@@ -3,15 +3,18 @@ what residents hear now, record, listen back, keep or record again; the counts p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from learn import services
 from learn.app import resources
 from learn.app.auth import signed_in_account
+from learn.app.listen_in import add_language_form
 from learn.app.navigation import go
 from learn.app.ui import ICONS, listener, message, plain
 from learn.errors import LearnError
-from learn.services import recordings, reports
+from learn.services import languages, recordings, reports
 from learn.strings_vi import t
 
 who = signed_in_account()
@@ -28,9 +31,29 @@ for note in st.session_state.pop("recording_notes", []):
 catalog = resources.catalog()
 try:
     every = recordings.overview(who, catalog)
+    spoken_in = languages.of_commune(who, who.commune_id or 0)
 except LearnError as exc:
     st.error(message(exc))
     st.stop()
+
+# the language recorded in (issue 20): Vietnamese, or one of the commune's; the counts of each
+names = {languages.VIETNAMESE: t("language.vietnamese")} | {x.code: x.name for x in spoken_in}
+language = languages.VIETNAMESE
+if spoken_in:
+    if st.session_state.get("recording_language") not in names:
+        st.session_state["recording_language"] = languages.VIETNAMESE
+    language = st.radio(t("language.record_in"), list(names), key="recording_language", horizontal=True,
+                        format_func=lambda code: t("language.option", name=plain(names[code])))
+    if language != languages.VIETNAMESE:
+        every = recordings.overview(who, catalog, language=language)
+    counted = {code: every if code == language else recordings.overview(who, catalog, language=code)
+               for code in names}
+    st.caption(t("language.counts", counts=" · ".join(
+        t("language.count", name=plain(names[code]), recorded=sum(v.recorded for v in kept))
+        for code, kept in counted.items())))
+with st.expander(t("language.add"), icon=":material/translate:"):
+    st.caption(t("language.hint"))
+    add_language_form(who, who.commune_id or 0, key="recording-add-language", notes="recording_notes")
 if not every:
     st.info(t("recording.none"))
     st.stop()
@@ -42,9 +65,10 @@ st.dataframe([{t("recording.col_lesson"): catalog.lessons[v.lesson_id].title, t(
 lesson_id = st.selectbox(t("recording.lesson"), [v.lesson_id for v in every],
                          format_func=lambda x: catalog.lessons[x].title, key="recording_lesson")
 lesson = catalog.lessons[lesson_id]
-voices = recordings.lesson_voices(who, lesson)
+voices = recordings.lesson_voices(who, lesson, language=language)
 st.caption(t("recording.counts", recorded=voices.recorded, missing=voices.missing, stale=len(voices.out_of_date)))
 
+tag = lesson.id if language == languages.VIETNAMESE else f"{language}-{lesson.id}"  # takes kept per language
 spot = f"recording_line-{lesson.id}"
 index = min(st.session_state.get(spot, 0), len(voices.lines) - 1)
 line = voices.lines[index]
@@ -54,7 +78,7 @@ st.markdown(f"### {plain(line.text)}")
 # what a resident of the commune hears now for this line (the recorder also hears her own, not yet approved)
 narrator = resources.narrator()
 if narrator is not None:
-    spoken = services.speak(narrator, line.text, "normal", listener())
+    spoken = services.speak(narrator, line.text, "normal", replace(listener(), language=language))
     if spoken.clip is not None:
         source = t("recording.source_engine") if spoken.clip.engine != "recorded" else \
             t("recording.source_own", name=plain(spoken.clip.voice))
@@ -63,6 +87,8 @@ if narrator is not None:
     else:
         st.caption(t(spoken.problem or "voice.unavailable"))
 kept = line.recording
+if kept is None and language != languages.VIETNAMESE:
+    st.caption(t("language.fallback", name=plain(names[language])))
 if kept is not None:
     st.caption(t("recording.by", name=plain(kept.recorder),
                  when=reports.local_time(kept.recorded_at).strftime("%d/%m %H:%M")))
@@ -81,16 +107,17 @@ if kept is not None:
             else:
                 st.rerun()
 
-takes = f"recording_take-{lesson.id}-{index}"
+takes = f"recording_take-{tag}-{index}"
 count = st.session_state.get(takes, 0)
-take = st.audio_input(t("recording.record"), key=f"take-{lesson.id}-{index}-{count}")
+take = st.audio_input(t("recording.record"), key=f"take-{tag}-{index}-{count}")
 if take is not None:
     st.caption(t("recording.listen_back"))
     st.audio(take.getvalue(), format="audio/wav")
     keep, again = st.columns(2)
     if keep.button(t("recording.keep"), key="take-keep", type="primary", icon=ICONS["right"], width="stretch"):
         try:
-            made = recordings.keep(who, resources.settings().audio_cache_dir, lesson, line.text, take.getvalue())
+            made = recordings.keep(who, resources.settings().audio_cache_dir, lesson, line.text, take.getvalue(),
+                                   language=language)
         except LearnError as exc:
             st.error(message(exc))
         else:

@@ -15,7 +15,7 @@ from learn.app.auth import account_or_sign_in
 from learn.app.navigation import go
 from learn.app.ui import ICONS, message, plain, show_saved, shown_saved, tap_handler
 from learn.errors import LearnError
-from learn.services import care, trainers
+from learn.services import care, languages, trainers
 from learn.services.reports import local_time
 from learn.strings_vi import t
 
@@ -147,6 +147,28 @@ with st.form(f"details-{person.id}"):
     if problem and problem[0] == "details":
         st.error(problem[1])
     st.form_submit_button(t("resident.save"), type="primary", width="stretch", on_click=_save_details)
+
+# the language she hears the narration in (issue 20), when her commune has one besides Vietnamese
+heard = languages.choice_for(who, person.id)
+if heard.languages:
+    spoken = {languages.VIETNAMESE: t("language.vietnamese")} | {x.code: x.name for x in heard.languages}
+    show_saved(f"rlang-{person.id}", heard.current)
+
+    def _set_language() -> None:
+        code = str(st.session_state.get(f"rlang-{person.id}") or languages.VIETNAMESE)
+        try:
+            languages.set_for(who, person.id, code)
+        except LearnError as exc:
+            st.session_state["resident_problem"] = ("language", message(exc))
+            return
+        st.session_state["resident_notes"] = [t("language.resident_saved", name=plain(person.name),
+                                                language=plain(spoken.get(code, code)))]
+
+    st.radio(f":material/translate: {t('language.resident')}", list(spoken), key=f"rlang-{person.id}",
+             horizontal=True, format_func=lambda code: t("language.option", name=plain(spoken[code])),
+             on_change=_set_language)
+    if problem and problem[0] == "language":
+        st.error(problem[1])
 
 with st.expander(t("resident.pin_heading"), icon=ICONS["lock"], expanded=bool(problem and problem[0] == "pin")):
     st.caption(t("resident.pin_hint"))
