@@ -157,8 +157,14 @@ def test_a_kept_recording_is_heard_before_espeak_by_its_recorder_only_until_appr
     for who in (Listener(mai.id), Listener(learner_id=resident.id), Listener(village_id=village)):
         clip = services.speak(narrator, STEP, listener=who).clip
         assert clip.engine == "recorded" and clip.path.read_bytes() == stored
-    # other speeds and other texts are still espeak's; without a listener nothing recorded is looked up
-    assert services.speak(narrator, STEP, "slow", Listener(mai.id)).clip.engine == "espeak"
+    # listening slowly, she hears the same voice slowed down (made once, then served from the cache), not
+    # espeak-ng's slow voice; without a listener nothing recorded is looked up
+    slow = services.speak(narrator, STEP, "slow", Listener(mai.id)).clip
+    assert slow.engine == "recorded" and slow.speed == "slow" and slow.path != heard.clip.path
+    assert duration(decode_pcm(slow.path)) == pytest.approx(duration(decode_pcm(heard.clip.path)) / 0.8, rel=0.1)
+    made = slow.path.stat().st_mtime_ns
+    assert services.speak(narrator, STEP, "slow", Listener(learner_id=resident.id)).clip.path == slow.path
+    assert slow.path.stat().st_mtime_ns == made
     assert services.speak(narrator, STEP).clip.engine == "espeak"
     # recording the line again replaces it and it waits for review again
     again = recordings.keep(mai, narrator.cache.root, lesson, STEP, LOUD.read_bytes())

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from learn.errors import VoiceUnavailable
+from learn.errors import LearnError, VoiceUnavailable
 from learn.lessons.model import Lesson, Picture, Question
 from learn.services.practice import speech as practice_speech
 from learn.strings_vi import t
 from learn.text import nfc
+from learn.voice import studio
 from learn.voice.narrator import Clip, Narrator
 from learn.voice.tts import speakable
 from progress_db import recordings
@@ -93,19 +94,30 @@ def recorded(narrator: Narrator, text: str, speed: str, listener: Listener) -> C
 
 
 def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, listener: Listener) -> Clip | None:
-    try:
-        found_all = recordings.candidates(said, speed, language,
-                                          account_id=listener.account_id, learner_id=listener.learner_id,
-                                          village_id=listener.village_id)
-    except (DatabaseError, MaxConnectionsExceeded):  # storage busy for a moment: the engines speak instead
-        return None
-    for found in found_all:
-        if not (found.approved or listener.unreviewed == "use"
-                or (listener.account_id is not None and found.recorded_by == listener.account_id)):
-            continue
-        path = narrator.cache.root / found.audio[:2] / f"{found.audio}.mp3"
-        if path.is_file():
-            return Clip(path, "recorded", found.recorder, speed, found.seconds, found.size, made=False)
+    """The recording at ``speed``; for a slow one the team did not record, its normal one slowed down (a
+    familiar voice, slower, is better heard than a synthetic one), or as it is when it cannot be slowed."""
+    for recorded_at in dict.fromkeys((speed, "normal")):
+        try:
+            found_all = recordings.candidates(said, recorded_at, language,
+                                              account_id=listener.account_id, learner_id=listener.learner_id,
+                                              village_id=listener.village_id)
+        except (DatabaseError, MaxConnectionsExceeded):  # storage busy for a moment: the engines speak instead
+            return None
+        for found in found_all:
+            if not (found.approved or listener.unreviewed == "use"
+                    or (listener.account_id is not None and found.recorded_by == listener.account_id)):
+                continue
+            path = narrator.cache.root / found.audio[:2] / f"{found.audio}.mp3"
+            if not path.is_file():
+                continue
+            if recorded_at == speed:
+                return Clip(path, "recorded", found.recorder, speed, found.seconds, found.size, made=False)
+            try:
+                slow = studio.slowed(path, narrator.cache.root)
+            except (LearnError, OSError):  # no ffmpeg, a full disk: her team's voice at its own pace
+                return Clip(path, "recorded", found.recorder, "normal", found.seconds, found.size, made=False)
+            return Clip(slow, "recorded", found.recorder, speed, round(found.seconds / studio.SLOW_TEMPO, 3),
+                        slow.stat().st_size, made=False)
     return None
 
 

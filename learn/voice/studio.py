@@ -5,10 +5,14 @@ silent, over-long, huge or unreadable takes are refused with the reason, never s
 from __future__ import annotations
 
 import array
+import hashlib
+import os
 import subprocess
+import tempfile
+from pathlib import Path
 
 from learn.errors import RecordingRefused, VoiceUnavailable
-from learn.voice.audio import NARRATION_RATE, decode_upload, duration, ffmpeg_path, rms
+from learn.voice.audio import NARRATION_RATE, decode_pcm, decode_upload, duration, encode_mp3, ffmpeg_path, rms
 
 #: Larger uploads are refused unread (a minute of 48 kHz 16-bit WAV is under 6 MB).
 MAX_TAKE_BYTES = 12_000_000
@@ -81,3 +85,34 @@ def clean_take(data: bytes) -> bytes:
     if duration(clean) < MIN_TAKE_SECONDS or rms(clean) < MIN_TAKE_RMS:
         raise RecordingRefused("nothing but silence", key="recording.silent")
     return clean
+
+
+#: a slow recording is the normal one at this tempo (pitch kept: ffmpeg's ``atempo``), as espeak-ng's slow
+#: voice is 115 words a minute against 150
+SLOW_TEMPO = 0.8
+
+
+def slowed_name(audio: str) -> str:
+    """The audio cache's name for the slow version of the recording clip ``audio``."""
+    return hashlib.sha256(f"{audio}:atempo={SLOW_TEMPO}".encode()).hexdigest()
+
+
+def slowed(source: Path, root: Path) -> Path:
+    """The slow version of the recorded clip ``source`` in the audio cache ``root`` (made once, atomically, the
+    first time a resident listening slowly needs it); VoiceUnavailable when ffmpeg cannot make it."""
+    name = slowed_name(source.stem)
+    target = root / name[:2] / f"{name}.mp3"
+    if target.is_file():
+        return target
+    pcm = _filtered(decode_pcm(source), f"atempo={SLOW_TEMPO}") if source.is_file() else b""
+    if not pcm:
+        raise VoiceUnavailable(f"cannot slow {source}", key="voice.broken_audio")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=".mp3")
+    os.close(fd)
+    try:
+        encode_mp3(pcm, Path(part))
+        os.replace(part, target)
+    finally:
+        Path(part).unlink(missing_ok=True)
+    return target
