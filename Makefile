@@ -27,11 +27,11 @@ run: install
 
 # one pytest worker per core (pytest-xdist): each worker has its own PostgreSQL cluster, servers and browsers
 test: install lint
-	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto --dist loadgroup
 
 # the tests that need no browser and no running server, for a quick check while working
 test-fast: install lint
-	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto -m "not browser and not server"
+	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto --dist loadgroup -m "not browser and not server"
 
 bench: install
 	$(PY) -m benchmarks.run

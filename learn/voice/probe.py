@@ -12,6 +12,7 @@ two copies are never in memory together. Loading twice costs the load time again
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -54,12 +55,35 @@ def _why(returncode: int, stderr: str) -> str:
     return f"{reason}: {errors[0][:300]}" if errors else reason
 
 
+#: the models this process has seen pass, by folder and what its files are (name, size, modification time),
+#: with how long the check took: the same unchanged folder is not tried again (a server that loads its model
+#: again after its caches were cleared, a command that reads clips with the model the app already checked)
+_passed: dict[tuple[str, tuple[tuple[str, int, int], ...]], float] = {}
+
+
+def _fingerprint(model_dir: Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    files = []
+    for folder, _, names in os.walk(model_dir):
+        for name in names:
+            path = Path(folder) / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            files.append((str(path.relative_to(model_dir)), info.st_size, info.st_mtime_ns))
+    return str(model_dir.resolve()), tuple(sorted(files))
+
+
 def probe(model_dir: Path, timeout: float = PROBE_TIMEOUT) -> float:
     """Load ``model_dir`` and recognise once (free and with a grammar) in a child process; the seconds it took.
+    A folder this process already saw pass, with every file as it was then, is not tried again.
 
     VoiceUnavailable (``voice.engine.damaged``, naming the folder and what Vosk said) when the child fails,
     crashes or does not finish in ``timeout`` seconds. Vosk's own messages go to the error, not the console.
     """
+    mark = _fingerprint(model_dir)
+    if mark in _passed:
+        return _passed[mark]
     started = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, "-m", "learn.voice.probe", str(model_dir)], capture_output=True,
@@ -72,7 +96,8 @@ def probe(model_dir: Path, timeout: float = PROBE_TIMEOUT) -> float:
         detail = _why(done.returncode, done.stderr)
         raise VoiceUnavailable(f"Vosk could not load {model_dir}: {detail}", key="voice.engine.damaged",
                                folder=str(model_dir), detail=detail)
-    return time.perf_counter() - started
+    _passed[mark] = time.perf_counter() - started
+    return _passed[mark]
 
 
 def main(argv: list[str]) -> int:
