@@ -11,9 +11,12 @@ from progress_db.db import database
 from progress_db.models import (
     Attempt,
     Attendance,
+    CareLog,
     Learner,
     LessonProgress,
     Outcome,
+    ReviewAnswer,
+    ReviewItem,
     Utterance,
     new_uid,
     utcnow,
@@ -145,8 +148,9 @@ def utterances(learner_id: int) -> list[UtteranceInfo]:
 
 
 def merge_learners(keep_id: int, drop_id: int) -> None:
-    """Make ``drop_id`` part of ``keep_id`` (the same person added twice): every answer, progress, outcome and
-    attendance moves over, the furthest progress wins, then the duplicate is removed. One transaction."""
+    """Make ``drop_id`` part of ``keep_id`` (the same person added twice): every answer (lessons and review),
+    progress, review item, outcome, attendance and care entry moves over, the furthest progress wins, her
+    narration language is kept (else the duplicate's), then the duplicate is removed. One transaction."""
     with database.connection_context(), database.atomic():
         mine = {p.lesson_id: p for p in LessonProgress.select().where(LessonProgress.learner == keep_id)}
         for theirs in LessonProgress.select().where(LessonProgress.learner == drop_id):
@@ -165,7 +169,34 @@ def merge_learners(keep_id: int, drop_id: int) -> None:
         came = Attendance.select(Attendance.session).where(Attendance.learner == drop_id)
         for session_id in [a.session_id for a in came]:
             Attendance.insert(session=session_id, learner=keep_id).on_conflict_ignore().execute()
+        _merge_review(keep_id, drop_id)
+        CareLog.update(learner=keep_id).where(CareLog.learner == drop_id).execute()
+        keep, drop = Learner.get_by_id(keep_id), Learner.get_by_id(drop_id)
+        if keep.listen_language is None and drop.listen_language is not None:
+            Learner.update(listen_language=drop.listen_language, updated_at=utcnow()) \
+                .where(Learner.id == keep_id).execute()
         Learner.delete().where(Learner.id == drop_id).execute()
+
+
+def _merge_review(keep_id: int, drop_id: int) -> None:
+    """The duplicate's review answers move over; of a question in both reviews, the one less far along is kept
+    (still in the review before left it, then the lower box, then the sooner due): she practises it again."""
+    ReviewAnswer.update(learner=keep_id).where(ReviewAnswer.learner == drop_id).execute()
+    mine = {(r.lesson_id, r.question_id): r for r in ReviewItem.select().where(ReviewItem.learner == keep_id)}
+
+    def behind(item: ReviewItem) -> tuple[bool, int, datetime]:
+        return item.retired_at is not None, item.box, item.due_at
+
+    for theirs in ReviewItem.select().where(ReviewItem.learner == drop_id):
+        ours = mine.get((theirs.lesson_id, theirs.question_id))
+        if ours is None:
+            ReviewItem.update(learner=keep_id).where(ReviewItem.id == theirs.id).execute()
+            continue
+        if behind(theirs) < behind(ours):
+            ReviewItem.update(reason=theirs.reason, box=theirs.box, due_at=theirs.due_at, since=theirs.since,
+                              retired_at=theirs.retired_at, updated_at=utcnow()) \
+                .where(ReviewItem.id == ours.id).execute()
+        ReviewItem.delete().where(ReviewItem.id == theirs.id).execute()
 
 
 def merged_progress(ours: dict[str, object], theirs: dict[str, object]) -> dict[str, object]:

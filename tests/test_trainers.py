@@ -186,6 +186,32 @@ def test_merging_a_resident_added_twice_keeps_everything(mai, village: int, cata
         trainers.merge(mai, keep.id, keep.id)
 
 
+def test_merging_keeps_the_duplicates_review_care_history_and_language(mai, village: int) -> None:
+    """What the duplicate practised in review, who reset her PIN, and the language she listens in are not lost
+    with her: a question in both reviews stays at the box less far along, so she practises it again."""
+    from learn.services import care
+    from progress_db import care as stored_care
+    from progress_db import languages, review
+
+    (keep, drop), _ = trainers.add_residents(mai, village, "Bà Lò Thị Xuân, 1956\nBà Xuân")
+    now = utcnow()
+    item = review.ReviewItemInfo("test-unlock", "q-power", "wrong", 2, now + timedelta(days=7), now)
+    review.put(keep.id, [item], now)
+    review.put(drop.id, [review.ReviewItemInfo("test-unlock", "q-power", "wrong", 0, now + timedelta(days=1), now),
+                         review.ReviewItemInfo("test-sms", "q-link", "scam", 1, now + timedelta(days=3), now)], now)
+    review.record(drop.id, review.ReviewAnswerInfo(drop.id, "test-sms", "q-link", 0, True, 0, "r1", now),
+                  review.ReviewItemInfo("test-sms", "q-link", "scam", 1, now + timedelta(days=3), now))
+    care.reset_pin(mai, drop.id, "4321")
+    language, _ = languages.ensure(community.get_village(village).commune_id, "mtq", "Mường")
+    languages.choose(drop.id, language.code)
+    trainers.merge(mai, keep.id, drop.id)
+    boxes = {(x.lesson_id, x.question_id): x.box for x in review.items(keep.id)}
+    assert boxes == {("test-unlock", "q-power"): 0, ("test-sms", "q-link"): 1}
+    assert [(a.question_id, a.correct) for a in review.answers(keep.id)] == [("q-link", True)]
+    assert [entry.by for entry in stored_care.care_history(keep.id)] == [mai.name]
+    assert languages.of_learner(keep.id) == language
+
+
 def test_merging_on_the_trainer_page(app, mai, village: int) -> None:
     trainers.add_residents(mai, village, "Bà Xuân\nBà Lò Thị Xuân")
     at = app("trainer", account=mai)
