@@ -107,7 +107,8 @@ def _media_bytes(url: str, run: Run) -> int:
 
 
 async def _walk(url: str, village: int, learner: int, answer: dict[int, int], think: tuple[float, float] | None,
-                samples: list[float], step_bytes: list[int] | None = None) -> int:
+                samples: list[float], step_bytes: list[int] | None = None,
+                step_ws_bytes: list[int] | None = None) -> int:
     """One resident: village, name, the lesson, every screen to the end, answering each question. Returns the
     number of answers given."""
     session = Session(url)
@@ -133,6 +134,8 @@ async def _walk(url: str, village: int, learner: int, answer: dict[int, int], th
             samples.append(run.seconds)
             if step_bytes is not None:
                 step_bytes.append(run.bytes + _media_bytes(url, run))
+            if step_ws_bytes is not None:
+                step_ws_bytes.append(run.bytes)
             position += 1
         return answers
     finally:
@@ -166,12 +169,13 @@ def page_cost(home: Path) -> dict[str, object]:
     with server(home) as (url, _), server(home, HERE / "empty_app.py") as (empty_url, _):
         step_times: list[float] = []
         step_bytes: list[int] = []
+        step_ws_bytes: list[int] = []
         floor: list[float] = []
 
         async def measure() -> None:
             await _walk(url, *people[0], answer, None, [])  # warm-up: first runs compile and cache
             for village, learner in people[1:]:
-                await _walk(url, village, learner, answer, None, step_times, step_bytes)
+                await _walk(url, village, learner, answer, None, step_times, step_bytes, step_ws_bytes)
             empty = Session(empty_url)
             await empty.open()
             for _ in range(len(step_times)):
@@ -182,7 +186,8 @@ def page_cost(home: Path) -> dict[str, object]:
     out["page_step_rerun_ms"] = round(1000 * statistics.median(step_times), 1)
     out["page_empty_rerun_ms"] = round(1000 * statistics.median(floor), 1)
     out["page_cost_ratio"] = round(statistics.median(step_times) / statistics.median(floor), 2)
-    out["page_bytes_per_step_kb"] = round(statistics.mean(step_bytes) / 1024, 1)
+    out["page_bytes_per_step_kb"] = round(statistics.mean(step_bytes) / 1024, 1)  # with the narration it fetches
+    out["page_websocket_kb_per_step"] = round(statistics.mean(step_ws_bytes) / 1024, 1)  # the websocket alone
     return out
 
 

@@ -1,14 +1,19 @@
-"""`make bench`: run every benchmark, write benchmarks/results.json and benchmarks/results.md."""
+"""`make bench`: run every benchmark, write benchmarks/results.json and benchmarks/results.md.
+
+``python -m benchmarks.run --only workers`` (repeatable) runs only those benchmarks and keeps the other figures
+already in results.json."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_reports, bench_voice, bench_web
+from benchmarks import bench_reports, bench_voice, bench_web, bench_workers
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {
@@ -35,12 +40,35 @@ TARGETS = {
     "reports_1x_unindexed_reads": ("0", lambda v: v == 0),
     "reports_10x_unindexed_reads": ("0", lambda v: v == 0),
     "reports_100x_unindexed_reads": ("0", lambda v: v == 0),
+    # a whole commune through nginx (issue 21; benchmarks/bench_workers.py)
+    "workers_2w_300_p95_ms": ("<= 500", lambda v: v <= 500),
+    "workers_1w_300_answers_lost": ("0", lambda v: v == 0),
+    "workers_2w_300_answers_lost": ("0", lambda v: v == 0),
+    "workers_2w_300_kill_answers_lost": ("0", lambda v: v == 0),
+    "workers_2w_300_kill_longest_gap_s": ("<= 10", lambda v: v <= 10),
+    "workers_1w_300_residents_failed": ("0", lambda v: v == 0),
+    "workers_2w_300_residents_failed": ("0", lambda v: v == 0),
+    "workers_2w_300_kill_residents_failed": ("0", lambda v: v == 0),
 }
+BENCHMARKS: dict[str, Callable[[], dict[str, object]]] = {
+    "voice": bench_voice.run, "reports": bench_reports.run, "web": bench_web.run, "workers": bench_workers.run}
 
 
-def main() -> None:
-    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {platform.python_version()}",
-               "cores": os.cpu_count(), **bench_voice.run(), **bench_reports.run(), **bench_web.run()}
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS),
+                        help="run only this benchmark (repeatable); the other figures in results.json are kept")
+    args = parser.parse_args(argv)
+    results: dict[str, object] = {}
+    if args.only and (HERE / "results.json").exists():
+        results = json.loads((HERE / "results.json").read_text())
+    now = time.strftime("%Y-%m-%d %H:%M")
+    results.update({"when": results.get("when", now) if args.only else now,
+                    "machine": f"{platform.machine()}, {platform.python_version()}", "cores": os.cpu_count()})
+    for name in args.only or BENCHMARKS:
+        results.update(BENCHMARKS[name]())
+        if args.only:  # these figures are newer than "when"
+            results[f"when_{name}"] = time.strftime("%Y-%m-%d %H:%M")
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     lines = ["| measure | value | target |", "|---|---|---|"]
     for key, value in results.items():
@@ -51,6 +79,9 @@ def main() -> None:
         lines.append(f"| {key} | {value} | {target} |")
     missed = [k for k, (_, ok) in TARGETS.items() if isinstance(results.get(k), (int, float)) and not ok(results[k])]
     lines += ["", f"Missed targets: {', '.join(missed) if missed else 'none'}"]
+    causes = bench_workers.causes(results, missed)
+    if causes:
+        lines += ["", "Why (from the same run's figures):"] + [f"- {k}: {why}" for k, why in causes.items()]
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -9,9 +9,13 @@ button's trigger), and waits for the run to finish, following page switches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -24,6 +28,7 @@ class Run:
     """What one rerun sent back: its buttons by key, its texts, the time it took and the bytes."""
 
     buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
+    disabled: set[str] = field(default_factory=set)  # keys of the buttons shown but not tappable
     inputs: dict[str, str] = field(default_factory=dict)  # text boxes: widget key -> widget id
     components: dict[str, str] = field(default_factory=dict)  # st.components.v2: key -> element id
     texts: list[str] = field(default_factory=list)
@@ -36,19 +41,74 @@ class Run:
 
 
 class Session:
-    """One browser tab's worth of Streamlit session."""
+    """One browser tab's worth of Streamlit session, with its own cookie jar (``cookies``: name -> value), sent
+    with the page load and the websocket and updated from their ``Set-Cookie`` (nginx's routing cookie)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cookies: dict[str, str] | None = None) -> None:
+        self.base = url.rstrip("/")
         self.url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
         self.ws: websockets.ClientConnection | None = None
         self.page_hash = ""
         self.query = ""
+        self.cookies: dict[str, str] = dict(cookies or {})
+        self.worker = ""  # X-Hocso-Worker of the websocket's answer: which app process holds the session
+
+    def _cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    def _keep(self, set_cookies: list[str]) -> None:
+        for header in set_cookies:
+            jar = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+
+    async def load_page(self, path: str = "/") -> int:
+        """An HTTP GET with this jar (the page load before the websocket, or the health check a browser makes
+        before reconnecting); keeps the cookies it sets; its status."""
+        def get() -> int:
+            request = urllib.request.Request(self.base + path, headers=self._cookie_header())
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+                    self._keep(response.headers.get_all("Set-Cookie") or [])
+                    return int(response.status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        return await asyncio.to_thread(get)
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.url, subprotocols=[websockets.Subprotocol("streamlit")],
+                                          additional_headers=self._cookie_header(), max_size=2**24,
+                                          open_timeout=60, ping_interval=None)
+        if self.ws.response is not None:
+            self._keep(self.ws.response.headers.get_all("Set-Cookie"))
+            self.worker = self.ws.response.headers.get("X-Hocso-Worker", "")
 
     async def open(self, query: str = "") -> Run:
-        self.ws = await websockets.connect(self.url, subprotocols=[websockets.Subprotocol("streamlit")],
-                                          max_size=2**24, open_timeout=60, ping_interval=None)
+        await self.connect()
         self.query = query
         return await self._rerun([])
+
+    async def reconnect(self) -> Run:
+        """What the browser does when its websocket drops: check the server's health, connect again with the
+        same cookies, and rerun the page it was on (a new session if the process holding the old one died)."""
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+        await self.connect()
+        return await self._rerun([])
+
+    async def idle(self, seconds: float) -> bool:
+        """Wait ``seconds`` (a resident reading); False as soon as the websocket closes meanwhile (the browser
+        notices at once, not at the next tap)."""
+        assert self.ws is not None
+        try:
+            await asyncio.wait_for(self.ws.wait_closed(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -112,6 +172,7 @@ class Session:
                 if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("the page failed to compile")
                 run.buttons.clear()
+                run.disabled.clear()
                 run.texts.clear()
                 run.media.clear()
 
@@ -125,6 +186,8 @@ class Session:
             button = getattr(element, kind)
             key = _user_key(button.id) or button.label
             run.buttons[key] = button.id
+            if button.disabled:
+                run.disabled.add(key)
         elif kind == "bidi_component":
             run.components[_user_key(element.bidi_component.id) or element.bidi_component.component_name] = \
                 element.bidi_component.id

@@ -297,6 +297,26 @@ def test_a_sign_in_made_on_one_process_holds_on_the_other(served: Server) -> Non
             browser.close()
 
 
+def test_the_load_benchmarks_residents_each_keep_their_routing_cookie(served: Server) -> None:
+    """benchmarks/bench_workers.py plays each resident as one browser (benchmarks/st_client.py): the cookie nginx
+    set on her first page load goes with her websocket, so her session is on the process that cookie names."""
+    from benchmarks.st_client import Session
+
+    async def resident() -> tuple[str, str]:
+        session = Session(served.url)
+        assert await session.load_page("/") == 200
+        cookie = session.cookies[nginx.ROUTE_COOKIE]
+        try:
+            await session.open()
+            return cookie, session.worker
+        finally:
+            await session.close()
+
+    pairs = [asyncio.run(asyncio.wait_for(resident(), timeout=60)) for _ in range(4)]
+    assert {cookie for cookie, _ in pairs} == {"w0", "w1"}
+    assert all(cookie == worker for cookie, worker in pairs), pairs
+
+
 def test_a_killed_process_is_restarted_and_sigterm_stops_everything(served: Server) -> None:
     ports = _ports(served)
     victim = _worker_pid(served, ports["w0"])
