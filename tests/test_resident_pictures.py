@@ -107,6 +107,39 @@ def test_villages_of_a_commune_get_different_pictures(village: int) -> None:
     assert [v.picture for v in services.villages() if v.commune_id == commune] == [v.picture for v in shown]
 
 
+def test_a_patient_guesser_with_many_phones_stops_at_sixty_a_day(village: int, mai) -> None:
+    """The 15-minute ceiling (20 from all phones) renews all day: 1,920 guesses, more than the 1,728 picture
+    passwords. Phones she never got in from get 60 a day together; her own phone still gets in; her trainer's
+    reset lifts it."""
+    person = services.add_learner(village, "Bà Xuân", picture_password=list(BUFFALO_BANANA_RICE))
+    assert services.sign_in_resident(person.id, BUFFALO_BANANA_RICE, client="10.0.0.2").id == person.id  # hers
+    start, said = utcnow(), []
+    for window in range(4):  # four quarter-hours, 15 guesses each from three phones of five tries
+        when = start + window * (lockout.PINS.period + timedelta(seconds=1))
+        for n in range(15):
+            try:
+                services.sign_in_resident(person.id, ("dog", "dog", "dog"), client=f"10.1.{window}.{n // 5}",
+                                          now=when)
+            except (WrongPin, PinLocked) as exc:
+                said.append(exc.values.get("minutes"))
+    assert len(said) == 60 and said[:59].count(15) == 11  # each phone told "15 minutes" at its 5th wrong try
+    assert said[-1] > 60 * 23  # and the 60th of all: locked for most of a day
+    with pytest.raises(PinLocked) as caught:  # a new phone, in a new quarter-hour: refused unchecked
+        services.sign_in_resident(person.id, ("cat", "cat", "cat"), client="10.1.9.1",
+                                  now=start + 4 * (lockout.PINS.period + timedelta(seconds=1)))
+    assert caught.value.values["minutes"] > 60 * 22
+    later = start + timedelta(hours=2)
+    with pytest.raises(PinLocked):  # even the right pictures, from a phone she never used
+        services.sign_in_resident(person.id, BUFFALO_BANANA_RICE, client="10.2.0.1", now=later)
+    assert services.sign_in_resident(person.id, BUFFALO_BANANA_RICE, client="10.0.0.2", now=later).id == person.id
+    assert services.sign_in_resident(person.id, BUFFALO_BANANA_RICE, client="10.2.0.1",
+                                     now=start + timedelta(days=1, hours=2)).id == person.id  # a day later
+    for n in range(60):
+        lockout.begin(lockout.PINS, f"learner:{person.id}", f"10.3.{n // 5}.1", later)
+    care.reset_pin(mai, person.id, None, list(BUFFALO_BANANA_RICE))
+    assert services.sign_in_resident(person.id, BUFFALO_BANANA_RICE, client="10.2.0.1", now=later).id == person.id
+
+
 def test_wrong_pictures_and_wrong_pins_count_as_one_lock(village: int) -> None:
     person = services.add_learner(village, "Bà Xuân", picture_password=list(BUFFALO_BANANA_RICE))
     for _ in range(lockout.PINS.per_client - 1):

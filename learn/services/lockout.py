@@ -31,6 +31,10 @@ The reasoning (issue 14, items 3 and 7):
   password in the last 30 days (her phone, the commune laptop): they keep their own 5 tries. So a flood from many
   addresses cannot lock the trainer out of the devices she uses; on a new device she waits at most 15 minutes
   after the flood stops, or her commune's staff give her a new password, which clears every count.
+- **Per subject, in a day: 60 for residents' secrets.** A PIN or picture password has few values (10,000 and
+  1,728): a guesser with several phones who keeps under the 15-minute ceiling would still try them all within
+  days. Untrusted addresses together get 60 a day; then only the addresses she got in from keep trying, until a
+  day after the 60th, or until her trainer sets her secret again (which forgets every count).
 - **What it does not do.** An address is not a person: every connection from the laptop itself (and through a
   proxy that does not pass the visitor's address) is the one client "unknown", and phones behind one shared
   internet address count as one client. An attacker on the LAN can take the address of a trusted phone while it
@@ -64,12 +68,22 @@ class Policy:
     per_subject: int = 50
     period: timedelta = timedelta(minutes=15)
     trust: timedelta = timedelta(days=30)
+    #: tries from all untrusted addresses together in a day (None: no daily ceiling): the per-period ceiling,
+    #: renewed every period, still lets a patient guesser through a small set of secrets within days
+    per_day: int | None = None
+
+    @property
+    def daily_scope(self) -> str:
+        """Where the daily ceiling is counted."""
+        return f"{self.scope}.day"
 
 
 #: trainers', staff members' and admins' passwords
 PASSWORDS = Policy("password")
-#: residents' 4-digit PINs (the subject is the learner): few values, so few tries; her own phone keeps its own
-PINS = Policy("pin", per_client=5, per_subject=20)
+#: residents' 4-digit PINs and 3-picture passwords (the subject is the learner): few values, so few tries, and
+#: at most 60 a day from addresses she never got in from (20 per 15 minutes alone would be 1,920 a day: more
+#: than the 1,728 picture passwords); her own phone keeps its own tries
+PINS = Policy("pin", per_client=5, per_subject=20, per_day=60)
 #: villages' 6-digit join codes (the subject is the village): a million values; phones that opened it keep theirs
 JOIN_CODES = Policy("join", per_client=20, per_subject=60, period=timedelta(minutes=10))
 
@@ -109,6 +123,15 @@ def begin(policy: Policy, subject: str, client: str | None = None, now: datetime
     ceiling = _minutes(everyone.window_start + policy.period - now, policy.period)
     if everyone.tries > policy.per_subject and not trusted:
         return Turn(False, minutes=ceiling)
+    if policy.per_day is not None and not trusted:
+        day = timedelta(days=1)
+        daily = store.count_try(policy.daily_scope, key, store.ALL_CLIENTS, now, day, policy.per_day)
+        if daily.tries == 1:
+            store.prune(policy.daily_scope, now - day, now - policy.trust)
+        if daily.tries > policy.per_day:
+            return Turn(False, minutes=_minutes(daily.window_start + day - now, day))
+        if daily.tries == policy.per_day:
+            return Turn(True, last=True, minutes=_minutes(day, day))
     if mine.tries == policy.per_client:
         return Turn(True, last=True, minutes=_minutes(policy.period, policy.period))
     if everyone.tries == policy.per_subject and not trusted:
@@ -126,6 +149,8 @@ def succeeded(policy: Policy, subject: str, client: str | None = None, now: date
 def forget(policy: Policy, subject: str) -> None:
     """The subject's secret changed: forget every count and trust for it."""
     store.forget(policy.scope, subject_key(subject))
+    if policy.per_day is not None:
+        store.forget(policy.daily_scope, subject_key(subject))
 
 
 def tries(policy: Policy, subject: str) -> dict[str, int]:
