@@ -17,6 +17,7 @@ from learn.errors import Forbidden, InvalidInput, RecordingRefused
 from learn.lessons.catalog import Catalog
 from learn.services import accounts, recordings
 from learn.services.narration import Listener
+from learn.strings_vi import t
 from learn.voice.audio import decode_pcm, duration, rms
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
@@ -110,7 +111,8 @@ def test_the_lines_are_what_the_player_reads(catalog) -> None:
     assert lines[0] == STEP
     assert services.question_speech(question) in lines
     assert services.feedback_speech(question, True) in lines and services.feedback_speech(question, False) in lines
-    assert lines[-1] == services.done_speech(lesson)
+    # the completion screen's lines and the retry's "once more", each on its own (the score is not recordable)
+    assert lines[-3:] == [t("lesson.retry_speech"), services.done_speech(lesson), t("lesson.next_lesson_speech")]
 
 
 def test_counts_and_out_of_date_after_the_lesson_text_changes(team, catalog, narrator, tmp_path: Path) -> None:
@@ -180,3 +182,40 @@ def test_another_communes_trainer_neither_hears_nor_approves(team, catalog, narr
     with pytest.raises(Forbidden):
         recordings.approve(other, kept.id)
     assert services.speak(narrator, STEP, listener=Listener(other.id, unreviewed="use")).clip.engine == "espeak"
+
+
+def test_a_screen_of_several_lines_plays_the_recorded_one_in_her_teams_voice(team, catalog, narrator,
+                                                                             village: int) -> None:
+    """The completion screen reads the completion line, then her score (which nobody can record for every
+    score): with the line recorded, she hears it in her team's voice, then the score in espeak-ng's, as one
+    clip; without, espeak-ng says it all as before."""
+    hung, mai = team
+    lesson = catalog.get("test-unlock")
+    done, score = services.done_speech(lesson), "Bác đúng 2 câu trên 3 câu ngay lần đầu."
+    assert done in recordings.lesson_texts(lesson)
+    resident = Listener(learner_id=services.add_learner(village, "Bà Một").id)
+    alone = services.speak(narrator, [done, score], listener=resident).clip
+    assert alone.engine == "espeak" and alone.path == services.speak(narrator, f"{done} {score}").clip.path
+    kept = recordings.keep(hung, narrator.cache.root, lesson, done, CLIP.read_bytes())
+    recordings.approve(mai, kept.id)
+    line = decode_pcm(narrator.cache.root / kept.audio[:2] / f"{kept.audio}.mp3")
+    told = services.speak(narrator, score).clip
+    both = services.speak(narrator, [done, score], listener=resident).clip
+    assert both.engine == "recorded" and both.voice == "Anh Hùng"
+    heard = decode_pcm(both.path)
+    assert duration(heard) == pytest.approx(duration(line) + 0.3 + duration(decode_pcm(told.path)), abs=0.15)
+    # it begins with the team's recording: the first second is the same sound
+    first = min(len(line), 22050 * 2)
+    assert _correlation(heard[:first], line[:first]) > 0.9
+    assert services.speak(narrator, [done, score], listener=resident).clip.path == both.path  # made once
+
+
+def _correlation(a: bytes, b: bytes) -> float:
+    x, y = array.array("h"), array.array("h")
+    x.frombytes(a[: len(a) // 2 * 2]), y.frombytes(b[: len(b) // 2 * 2])
+    n = min(len(x), len(y))
+    mx, my = sum(x[:n]) / n, sum(y[:n]) / n
+    cov = sum((x[i] - mx) * (y[i] - my) for i in range(n))
+    vx = sum((x[i] - mx) ** 2 for i in range(n)) ** 0.5
+    vy = sum((y[i] - my) ** 2 for i in range(n)) ** 0.5
+    return cov / (vx * vy) if vx and vy else 0.0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from learn.errors import LearnError, VoiceUnavailable
@@ -44,8 +46,14 @@ def done_speech(lesson: Lesson) -> str:
     return t("speech.done")
 
 
+def retry_speech(question: Question) -> list[str]:
+    """What is read for a question that comes back at the end of the lesson, as its parts."""
+    return [t("lesson.retry_speech"), question_speech(question)]
+
+
 def lesson_speech(lesson: Lesson) -> list[str]:
-    """Every text the player may read aloud in a lesson, in order, without repeats."""
+    """Every text the player may read aloud in a lesson, in order, without repeats: each as one line a trainer
+    can record (a screen made of several, such as the completion screen, is read as its lines one by one)."""
     texts: list[str] = []
     for screen in lesson.screens:
         if screen.practice is not None:  # the pretend phone's screens, hints and end (issue 18)
@@ -55,7 +63,9 @@ def lesson_speech(lesson: Lesson) -> list[str]:
         else:
             q = screen.question
             texts += [question_speech(q), feedback_speech(q, True), feedback_speech(q, False)]
-    texts.append(done_speech(lesson))
+    if lesson.questions:
+        texts.append(t("lesson.retry_speech"))
+    texts += [done_speech(lesson), t("lesson.next_lesson_speech")]
     return list(dict.fromkeys(texts))
 
 
@@ -93,6 +103,14 @@ def recorded(narrator: Narrator, text: str, speed: str, listener: Listener) -> C
     return None
 
 
+def _whole(path: Path, audio: str) -> bool:
+    """Whether the recording's clip is in the audio cache as it was kept (its name is its SHA-256)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == audio
+    except OSError:
+        return False
+
+
 def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, listener: Listener) -> Clip | None:
     """The recording at ``speed``; for a slow one the team did not record, its normal one slowed down (a
     familiar voice, slower, is better heard than a synthetic one), or as it is when it cannot be slowed."""
@@ -108,7 +126,7 @@ def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, liste
                     or (listener.account_id is not None and found.recorded_by == listener.account_id)):
                 continue
             path = narrator.cache.root / found.audio[:2] / f"{found.audio}.mp3"
-            if not path.is_file():
+            if not _whole(path, found.audio):  # gone, or damaged (a full disk, a bad card): never played nor slowed
                 continue
             if recorded_at == speed:
                 return Clip(path, "recorded", found.recorder, speed, found.seconds, found.size, made=False)
@@ -121,19 +139,39 @@ def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, liste
     return None
 
 
-def speak(narrator: Narrator | None, text: str, speed: str = "normal", listener: Listener | None = None) -> Spoken:
+def speak(narrator: Narrator | None, text: str | Sequence[str], speed: str = "normal",
+          listener: Listener | None = None) -> Spoken:
     """The narration of ``text``, never raising: a recording the listener may hear first (with ``listener``),
-    else the engines; without audio the lesson simply goes on as text."""
+    else the engines; without audio the lesson simply goes on as text.
+
+    ``text`` may be a screen's parts (the completion line, then her score; the retry's "once more", then the
+    question): where the team recorded one of them, the clip is the parts one after the other, each in her
+    team's voice where recorded and the engine's elsewhere; where none is recorded, the engine says them as one
+    text, as it would the joined sentence."""
     if narrator is None:
         return Spoken(None, "voice.unavailable")
+    parts = [text] if isinstance(text, str) else [p for p in text if p.strip()]
     try:
         if listener is not None:
-            clip = recorded(narrator, text, speed, listener)
-            if clip is not None:
-                return Spoken(clip)
-        return Spoken(narrator.clip(text, speed))
+            found = [recorded(narrator, part, speed, listener) for part in parts]
+            if len(parts) == 1 and found[0] is not None:
+                return Spoken(found[0])
+            if len(parts) > 1 and any(found):
+                return Spoken(_joined(narrator, parts, found, speed))
+        return Spoken(narrator.clip(" ".join(parts), speed))
     except VoiceUnavailable as exc:
         return Spoken(None, exc.key)
+
+
+def _joined(narrator: Narrator, parts: list[str], found: list[Clip | None], speed: str) -> Clip:
+    clips = [clip or narrator.clip(part, speed) for part, clip in zip(parts, found, strict=True)]
+    voice = next(c.voice for c in clips if c.engine == "recorded")
+    try:
+        path = studio.joined([c.path for c in clips], narrator.cache.root)
+    except OSError as exc:
+        raise VoiceUnavailable(f"cannot join narration clips: {exc}", key="voice.cache_write") from exc
+    seconds = sum(c.seconds for c in clips) + studio.JOIN_PAUSE * (len(clips) - 1)
+    return Clip(path, "recorded", voice, speed, round(seconds, 3), path.stat().st_size, made=False)
 
 
 @dataclass

@@ -12,7 +12,16 @@ import tempfile
 from pathlib import Path
 
 from learn.errors import RecordingRefused, VoiceUnavailable
-from learn.voice.audio import NARRATION_RATE, decode_pcm, decode_upload, duration, encode_mp3, ffmpeg_path, rms
+from learn.voice.audio import (
+    NARRATION_RATE,
+    decode_pcm,
+    decode_upload,
+    duration,
+    encode_mp3,
+    ffmpeg_path,
+    rms,
+    silence,
+)
 
 #: Larger uploads are refused unread (a minute of 48 kHz 16-bit WAV is under 6 MB).
 MAX_TAKE_BYTES = 12_000_000
@@ -107,6 +116,29 @@ def slowed(source: Path, root: Path) -> Path:
     pcm = _filtered(decode_pcm(source), f"atempo={SLOW_TEMPO}") if source.is_file() else b""
     if not pcm:
         raise VoiceUnavailable(f"cannot slow {source}", key="voice.broken_audio")
+    return _kept(pcm, target)
+
+
+#: between the parts of a screen's narration joined from several clips (a recorded line, then the engine's)
+JOIN_PAUSE = 0.3
+
+
+def joined(parts: list[Path], root: Path) -> Path:
+    """One clip of ``parts`` (clips of the audio cache ``root``) played one after the other, with a short pause:
+    a screen whose narration is a recorded line and a sentence nobody recorded (her score, a number) plays
+    both, the line in her team's voice. Made once (named by its parts), atomically; VoiceUnavailable when a
+    part cannot be read."""
+    name = hashlib.sha256("+".join(p.stem for p in parts).encode()).hexdigest()
+    target = root / name[:2] / f"{name}.mp3"
+    if target.is_file():
+        return target
+    gap = silence(JOIN_PAUSE)
+    pcm = gap.join(decode_pcm(part) for part in parts)
+    return _kept(pcm, target)
+
+
+def _kept(pcm: bytes, target: Path) -> Path:
+    """``pcm`` as an MP3 clip at ``target``, written to a temporary file and renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, part = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix=".mp3")
     os.close(fd)
