@@ -103,3 +103,19 @@ def test_signed_out_the_page_leads_to_the_sign_in(app) -> None:
     at = app("recording")
     assert not at.exception
     assert at.text_input(key="login_user")
+
+
+def test_the_line_comes_first_and_a_tap_goes_to_the_next_line_nobody_recorded(app, team, catalog) -> None:
+    """On a phone the line to record is at the top (the lessons' table waits in an expander below it), and
+    "Đến câu chưa thu" skips the lines already recorded."""
+    from learn.settings import Settings
+
+    hung, _ = team
+    lesson = catalog.get("test-unlock")
+    at = pick_unlock(open_recording(app, hung))
+    second = lesson_voices(hung, catalog).lines[1].text
+    recordings.keep(hung, Settings.from_env().audio_cache_dir, lesson, second, CLIP.read_bytes())
+    at.run()
+    assert t("recording.overview") in [e.label for e in at.expander] and len(at.dataframe) == 1
+    button(at, t("recording.next_missing")).click().run()
+    assert t("recording.line", number=3, total=len(lesson_voices(hung, catalog).lines)) in texts(at)

@@ -51,16 +51,9 @@ if spoken_in:
     st.caption(t("language.counts", counts=" · ".join(
         t("language.count", name=plain(names[code]), recorded=sum(v.recorded for v in kept))
         for code, kept in counted.items())))
-with st.expander(t("language.add"), icon=":material/translate:"):
-    st.caption(t("language.hint"))
-    add_language_form(who, who.commune_id or 0, key="recording-add-language", notes="recording_notes")
 if not every:
     st.info(t("recording.none"))
     st.stop()
-
-st.dataframe([{t("recording.col_lesson"): catalog.lessons[v.lesson_id].title, t("recording.col_recorded"): v.recorded,
-               t("recording.col_missing"): v.missing, t("recording.col_stale"): len(v.out_of_date)} for v in every],
-             hide_index=True, width="stretch")
 
 lesson_id = st.selectbox(t("recording.lesson"), [v.lesson_id for v in every],
                          format_func=lambda x: catalog.lessons[x].title, key="recording_lesson")
@@ -137,6 +130,21 @@ if forward.button(t("recording.next"), key="line-next", icon=ICONS["next"], icon
                   width="stretch", disabled=index == len(voices.lines) - 1):
     st.session_state[spot] = index + 1
     st.rerun()
+# the next line nobody recorded yet, past the ones already done (back to the first from the last)
+missing = [i for i in [*range(index + 1, len(voices.lines)), *range(index)] if voices.lines[i].recording is None]
+if missing and st.button(t("recording.next_missing"), key="line-next-missing", icon=ICONS["mic"],
+                         width="stretch"):
+    st.session_state[spot] = missing[0]
+    st.rerun()
+
+# every lesson's counts, and adding a language: below the line being recorded, which a phone shows first
+with st.expander(t("recording.overview"), icon=":material/table_rows:"):
+    st.dataframe([{t("recording.col_lesson"): catalog.lessons[v.lesson_id].title,
+                   t("recording.col_recorded"): v.recorded, t("recording.col_missing"): v.missing,
+                   t("recording.col_stale"): len(v.out_of_date)} for v in every], hide_index=True, width="stretch")
+with st.expander(t("language.add"), icon=":material/translate:"):
+    st.caption(t("language.hint"))
+    add_language_form(who, who.commune_id or 0, key="recording-add-language", notes="recording_notes")
 
 if voices.out_of_date:
     st.subheader(t("recording.stale_heading"))
