@@ -352,3 +352,45 @@ def test_a_bundle_with_a_forged_language_is_refused_whole(laptop, catalog, tmp_p
             sync_rules.check_records(forged, catalog, utcnow())
         assert refused.value.key == "sync.bad_field" and refused.value.values["field"] == field
     sync_rules.check_records(records, catalog, utcnow())  # as exported, it passes
+
+
+def test_vietnamese_in_disguise_and_look_alike_names_are_refused(team, village: int) -> None:
+    """A second "Tiếng Việt" button, or a Mường spelt with a Cyrillic М beside the real one, left a resident
+    who cannot read two buttons that say the same."""
+    hung = team[0]
+    languages.add(hung, commune_of(hung), "muong", "Mường")
+    refused = [("VI ", "Thái", "language.code_vi"), ("vie", "Thái", "language.code_vi"),
+               ("vi-VN", "Thái", "language.code_vi"), ("v\u0456", "Thái", "language.bad_code"),  # Cyrillic і
+               ("ta\u200bi", "Thái", "language.bad_code"), ("viet", "Việt", "language.name_vi"),
+               ("kinh", "tiếng Kinh", "language.name_vi"), ("vn", "VIỆT  NAM", "language.name_vi"),
+               ("muong2", "\u041cường", "language.bad_name"),  # Cyrillic М
+               ("muong2", "Mường\u200b", "language.bad_name"), ("muong2", "\u200fMường", "language.bad_name"),
+               ("muong2", "Muong", "language.name_taken")]
+    for code, name, key in refused:
+        with pytest.raises(InvalidInput) as bad:
+            languages.add(hung, commune_of(hung), code, name)
+        assert bad.value.key == key, (code, name)
+        assert t(bad.value.key, **bad.value.values)
+    assert [x.code for x in languages.of_commune(hung, commune_of(hung))] == ["muong"]
+    for code, name in (("hmn", "H’Mông"), ("ede", "Ê Đê"), ("tay", unicodedata.normalize("NFD", "Tày"))):
+        assert languages.add(hung, commune_of(hung), code, name).name == unicodedata.normalize("NFC", name)
+    # the resident's own choice names a code as it is stored: 'VI ' or another commune's code is not hers
+    her = services.add_learner(village, "Bà Một")
+    for code in ("VI ", "v\u0456", "muong "):
+        with pytest.raises(NotFound):
+            languages.set_own(her.id, code)
+    assert languages.heard_in(her.id) == "vi"
+
+
+def test_a_language_renamed_or_removed_while_she_has_it(team, village: int) -> None:
+    hung = team[0]
+    muong = languages.add(hung, commune_of(hung), "muong", "Mường")
+    her = services.add_learner(village, "Bà Một")
+    languages.set_own(her.id, "muong")
+    stored.rename(muong.id, "Mường Bi")  # renamed: she keeps hearing it
+    assert languages.heard_in(her.id) == "muong" and languages.choice_for(hung, her.id).current == "muong"
+    with database.connection_context():
+        database.execute_sql(f"DELETE FROM narration_language WHERE id = {muong.id}")
+    assert languages.heard_in(her.id) == "vi" and languages.of_resident(her.id) == []  # gone: Vietnamese
+    languages.add(hung, commune_of(hung), "muong", "Mường")  # added again: her choice holds again
+    assert languages.heard_in(her.id) == "muong"

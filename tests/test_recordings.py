@@ -8,6 +8,7 @@ import array
 import io
 import shutil
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from learn.lessons.catalog import Catalog
 from learn.services import accounts, recordings
 from learn.services.narration import Listener
 from learn.strings_vi import t
+from learn.voice import studio
 from learn.voice.audio import decode_pcm, duration, rms
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
@@ -219,3 +221,28 @@ def _correlation(a: bytes, b: bytes) -> float:
     vx = sum((x[i] - mx) ** 2 for i in range(n)) ** 0.5
     vy = sum((y[i] - my) ** 2 for i in range(n)) ** 0.5
     return cov / (vx * vy) if vx and vy else 0.0
+
+
+def test_a_damaged_clip_is_neither_played_nor_slowed_and_two_sessions_slow_it_once(team, catalog, narrator,
+                                                                                   village: int) -> None:
+    """A clip damaged in the cache (a full disk, a bad memory card) was served as it was, and slowed: its broken
+    slow version then stayed in the cache even after the clip was mended."""
+    hung, mai = team
+    lesson = catalog.get("test-unlock")
+    kept = recordings.keep(hung, narrator.cache.root, lesson, STEP, CLIP.read_bytes())
+    recordings.approve(mai, kept.id)
+    her = Listener(learner_id=services.add_learner(village, "Bà Một").id)
+    path = narrator.cache.root / kept.audio[:2] / f"{kept.audio}.mp3"
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] + bytes(len(whole) // 2))
+    for speed in ("normal", "slow"):  # espeak-ng speaks instead, and nothing slowed is made of the damage
+        assert services.speak(narrator, STEP, speed, her).clip.engine == "espeak"
+    slowed_path = narrator.cache.root / studio.slowed_name(kept.audio)[:2] / f"{studio.slowed_name(kept.audio)}.mp3"
+    assert not slowed_path.exists()
+    path.write_bytes(whole)  # mended (a voice pack brings it again): her team's voice, slowed whole
+    # two sessions asking at once both get the whole slow clip (made atomically, no partial file left)
+    with ThreadPoolExecutor(2) as pool:
+        clips = list(pool.map(lambda _: services.speak(narrator, STEP, "slow", her).clip, range(2)))
+    assert {c.engine for c in clips} == {"recorded"} and {c.path for c in clips} == {slowed_path}
+    assert duration(decode_pcm(slowed_path)) == pytest.approx(duration(decode_pcm(path)) / 0.8, rel=0.1)
+    assert not [p for p in slowed_path.parent.iterdir() if p.name.startswith(".part-")]

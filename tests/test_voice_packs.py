@@ -5,10 +5,16 @@ the upload on the commune's administration page."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import struct
+import subprocess
+import time
+import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -458,3 +464,134 @@ def test_staff_upload_a_pack_on_the_administration_page(app, db, village, new_da
     pack = voice_packs.for_staff(accounts.login("canbo", "mat-khau-dai"), community.find_commune(THU), KEY,
                                  db.parent / "audio")
     assert len(parts(pack)[1]) == 3
+
+
+# --- large, long and concurrent packs (review of issue 20) ---------------------------------------------------
+
+def tiny_clip(tmp_path: Path) -> bytes:
+    """Half a second of the real take, as the recording page stores clips (22,050 Hz, 24 kbit/s MP3)."""
+    out = tmp_path / "tiny.mp3"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(CLIP), "-t", "0.5", "-ac", "1", "-ar",
+                    "22050", "-b:a", "24k", "-map_metadata", "-1", "-id3v2_version", "0", "-f", "mp3", str(out)],
+                   check=True)
+    return out.read_bytes()
+
+
+def many_lines(good: bytes, count: int, clip: bytes) -> bytes:
+    """The pack's first recording as ``count`` lines of half a second, each with its own clip (``clip`` with two
+    bytes of its last frame changed: still whole MP3 frames), signed again."""
+    _, found = parts(good)
+    manifest = json.loads(found["manifest.json"])
+    model = {**manifest["recordings"][0], "seconds": 0.5}
+    members, entries = {}, []
+    for i in range(count):
+        body = clip[:-10] + i.to_bytes(2, "big") + clip[-8:]
+        name = hashlib.sha256(body).hexdigest()
+        members[f"audio/{name}.mp3"] = body
+        entries.append({**model, "uid": f"u{i}", "text": f"Câu {i}.", "audio": name, "size": len(body)})
+    manifest["recordings"] = entries
+    return resealed(good, zipped({"manifest.json": json.dumps(manifest, ensure_ascii=False).encode(), **members}))
+
+
+def test_a_pack_of_many_short_lines_goes_in_whole_and_again_changes_nothing(homes, catalog, tmp_path) -> None:
+    """Each clip decoded by its own ffmpeg run took 0.1 to 0.2 s: 10,000 lines were half an hour of a frozen
+    upload page, and as long again for the same pack a second time (now about 10 s, then a few: measured by
+    hand; 800 lines here). The second time, the clips already in the audio cache are not decoded again, and
+    the import holds little more than the pack in memory."""
+    laptop, server = homes
+    record_lesson(laptop, catalog)
+    big = many_lines(voice_packs.pack(THU, commune_key(), laptop.audio).data, 800, tiny_clip(tmp_path))
+    with server.inside():
+        team()
+        took = voice_packs.take_in(big, KEY, server.audio)
+        assert took.added == 800 and len(library()) == 800 and len(files(server.audio)) == 800
+        tracemalloc.start()
+        again = voice_packs.take_in(big, KEY, server.audio)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert again.unchanged == 800 and not again.changed
+        assert peak < 4 * len(big) + 50 * 2**20, (peak, len(big))  # the pack, its clips, the rows: no more
+
+
+def test_a_clip_far_longer_than_a_take_is_refused_without_decoding_it_all(homes, catalog, tmp_path) -> None:
+    laptop, server = homes
+    record_lesson(laptop, catalog)
+    good = voice_packs.pack(THU, commune_key(), laptop.audio).data
+    # 15 minutes of speech at 8 kbit/s: under the size limit, whole MP3 frames that ffmpeg decodes
+    long_wav = tmp_path / "long.mp3"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-stream_loop", "-1", "-i", str(CLIP), "-t", "900",
+                    "-ac", "1", "-ar", "8000", "-b:a", "8k", "-f", "mp3", str(long_wav)], check=True)
+    body = long_wav.read_bytes()
+    assert len(body) < voice_packs.MAX_CLIP
+    name = hashlib.sha256(body).hexdigest()
+    _, found = parts(good)
+    first = json.loads(found["manifest.json"])["recordings"][0]
+
+    def swap(m: dict[str, bytes]) -> None:
+        m.pop(f"audio/{first['audio']}.mp3")
+        m[f"audio/{name}.mp3"] = body
+
+    with server.inside():
+        team()
+    for seconds in (first["seconds"], 60.5):  # its length as listed, or as long as a take may be
+        data = repacked(good, lambda m, s=seconds: m["recordings"][0].update(audio=name, size=len(body), seconds=s),
+                        swap)
+        with server.inside():
+            started = time.perf_counter()
+            with pytest.raises(VoicePackRejected) as caught:
+                voice_packs.take_in(data, KEY, server.audio)
+            assert caught.value.key == "voicepack.bad_audio" and caught.value.values["number"] == 1
+            assert time.perf_counter() - started < 5
+            assert library() == [] and files(server.audio) == []
+
+
+def _take_in_elsewhere(url: str, audio: str, pack: str) -> str:
+    """Another process taking the pack in (as a second `learn voices import` would)."""
+    open_db(url)
+    took = voice_packs.take_in(Path(pack).read_bytes(), KEY, Path(audio))
+    return f"{took.added} {took.replaced} {took.unchanged}"
+
+
+def test_the_same_pack_taken_in_by_two_processes_at_once(homes, catalog, tmp_path) -> None:
+    laptop, server = homes
+    record_lesson(laptop, catalog)
+    pack = tmp_path / "thu.hocsovoices"
+    pack.write_bytes(many_lines(voice_packs.pack(THU, commune_key(), laptop.audio).data, 300, tiny_clip(tmp_path)))
+    with server.inside():
+        team()
+    server.close()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap(_take_in_elsewhere, [(server.url, str(server.audio), str(pack))] * 2)
+    assert sorted(results) == ["0 0 300", "300 0 0"]  # one took them in, the other found them there
+    server.handle = None
+    with server.inside():
+        assert len(library()) == 300 and len(files(server.audio)) == 300
+
+
+def test_a_full_disk_while_the_clips_are_written_leaves_no_row_without_its_clip(homes, catalog, tmp_path,
+                                                                               monkeypatch) -> None:
+    laptop, server = homes
+    record_lesson(laptop, catalog)
+    data = many_lines(voice_packs.pack(THU, commune_key(), laptop.audio).data, 20, tiny_clip(tmp_path))
+    real, written = os.fdopen, []
+
+    def filling(fd: int, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        f = real(fd, *args, **kwargs)
+        if len(written) == 7:  # the eighth clip does not fit
+            f.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(fd)
+        return f
+
+    with server.inside():
+        team()
+        monkeypatch.setattr(voice_packs.os, "fdopen", filling)
+        with pytest.raises(VoicePackRejected) as caught:
+            voice_packs.take_in(data, KEY, server.audio)
+        assert caught.value.key == "voice.cache_write" and t(caught.value.key)
+        assert library() == []  # no row names a clip, the clips written are whole, no partial file is left
+        assert [p.name for p in files(server.audio) if p.name.startswith(".part-")] == []
+        monkeypatch.setattr(voice_packs.os, "fdopen", real)
+        assert voice_packs.take_in(data, KEY, server.audio).added == 20  # room again: all of it goes in
+        for r in stored.of_commune(community.find_commune(THU)):
+            assert hashlib.sha256(clip_of(server, r.audio)).hexdigest() == r.audio

@@ -6,6 +6,7 @@ Vietnamese narration elsewhere (``learn.services.narration.recorded``); the text
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from learn.errors import InvalidInput, NotFound
@@ -13,7 +14,7 @@ from learn.services import people
 from learn.services.accounts import require
 from learn.services.care import resident
 from learn.strings_vi import t
-from learn.text import squash
+from learn.text import fold, squash
 from progress_db import languages as stored
 from progress_db.languages import VIETNAMESE, LanguageInfo
 from progress_db.records import AccountInfo, Role
@@ -24,6 +25,9 @@ ROLES: tuple[Role, ...] = ("trainer", "staff")
 CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])")
 MAX_NAME = 40
 _NAME_MARKS = frozenset(" '’-")
+#: Vietnamese under another code or name: the tile has it first already
+_VIETNAMESE_CODES = frozenset({VIETNAMESE, "vie"})
+_VIETNAMESE_NAMES = frozenset({"viet", "viet nam", "kinh"})
 
 __all__ = ["VIETNAMESE", "Choice", "LanguageInfo", "add", "choice_for", "clean_code", "clean_name", "heard_in",
            "of_commune", "of_resident", "set_for", "set_own"]
@@ -33,7 +37,7 @@ def clean_code(code: str) -> str:
     """A language code as stored: trimmed and lower-cased; InvalidInput unless 2 to 12 ASCII letters, digits or
     inner hyphens, and not ``vi`` (every lesson is written in Vietnamese already)."""
     clean = code.strip().lower()
-    if clean == VIETNAMESE:
+    if clean in _VIETNAMESE_CODES or clean.startswith(f"{VIETNAMESE}-"):  # vi, vie, vi-vn: Vietnamese again
         raise InvalidInput("vi is Vietnamese, the lessons' own language", key="language.code_vi")
     if not CODE.fullmatch(clean):
         raise InvalidInput(f"bad language code {code!r}", key="language.bad_code")
@@ -51,9 +55,17 @@ def clean_name(name: str) -> str:
         raise InvalidInput("a language needs a name", key="language.name_missing")
     if len(clean) > MAX_NAME:
         raise InvalidInput(f"language name longer than {MAX_NAME}", key="language.name_long", limit=MAX_NAME)
-    if not (clean[0].isalpha() and all(ch.isalpha() or ch in _NAME_MARKS for ch in clean)):
+    if not (clean[0].isalpha() and all(_latin(ch) or ch in _NAME_MARKS for ch in clean)):
         raise InvalidInput(f"bad language name {name!r}", key="language.bad_name")
+    if fold(clean) in _VIETNAMESE_NAMES:  # a second "Tiếng Việt" button beside the first
+        raise InvalidInput(f"{clean!r} is Vietnamese", key="language.name_vi")
     return clean
+
+
+def _latin(ch: str) -> bool:
+    """A letter of the Latin alphabet (Vietnamese's, and the one its peoples' languages are written in here):
+    never a look-alike from another script (Cyrillic М for M), nor an invisible mark."""
+    return ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN ")
 
 
 def of_commune(who: AccountInfo, commune_id: int) -> list[LanguageInfo]:
@@ -67,7 +79,7 @@ def add(who: AccountInfo, commune_id: int, code: str, name: str) -> LanguageInfo
     commune has already."""
     require(who, *ROLES, commune_id=commune_id)
     clean, called = clean_code(code), clean_name(name)
-    if any(x.name.casefold() == called.casefold() for x in stored.of_commune(commune_id)):
+    if any(fold(x.name) == fold(called) for x in stored.of_commune(commune_id)):  # Muong is Mường
         raise InvalidInput(f"{called!r} is there already", key="language.name_taken", name=called)
     made, added = stored.ensure(commune_id, clean, called)
     if not added:
