@@ -40,6 +40,7 @@ from benchmarks.st_client import Run, Session
 from learn.app.nginx import ROUTE_COOKIE
 from learn.lessons.catalog import Catalog
 from learn.settings import DEFAULT_CONTENT_DIR
+from tests.support.server import process_tree
 
 HERE = Path(__file__).resolve().parent
 APP = HERE.parent / "learn" / "app" / "main.py"
@@ -133,21 +134,6 @@ def _stored(home: Path, learners: set[int]) -> set[tuple[int, str, str]]:
 
 # --- the server and its processes --------------------------------------------------------------------------
 
-def _tree(pid: int) -> dict[int, str]:
-    """Every process under ``pid`` (and itself): its command line."""
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            found[current] = Path(f"/proc/{current}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def _cpu_s(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -179,7 +165,7 @@ class Meter:
     def sample(self) -> None:
         """Note each process's CPU so far (one that appears after the first sample, a restarted process, counts
         from its start)."""
-        for pid, command in _tree(self.root).items():
+        for pid, command in process_tree(self.root).items():
             cpu = _cpu_s(pid)
             if cpu is None:
                 continue

@@ -10,11 +10,9 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from peewee import Database
 
 from learn import services
 from learn.errors import Forbidden, InvalidInput, NotFound
@@ -26,10 +24,11 @@ from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
 from progress_db import community
 from progress_db import languages as stored
-from progress_db.db import database, open_db
+from progress_db.db import database
 from progress_db.models import utcnow
 from tests.support.apptest import PASSWORD, button, clear_caches, texts
 from tests.support.paths import SHARED
+from tests.support.places import Place
 
 pytestmark = pytest.mark.both_engines
 CLIP = SHARED / "audio" / "vi-real" / "fosd_003005.wav"
@@ -243,29 +242,6 @@ def test_the_recording_page_records_in_a_language_and_counts_each(app, team, cat
 
 
 # --- sync ------------------------------------------------------------------------------------------------------
-
-
-class Place:
-    """Another database (a trainer's laptop) the test steps into."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self.handle = url, None
-
-    @contextmanager
-    def inside(self) -> Iterator[None]:
-        before = database.obj
-        if self.handle is None:
-            self.handle = open_db(self.url)
-        database.initialize(self.handle)
-        try:
-            yield
-        finally:
-            database.initialize(before)
-
-    def close(self) -> None:
-        handle: Database | None = self.handle
-        if handle is not None:
-            handle.close_all() if hasattr(handle, "close_all") else handle.close()
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from peewee import Database
 
 from learn import services
 from learn.cli import cli
@@ -24,33 +21,15 @@ from learn.services.sync import BundleRejected
 from learn.strings_vi import STRINGS, t
 from progress_db import community, group_sessions, learning, records
 from progress_db import sync as store
-from progress_db.db import database, open_db
+from progress_db.db import database
 from progress_db.models import Attempt, LessonProgress, Outcome
 from tests.support.cli import runner
 from tests.support.paths import CONTENT
+from tests.support.places import Place
 
 pytestmark = pytest.mark.both_engines
 
 KEY = "khoa-bi-mat-cua-tinh"
-
-
-class Place:
-    """A database the test can step into (a laptop or the server)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.handle: Database | None = None
-
-    @contextmanager
-    def inside(self) -> Iterator[None]:
-        before = database.obj
-        if self.handle is None:
-            self.handle = open_db(self.url)
-        database.initialize(self.handle)
-        try:
-            yield
-        finally:
-            database.initialize(before)
 
 
 @pytest.fixture
@@ -60,8 +39,7 @@ def places(db: Path, database_url: str, new_database):
     laptops = [Place(new_database()), Place(new_database())]
     yield server, laptops
     for laptop in laptops:
-        if laptop.handle is not None:
-            laptop.handle.close_all() if hasattr(laptop.handle, "close_all") else laptop.handle.close()
+        laptop.close()
     database.initialize(server.handle)
 
 

@@ -17,12 +17,10 @@ import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
 
 import pytest
-from peewee import Database
 
 from learn import services
 from learn.cli import cli
@@ -31,8 +29,6 @@ from learn.lessons.catalog import Catalog
 from learn.services import accounts, recordings, sync, voice_packs
 from learn.services.narration import Listener
 from learn.strings_vi import STRINGS, t
-from learn.voice.narrator import AudioCache, Narrator
-from learn.voice.tts import EspeakEngine
 from progress_db import community, languages
 from progress_db import recordings as stored
 from progress_db import voice_packs as packed
@@ -41,6 +37,7 @@ from progress_db.records import AccountInfo
 from tests.support.apptest import PASSWORD, button, texts
 from tests.support.cli import runner
 from tests.support.paths import CONTENT, SHARED
+from tests.support.places import Place
 
 pytestmark = pytest.mark.both_engines
 KEY = "khoa-bi-mat-cua-tinh"  # the server's master key
@@ -50,38 +47,12 @@ STEP = "Bác giữ nút nguồn khoảng ba giây."
 THU = "Xã Thử"
 
 
-class Home:
-    """Another laptop or the server: its own database (kept open) and audio cache."""
-
-    def __init__(self, url: str, audio: Path) -> None:
-        self.url, self.audio = url, audio
-        self.handle: Database | None = None
-
-    @contextmanager
-    def inside(self) -> Iterator[None]:
-        before = database.obj
-        if self.handle is None:
-            self.handle = open_db(self.url)
-        database.initialize(self.handle)
-        try:
-            yield
-        finally:
-            database.initialize(before)
-
-    def narrator(self) -> Narrator:
-        return Narrator(AudioCache(self.audio), [EspeakEngine()])
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close_all() if hasattr(self.handle, "close_all") else self.handle.close()
-
-
 @pytest.fixture
-def homes(db: Path, database_url: str, new_database, tmp_path: Path) -> Iterator[tuple[Home, Home]]:
+def homes(db: Path, database_url: str, new_database, tmp_path: Path) -> Iterator[tuple[Place, Place]]:
     """The trainers' laptop (the test database) and a second home (the commune server), each with its cache."""
-    laptop = Home(database_url, tmp_path / "laptop" / "audio")
+    laptop = Place(database_url, tmp_path / "laptop" / "audio")
     laptop.handle = database.obj
-    server = Home(new_database(), tmp_path / "server" / "audio")
+    server = Place(new_database(), tmp_path / "server" / "audio")
     yield laptop, server
     server.close()
     database.initialize(laptop.handle)
@@ -94,7 +65,7 @@ def team(commune: str = THU) -> tuple[AccountInfo, AccountInfo]:
             accounts.create_account("mai", "Chị Mai", PASSWORD, "trainer", commune))
 
 
-def record_lesson(laptop: Home, catalog: Catalog) -> tuple[AccountInfo, AccountInfo]:
+def record_lesson(laptop: Place, catalog: Catalog) -> tuple[AccountInfo, AccountInfo]:
     """On the laptop: Hùng records the first step (Mai approves it) and the second line in Mường."""
     hung, mai = team()
     lesson = catalog.get("test-unlock")
@@ -106,7 +77,7 @@ def record_lesson(laptop: Home, catalog: Catalog) -> tuple[AccountInfo, AccountI
     return hung, mai
 
 
-def clip_of(home: Home, audio: str) -> bytes:
+def clip_of(home: Place, audio: str) -> bytes:
     return (home.audio / audio[:2] / f"{audio}.mp3").read_bytes()
 
 
@@ -435,7 +406,7 @@ def test_voices_commands(homes, catalog, tmp_path, monkeypatch) -> None:
 
 def test_staff_upload_a_pack_on_the_administration_page(app, db, village, new_database, catalog, tmp_path,
                                                         monkeypatch) -> None:
-    laptop = Home(new_database(), tmp_path / "laptop" / "audio")
+    laptop = Place(new_database(), tmp_path / "laptop" / "audio")
     try:
         with laptop.inside():
             record_lesson(laptop, catalog)

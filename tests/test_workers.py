@@ -26,7 +26,7 @@ import pytest
 from learn.app import nginx
 from learn.app.workers import auto_count
 from learn.tls import ensure_certificate, local_addresses
-from tests.support.server import CONTENT, Server, run_server
+from tests.support.server import CONTENT, Server, process_tree, run_server
 
 pytestmark = pytest.mark.server
 
@@ -101,23 +101,8 @@ def _ports(server: Server) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"upstream hocso_(w\d+) \{\s*server 127\.0\.0\.1:(\d+)", conf)}
 
 
-def _tree(pid: int) -> dict[int, str]:
-    """Every process under ``pid`` (and itself): its command line."""
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            found[current] = Path(f"/proc/{current}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def _worker_pid(server: Server, port: int) -> int:
-    [pid] = [p for p, command in _tree(server.pid).items()
+    [pid] = [p for p, command in process_tree(server.pid).items()
              if "learn.app.launch" in command and f"--server.port {port} " in command]
     return pid
 
@@ -335,7 +320,7 @@ def test_a_killed_process_is_restarted_and_sigterm_stops_everything(served: Serv
     assert _worker_pid(served, ports["w0"]) != victim
     assert "restarting" in (served.home / "server.log").read_text()
 
-    everything = _tree(served.pid)
+    everything = process_tree(served.pid)
     assert sum("learn.app.launch" in c for c in everything.values()) == 2
     assert any(c.startswith("nginx: master") for c in everything.values())
     os.kill(served.pid, signal.SIGTERM)  # systemd's stop, or Ctrl-C's SIGINT: the same path

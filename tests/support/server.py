@@ -100,3 +100,18 @@ def run_server(home: Path, extra_env: dict[str, str] | None = None, serve_args: 
         yield Server(url, home, proc.pid)
     finally:
         _stop(proc)
+
+
+def process_tree(pid: int) -> dict[int, str]:
+    """Every process under ``pid`` (and itself), from /proc: its command line."""
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            found[current] = Path(f"/proc/{current}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
