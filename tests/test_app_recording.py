@@ -119,3 +119,45 @@ def test_the_line_comes_first_and_a_tap_goes_to_the_next_line_nobody_recorded(ap
     assert t("recording.overview") in [e.label for e in at.expander] and len(at.dataframe) == 1
     button(at, t("recording.next_missing")).click().run()
     assert t("recording.line", number=3, total=len(lesson_voices(hung, catalog).lines)) in texts(at)
+
+
+def test_a_resident_finishing_a_lesson_hears_the_recorded_completion_line(app, team, catalog, monkeypatch,
+                                                                          village: int) -> None:
+    """The completion screen's praise recorded by the team: she hears it in their voice, then her score in the
+    engine's, as the screen's one clip (not espeak-ng's whole text)."""
+    import hashlib
+    import math
+
+    from learn import services
+    from learn.settings import Settings
+    from learn.voice.audio import decode_pcm, duration
+    from learn.voice.narrator import AudioCache, Narrator
+    from learn.voice.tts import EspeakEngine
+    from tests.support.lessons import finish_lesson
+
+    monkeypatch.setenv("LEARN_TTS", "espeak")
+    hung, mai = team
+    lesson = catalog.get("test-unlock")
+    audio = Settings.from_env().audio_cache_dir
+    kept = recordings.keep(hung, audio, lesson, services.done_speech(lesson), CLIP.read_bytes())
+    recordings.approve(mai, kept.id)
+    person = services.add_learner(village, "Bà Một")
+    view = finish_lesson(person.id, lesson)
+    at = app("lesson", {"lesson": lesson.id}, village_id=village, learner_id=person.id, timeout=30)
+    assert not at.exception
+    [player] = [a for a in at.get("audio") if a.proto.autoplay]
+    # the clip the page made: the recording, then the engine's clips of the other lines (which it made too)
+    narrator = Narrator(AudioCache(audio), [EspeakEngine()])
+    recorded_clip = audio / kept.audio[:2] / f"{kept.audio}.mp3"
+    parts = services.player.completion_speech(view)
+    assert parts[0] == services.done_speech(lesson)
+    made = []
+    for lines in (parts, [*parts, t("lesson.next_lesson_speech")]):
+        others = [narrator.cached(line) for line in lines[1:]]
+        if all(others):
+            stems = [recorded_clip.stem, *(c.path.stem for c in others)]
+            name = hashlib.sha256("+".join(stems).encode()).hexdigest()
+            seconds = duration(decode_pcm(recorded_clip)) + sum(c.seconds for c in others) + 0.3 * len(others)
+            made += [seconds] if (audio / name[:2] / f"{name}.mp3").is_file() else []
+    assert len(made) == 1, "the completion screen played its lines joined, the first in the team's voice"
+    assert abs(player.proto.end_time - (math.ceil(made[0]) + 1)) <= 1  # and that is the clip it plays

@@ -122,6 +122,7 @@ def signed_in_learner() -> LearnerInfo:
         go("learner" if "village_id" in st.session_state else "village")
     learner_id = st.session_state["learner_id"]
     device = st.session_state.get("learner_device")
+    holder = None
     if device is not None:  # her phone may have been signed out since (a reset of her secret, a lost phone)
         holder = devices.resident(device, touch=False)
         if holder is None or holder.id != learner_id:
@@ -134,8 +135,11 @@ def signed_in_learner() -> LearnerInfo:
             st.session_state.pop(key, None)
         st.session_state["link_problem"] = t("learner.expired")
         go("learner" if "village_id" in st.session_state else "village")
+    uid = st.session_state.get("learner_uid")
+    if holder is not None and (uid is None or holder.uid == uid):  # just read, still here (not a second look)
+        return holder
     try:
-        return services.learner(learner_id, st.session_state.get("learner_uid"))
+        return services.learner(learner_id, uid)
     except NotFound:
         if device is not None:
             devices.forget(device)

@@ -7,13 +7,14 @@ import streamlit as st
 from learn.app import navigation, resources
 from learn.app.auth import write_account_cookie
 from learn.app.shell import app_icon
-from learn.app.ui import apply_style, message, pause_narration_while_recording, show_tap_error
+from learn.app.ui import apply_style, message, pause_narration_while_recording, served_address, show_tap_error
 from learn.errors import LearnError
 from learn.strings_vi import t
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
 
-st.set_page_config(page_title=t("app.title"), page_icon=app_icon(), layout="centered",
-                   initial_sidebar_state="collapsed")
+# the icon by its address where `learn serve` serves it (not read and stored again on every run)
+st.set_page_config(page_title=t("app.title"), page_icon=served_address("/icons/app-icon-192.png") or app_icon(),
+                   layout="centered", initial_sidebar_state="collapsed")
 apply_style()
 pause_narration_while_recording()
 write_account_cookie()

@@ -9,7 +9,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -147,9 +147,19 @@ def show_tap_error() -> None:
         st.error(problem)
 
 
+def _minified(css: str) -> str:
+    """Our constant CSS without its comments and spare white space: it goes out with every run of every page."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s+", " ", css)
+    return re.sub(r"\s*([{};,>])\s*", r"\1", css).replace(";}", "}").replace(": ", ":").strip()
+
+
+_SENT_STYLE = _minified(STYLE)
+
+
 def apply_style() -> None:
     """Inject the app's large-print style (our own constant CSS, never user text)."""
-    st.markdown(STYLE, unsafe_allow_html=True)
+    st.markdown(_SENT_STYLE, unsafe_allow_html=True)
 
 
 def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool = True) -> None:
@@ -220,12 +230,13 @@ def bottom_bar() -> DeltaGenerator:
     return st.container(key="bottom-bar", horizontal=True, gap="small", vertical_alignment="center")
 
 
-def screen_voice(text: str, *, key: str, bar: DeltaGenerator | None = None,
+def screen_voice(text: str | Sequence[str], *, key: str, bar: DeltaGenerator | None = None,
                  autoplay: bool = True) -> DeltaGenerator:
     """The screen's voice, the same on every resident screen: ``text`` (what this screen is and what to tap) is
-    read aloud on arrival, and the one Listen control, first in the bottom bar, reads it again. What a speaker
-    button beside a choice asked for (``speaker``) plays instead, once. Returns the bar for the page's own
-    buttons. With narration off for this server the bar holds only the page's buttons."""
+    read aloud on arrival, and the one Listen control, first in the bottom bar, reads it again (a screen made of
+    several lines gives them as a list: each recorded one is heard in the team's voice, see ``services.speak``).
+    What a speaker button beside a choice asked for (``speaker``) plays instead, once. Returns the bar for the
+    page's own buttons. With narration off for this server the bar holds only the page's buttons."""
     bar = bar or bottom_bar()
     narrator = resources.narrator()
     if narrator is None:
@@ -278,11 +289,17 @@ def speaker(text: str, *, key: str, where: DeltaGenerator | None = None) -> None
 def _clip_source(path: Path) -> str:
     """Where the player gets a clip: from `learn serve`'s /audio/ (phones keep it: a replay or a second visit
     costs no data), else the file itself through Streamlit (under AppTest or a plain `streamlit run`)."""
+    return served_address(f"/audio/{path.stem}.mp3") or str(path)
+
+
+def served_address(path: str) -> str | None:
+    """The full address of ``path`` on `learn serve`'s own server (its /audio/ and /icons/), as this browser
+    reached it; None when the page is not served that way (AppTest, a plain `streamlit run`)."""
     url = st.context.url if os.environ.get(AUDIO_URLS) else None
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         seen = urlsplit(url)
-        return f"{seen.scheme}://{seen.netloc}/audio/{path.stem}.mp3"
-    return str(path)
+        return f"{seen.scheme}://{seen.netloc}{path}"
+    return None
 
 
 def replay(key: str) -> None:

@@ -15,6 +15,7 @@ from learn.services.narration import (
     picture_speech,
     prerender,
     question_speech,
+    retry_speech,
     speak,
 )
 from learn.services.people import (
@@ -52,7 +53,8 @@ from learn.services.voice import VoiceOutcome, VoiceTurn, act_on, hear, remember
 __all__ = [
     "LEARNER_IDLE", "MAX_NAME", "MAX_PIN_TRIES", "LessonCard", "NarrationSummary", "PlayerView", "Spoken",
     "add_learner", "answer",
-    "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "go_to", "hash_pin", "learner",
+    "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "retry_speech", "go_to",
+    "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "picture_speech", "player_view", "prerender",
     "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in_resident", "speak", "village",

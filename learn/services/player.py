@@ -69,24 +69,43 @@ def lesson(catalog: Catalog, lesson_id: str) -> Lesson:
 def player_view(learner_id: int, lesson: Lesson) -> PlayerView:
     """The learner's current place in the lesson, exactly where they left it (also among the questions asked
     again at the end)."""
+    answers = learning.run_answers(learner_id, lesson.id)
+    return _view(lesson, answers, _place(learner_id, lesson, answers))
+
+
+def _place(learner_id: int, lesson: Lesson, answers: list[AnswerInfo]) -> int:
+    """Where the learner is in the lesson, as saved, given the answers of her current run."""
     progress = learning.progress_for(learner_id).get(lesson.id)
-    screens = lesson.screens
-    total = len(screens)
-    # the answer as given (a group session's, replaced by its trainer, is the latest one given there), the retry
-    # of it, and the latest of either, by question
-    given: dict[str, AnswerInfo] = {}
-    retried: dict[str, AnswerInfo] = {}
-    for a in learning.run_answers(learner_id, lesson.id):
-        (retried if a.retry else given)[a.question_id] = a
-    retries = tuple(q.id for q in lesson.questions if q.id in given and not given[q.id].correct)
+    total = len(lesson.screens)
     position = min(progress.position, total) if progress else 0
     if progress and position == total:
+        retries = _retries(lesson, answers)
         if progress.retry is not None:
             position = total + min(progress.retry, len(retries))
         elif not progress.completed:
             position = total - 1  # the lesson lost screens since: finish it properly, from its last screen
         else:
             position = total + len(retries)
+    return position
+
+
+def _retries(lesson: Lesson, answers: list[AnswerInfo]) -> tuple[str, ...]:
+    given = {a.question_id: a for a in answers if not a.retry}
+    return tuple(q.id for q in lesson.questions if q.id in given and not given[q.id].correct)
+
+
+def _view(lesson: Lesson, answers: list[AnswerInfo], position: int) -> PlayerView:
+    """The player at ``position`` (already resolved: a screen, a question asked again, or the end), given the
+    answers of the learner's current run, oldest first."""
+    screens = lesson.screens
+    total = len(screens)
+    # the answer as given (a group session's, replaced by its trainer, is the latest one given there), the retry
+    # of it, and the latest of either, by question
+    given: dict[str, AnswerInfo] = {}
+    retried: dict[str, AnswerInfo] = {}
+    for a in answers:
+        (retried if a.retry else given)[a.question_id] = a
+    retries = tuple(q.id for q in lesson.questions if q.id in given and not given[q.id].correct)
     answer: AnswerInfo | None = None
     screen: Screen | None = None
     if position < total:
@@ -103,24 +122,26 @@ def player_view(learner_id: int, lesson: Lesson) -> PlayerView:
                       sum(1 for q in lesson.questions if q.id in given and given[q.id].correct), retries)
 
 
-def step_to(learner_id: int, lesson: Lesson, position: int) -> None:
+def step_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
     """Move to a place (clamped) and save it: a screen of the lesson, a question asked again (past the last
-    screen, while some were answered wrong) or the completion screen, which completes the lesson."""
-    view = player_view(learner_id, lesson)
+    screen, while some were answered wrong) or the completion screen, which completes the lesson. Returns the
+    screen she is now on (from what was read before the move: a move changes no answer)."""
+    answers = learning.run_answers(learner_id, lesson.id)
     total = len(lesson.screens)
-    position = max(0, min(position, view.end))
+    end = total + len(_retries(lesson, answers))
+    position = max(0, min(position, end))
     if position < total:
         learning.save_position(learner_id, lesson.id, position, total)
-    elif position < view.end:
+    elif position < end:
         learning.save_position(learner_id, lesson.id, total, total, retry=position - total)
     else:
         learning.save_position(learner_id, lesson.id, total, total, completed=True)
+    return _view(lesson, answers, position)
 
 
 def go_to(learner_id: int, lesson: Lesson, position: int) -> PlayerView:
     """``step_to``, then the screen the learner is now on."""
-    step_to(learner_id, lesson, position)
-    return player_view(learner_id, lesson)
+    return step_to(learner_id, lesson, position)
 
 
 def restart(learner_id: int, lesson: Lesson) -> PlayerView:
@@ -133,7 +154,8 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
            transcript: str | None = None, confidence: float | None = None) -> PlayerView:
     """Record the learner's answer to the question at place ``position`` (a screen, or a question asked again);
     a second tap changes nothing, and a retry is stored beside the first answer, which stays as given."""
-    current = player_view(learner_id, lesson)
+    answers = learning.run_answers(learner_id, lesson.id)
+    current = _view(lesson, answers, _place(learner_id, lesson, answers))
     screen = current.screen
     if screen is None or screen.question is None or current.position != position:
         return current  # a stale click from an earlier screen
@@ -145,14 +167,18 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
     learning.record_answer(learner_id, lesson.id, question.id, option_index, option_index == question.answer,
                           mode, min(position, current.total), current.total, transcript, confidence,
                           retry=current.retry)
-    return player_view(learner_id, lesson)
+    # the same place, with this answer added (what reading it all again would give)
+    given = AnswerInfo(question.id, option_index, option_index == question.answer, mode, transcript, confidence,
+                       current.retry is not None)
+    return _view(lesson, [*answers, given], current.position)
 
 
-def completion_speech(view: PlayerView) -> str:
-    """What the completion screen reads: praise, and how many were right the first time and after the retry."""
+def completion_speech(view: PlayerView) -> list[str]:
+    """What the completion screen reads, as its lines: praise (a line the team can record), and how many were
+    right the first time and after the retry (said by the engine: no recording can hold every score)."""
     parts = [t("speech.done")]
     if view.asked:
         parts.append(t("lesson.done_first", score=view.first_score, asked=view.asked))
         if view.retries:
             parts.append(t("lesson.done_retried", score=view.score, asked=view.asked))
-    return " ".join(parts)
+    return parts

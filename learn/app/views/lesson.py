@@ -3,6 +3,8 @@ the questions answered wrong come back once at the end; Listen, Back and Next st
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from learn import services
@@ -28,6 +30,8 @@ from learn.services import home, player
 from learn.services import practice as practices
 from learn.strings_vi import t
 
+_JUST = "_player_after_tap"  # (learner, lesson, when, the screen a tap just led to)
+just = st.session_state.pop(_JUST, None)  # at once: never left over for a later run
 lesson_id = st.query_params.get("lesson", "")
 if not resident_signed_in():  # her own phone brings her back after a reload
     st.warning(t("lesson.sign_in_first"))
@@ -45,18 +49,22 @@ except NotFound as exc:
         go("lessons")
     st.stop()
 
-view = services.player_view(learner_id, lesson)
+# The screen a tap of this very run led to (its callback, run just before the page, knows it: read once, not
+# twice); else the screen as saved.
+view = (just[3] if just and just[:2] == (learner_id, lesson.id) and time.monotonic() - just[2] < 2
+        and just[3].lesson is lesson else services.player_view(learner_id, lesson))
 
 
 # Taps are handled in callbacks, which Streamlit runs before the page: a tap costs one run of the page, not two.
 @tap_handler
 def move(position: int, learner: int = learner_id) -> None:
-    services.step_to(learner, lesson, position)
+    st.session_state[_JUST] = (learner, lesson.id, time.monotonic(), services.step_to(learner, lesson, position))
 
 
 @tap_handler
 def choose(option: int, position: int = view.position, learner: int = learner_id) -> None:
-    services.answer(learner, lesson, position, option)
+    st.session_state[_JUST] = (learner, lesson.id, time.monotonic(),
+                               services.answer(learner, lesson, position, option))
 
 
 if view.finished:
@@ -73,7 +81,7 @@ if view.finished:
     speech = player.completion_speech(view)
     if following is not None:
         st.markdown(f"### {ICONS['next']} {t('lesson.next_lesson_is', title=plain(following.title))}")
-        speech += " " + t("lesson.next_lesson_speech")
+        speech.append(t("lesson.next_lesson_speech"))
     bar = screen_voice(speech, key=f"{lesson.id}-done")
     if following is not None and bar.button(t("lesson.next_lesson"), key="next-lesson", type="primary",
                                             icon=ICONS["next"], icon_position="right", width="stretch"):
@@ -105,7 +113,7 @@ st.session_state["slow_voice"] = top.toggle(t("voice.slow"), value=st.session_st
 st.progress(min(1.0, (view.position + 1) / view.end))
 
 
-def ask(question: Question) -> str:
+def ask(question: Question) -> str | list[str]:
     """Draw the question, its options and (once answered) the feedback; return what the screen reads aloud."""
     given = view.answer
     if view.retry is None:
@@ -120,7 +128,7 @@ def ask(question: Question) -> str:
     if given is None:
         st.caption(t("lesson.answer_first"))
         spoken = services.question_speech(question)
-        return spoken if view.retry is None else f"{t('lesson.retry_speech')} {spoken}"
+        return spoken if view.retry is None else services.retry_speech(question)
     if given.correct:
         st.success(plain(question.right), icon=ICONS["right"])
     else:
@@ -151,7 +159,7 @@ if screen.practice is not None:
     pretend_phone(task.data(), key=f"phone-{screen_key}", on_tap=tapped)
     st.markdown(plain(screen.practice.task))
     st.caption(t("practice.safe") if task.done else f"{t('practice.tap_here')} {t('practice.safe')}")
-    spoken = task.speech
+    spoken: str | list[str] = task.speech
     voice_key = f"{screen_key}-{task.key}"
     practice_done = task.done
 elif question is None:
