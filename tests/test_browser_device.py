@@ -13,7 +13,6 @@ import pytest
 from learn import services
 from learn.lessons.catalog import Catalog
 from learn.strings_vi import t
-from progress_db.db import database, open_db
 from tests.support.browser import (
     BIRTH_YEAR,
     CHROMIUM,
@@ -39,13 +38,9 @@ PHONE_ENV = {"LEARN_SHARED_DEVICES": "none"}
 
 def add_resident(server: Server) -> tuple[int, int]:
     """Her village's id and her own, added to the roster as a trainer would (the name screen is not tested here)."""
-    db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
-    try:
+    with server.data():
         [village] = [v for v in services.villages() if v.name == VILLAGE]
         return village.id, services.add_learner(village.id, LEARNER, BIRTH_YEAR).id
-    finally:
-        db.close()
-        database.initialize(None)
 
 
 def test_a_reload_and_a_restart_keep_her_in_the_lesson_until_she_signs_out(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ import pytest
 from learn import pictures, services
 from learn.lessons.catalog import Catalog
 from learn.strings_vi import t
-from progress_db.db import database, open_db
 from tests.support.browser import (
     BIRTH_YEAR,
     CHROMIUM,
@@ -51,8 +50,7 @@ def add_her(server: Server) -> tuple[str, int, int, int]:
     """Her village's picture, her own id, and how many villages and neighbours there are to look through: a
     trainer added her with a picture and three secret pictures, and she started the first lesson at the hall last
     week (she stopped at its question)."""
-    db = open_db(f"sqlite:///{server.home}/progress.sqlite3")
-    try:
+    with server.data():
         [village] = [v for v in services.villages() if v.name == VILLAGE]
         her = services.add_learner(village.id, LEARNER, BIRTH_YEAR, picture=HER_PICTURE,
                                    picture_password=HER_SECRET)
@@ -62,9 +60,6 @@ def add_her(server: Server) -> tuple[str, int, int, int]:
         [village] = [v for v in villages if v.id == village.id]  # with the picture it was given
         assert village.picture
         return village.picture, her.id, len(villages), len(services.learners(village.id))
-    finally:
-        db.close()
-        database.initialize(None)
 
 
 class Ears:

@@ -207,7 +207,6 @@ def test_a_sign_in_made_on_one_process_holds_on_the_other(served: Server) -> Non
     trainer's, made on one process hold on the other (both are in the database)."""
     from learn import services
     from learn.strings_vi import t
-    from progress_db.db import database, open_db
     from tests.support.browser import (
         BIRTH_YEAR,
         CHROMIUM,
@@ -229,13 +228,9 @@ def test_a_sign_in_made_on_one_process_holds_on_the_other(served: Server) -> Non
     def other(worker: str) -> str:
         return "w1" if worker == "w0" else "w0"
 
-    db = open_db(f"sqlite:///{served.home}/progress.sqlite3")  # on the roster, as a trainer adds her
-    try:
+    with served.data():  # on the roster, as a trainer adds her
         [village] = [v for v in services.villages() if v.name == VILLAGE]
         services.add_learner(village.id, LEARNER, BIRTH_YEAR)
-    finally:
-        db.close()
-        database.initialize(None)
 
     def sign_in(page: Page, base: str) -> None:
         choose_village(page, base)

@@ -34,6 +34,19 @@ class Server:
     home: Path
     pid: int = 0  # `learn serve` (the app runs in its process group)
 
+    @contextmanager
+    def data(self) -> Iterator[None]:
+        """Work in the server's own SQLite database for a while (to put someone on its roster, or to check what
+        it saved), then leave it unbound."""
+        from progress_db.db import database, open_db
+
+        handle = open_db(f"sqlite:///{self.home}/progress.sqlite3")
+        try:
+            yield
+        finally:
+            handle.close()
+            database.initialize(None)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
