@@ -142,6 +142,11 @@ class Session:
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_script_hash = self.page_hash
         msg.rerun_script.widget_states.widgets.extend(states)
+        # what the browser tells the server with every rerun: the page's address (the app then points the tab's
+        # icon and the players at the files it serves itself), the phone's time zone and language
+        info = msg.rerun_script.context_info
+        info.url, info.locale, info.color_scheme = self.base + "/", "vi-VN", "light"
+        info.timezone, info.timezone_offset = "Asia/Ho_Chi_Minh", -420
         run = Run()
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())

@@ -99,6 +99,39 @@ def approve(recording_id: int, account_id: int) -> RecordingInfo | None:
         return None if row is None else _info(row)
 
 
+def commune_of(*, account_id: int | None = None, learner_id: int | None = None,
+               village_id: int | None = None) -> int | None:
+    """The commune of whoever listens: the signed-in account's, else the resident's (or her village's); None when
+    none is known or found. One query."""
+    if account_id is not None:
+        query = Account.select(Account.commune).where(Account.id == account_id)
+    elif learner_id is not None:
+        query = Village.select(Village.commune).join(Learner).where(Learner.id == learner_id)
+    elif village_id is not None:
+        query = Village.select(Village.commune).where(Village.id == village_id)
+    else:
+        return None
+    with database.connection_context():
+        row = query.tuples().first()
+    return None if row is None else row[0]
+
+
+#: a commune's recordings by what finds them: (text hash, speed, language) -> newest approval first
+Index = dict[tuple[str, str, str], tuple[RecordingInfo, ...]]
+
+
+def index_of(commune_id: int) -> Index:
+    """All of the commune's recordings, by text hash, speed and language, in the order ``candidates`` gives
+    them (approved first, the latest approval first; then the oldest unreviewed). One query."""
+    found: dict[tuple[str, str, str], list[RecordingInfo]] = {}
+    with database.connection_context():
+        rows = _select().where(Recording.commune == commune_id) \
+            .order_by(Recording.approved_at.desc(nulls="LAST"), Recording.id)
+        for row in rows:
+            found.setdefault((row.text_hash, row.speed, row.language), []).append(_info(row))
+    return {key: tuple(infos) for key, infos in found.items()}
+
+
 def candidates(text: str, speed: str, language: str, *, account_id: int | None = None,
                learner_id: int | None = None, village_id: int | None = None) -> list[RecordingInfo]:
     """The recordings of ``text`` (NFC) at ``speed`` in ``language`` in the commune of whoever listens: the

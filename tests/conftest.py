@@ -16,6 +16,7 @@ from peewee import sort_models
 from streamlit.testing.v1 import AppTest
 
 from learn.lessons.catalog import Catalog
+from learn.services import narration
 from progress_db import community
 from progress_db.db import database, open_db
 from progress_db.models import TABLES
@@ -166,6 +167,7 @@ def new_database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 def db(tmp_path: Path, database_url: str) -> Iterator[Path]:
     """A migrated database (SQLite in a temporary file, or PostgreSQL), bound for the test; yields the folder
     file of LEARN_HOME's SQLite database (tests use its parent as LEARN_HOME)."""
+    narration.forget_recordings()  # what this process read of another test's database
     handle = open_db(database_url)
     yield tmp_path / "progress.sqlite3"
     handle.close_all() if hasattr(handle, "close_all") else handle.close()

@@ -10,6 +10,7 @@ import shutil
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +18,7 @@ from learn import services
 from learn.errors import Forbidden, InvalidInput, RecordingRefused
 from learn.lessons.catalog import Catalog
 from learn.services import accounts, recordings
+from learn.services import narration
 from learn.services.narration import Listener
 from learn.strings_vi import t
 from learn.voice import studio
@@ -24,6 +26,7 @@ from learn.voice.audio import decode_pcm, duration, rms
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
 from progress_db import community
+from progress_db import recordings as stored_recordings
 from tests.support.apptest import PASSWORD
 from tests.support.paths import CONTENT, SHARED
 
@@ -174,6 +177,25 @@ def test_a_kept_recording_is_heard_before_espeak_by_its_recorder_only_until_appr
     again = recordings.keep(mai, narrator.cache.root, lesson, STEP, LOUD.read_bytes())
     assert again.id == kept.id and not again.approved
     assert services.speak(narrator, STEP, listener=Listener(learner_id=resident.id)).clip.engine == "espeak"
+
+
+def test_an_approval_made_by_another_process_is_heard_here_within_the_freshness_time(
+        team, catalog, narrator, village: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each process of `learn serve --workers` keeps the commune's recordings as it last read them
+    hung, mai = team
+    kept = recordings.keep(hung, narrator.cache.root, catalog.get("test-unlock"), STEP, CLIP.read_bytes())
+    resident = Listener(learner_id=services.add_learner(village, "Bà Một").id)
+    clock = [1000.0]
+    monkeypatch.setattr(narration, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    assert services.speak(narrator, STEP, listener=resident).clip.engine == "espeak"  # read now: unreviewed
+    stored_recordings.approve(kept.id, mai.id)  # what another worker's approval leaves in the database
+    clock[0] += narration.RECORDINGS_FRESH - 1
+    assert services.speak(narrator, STEP, listener=resident).clip.engine == "espeak"
+    clock[0] += 1
+    assert services.speak(narrator, STEP, listener=resident).clip.engine == "recorded"
+    # recorded again through this process: waits for review again at once, not after the freshness time
+    recordings.keep(mai, narrator.cache.root, catalog.get("test-unlock"), STEP, LOUD.read_bytes())
+    assert services.speak(narrator, STEP, listener=resident).clip.engine == "espeak"
 
 
 def test_another_communes_trainer_neither_hears_nor_approves(team, catalog, narrator) -> None:

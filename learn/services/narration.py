@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from learn.voice.tts import speakable
 from progress_db import recordings
 from progress_db.db import DatabaseError, MaxConnectionsExceeded
 from progress_db.languages import VIETNAMESE
+from progress_db.recordings import RecordingInfo
 
 
 def question_speech(question: Question) -> str:
@@ -111,14 +114,78 @@ def _whole(path: Path, audio: str) -> bool:
         return False
 
 
+#: how long a process trusts what it read of a commune's recordings, and of which commune a listener is in: a
+#: recording kept, approved or imported through another process (another worker of `learn serve --workers`) is
+#: heard here at most this much later; one kept through this process, at once (``forget_recordings``)
+RECORDINGS_FRESH = 30.0
+_MAX_LISTENERS = 20_000  # whose commune is known: forgotten all at once beyond this many
+
+
+class _Recorded:
+    """The communes' recordings as this process last read them (one query a commune every RECORDINGS_FRESH
+    seconds, where every narrated screen took one to four), shared by its sessions."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._indexes: dict[int, tuple[float, recordings.Index]] = {}
+        self._communes: dict[tuple[int | None, int | None, int | None], tuple[float, int | None]] = {}
+
+    def commune(self, listener: Listener) -> int | None:
+        who = (listener.account_id, listener.learner_id, listener.village_id)
+        now = time.monotonic()
+        with self._lock:
+            known = self._communes.get(who)
+        if known is not None and now - known[0] < RECORDINGS_FRESH:
+            return known[1]
+        commune = recordings.commune_of(account_id=who[0], learner_id=who[1], village_id=who[2])
+        with self._lock:
+            if len(self._communes) >= _MAX_LISTENERS:
+                self._communes.clear()
+            self._communes[who] = (now, commune)
+        return commune
+
+    def found(self, commune: int, said: str, speed: str, language: str) -> tuple[RecordingInfo, ...]:
+        now = time.monotonic()
+        with self._lock:
+            kept = self._indexes.get(commune)
+        if kept is None or now - kept[0] >= RECORDINGS_FRESH:
+            kept = (now, recordings.index_of(commune))
+            with self._lock:
+                self._indexes[commune] = kept
+        return kept[1].get((recordings.text_hash(said), speed, language), ())
+
+    def forget(self, commune: int | None) -> None:
+        with self._lock:
+            if commune is None:
+                self._indexes.clear()
+                self._communes.clear()
+            else:
+                self._indexes.pop(commune, None)
+
+
+_recorded = _Recorded()
+
+
+def forget_recordings(commune_id: int | None = None) -> None:
+    """Have this process read the commune's recordings again (every commune's, and whose commune each listener
+    is in, with None): called when one is kept, approved or imported, so that it is heard at once."""
+    _recorded.forget(commune_id)
+
+
+def _candidates(said: str, speed: str, language: str, listener: Listener) -> tuple[RecordingInfo, ...]:
+    commune = _recorded.commune(listener)
+    if commune is None:  # nobody known (or a resident since removed): any commune's, as a plain query
+        return tuple(recordings.candidates(said, speed, language, account_id=listener.account_id,
+                                           learner_id=listener.learner_id, village_id=listener.village_id))
+    return _recorded.found(commune, said, speed, language)
+
+
 def _recorded_in(narrator: Narrator, said: str, speed: str, language: str, listener: Listener) -> Clip | None:
     """The recording at ``speed``; for a slow one the team did not record, its normal one slowed down (a
     familiar voice, slower, is better heard than a synthetic one), or as it is when it cannot be slowed."""
     for recorded_at in dict.fromkeys((speed, "normal")):
         try:
-            found_all = recordings.candidates(said, recorded_at, language,
-                                              account_id=listener.account_id, learner_id=listener.learner_id,
-                                              village_id=listener.village_id)
+            found_all = _candidates(said, recorded_at, language, listener)
         except (DatabaseError, MaxConnectionsExceeded):  # storage busy for a moment: the engines speak instead
             return None
         for found in found_all:

@@ -15,7 +15,7 @@ from learn.errors import Forbidden, InvalidInput, NotFound, RecordingRefused, Vo
 from learn.lessons.catalog import Catalog
 from learn.lessons.model import Lesson
 from learn.services.accounts import require
-from learn.services.narration import lesson_speech
+from learn.services.narration import forget_recordings, lesson_speech
 from learn.text import nfc
 from learn.voice.audio import duration, encode_mp3
 from learn.voice.studio import clean_take
@@ -118,7 +118,9 @@ def keep(who: AccountInfo, audio_dir: Path, lesson: Lesson, text: str, take: byt
             tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise RecordingRefused(f"cannot write the recording: {exc}", key="voice.cache_write") from exc
-    return stored.keep(commune, text, speed, language, lesson.id, key, round(duration(pcm), 3), len(data), who.id)
+    kept = stored.keep(commune, text, speed, language, lesson.id, key, round(duration(pcm), 3), len(data), who.id)
+    forget_recordings(commune)  # her own recording is heard at once (other processes: RECORDINGS_FRESH)
+    return kept
 
 
 def approve(who: AccountInfo, recording_id: int) -> RecordingInfo:
@@ -130,6 +132,7 @@ def approve(who: AccountInfo, recording_id: int) -> RecordingInfo:
     if found.recorded_by == who.id:
         raise Forbidden("a recording is approved by someone else", key="recording.own")
     approved = stored.approve(recording_id, who.id)
+    forget_recordings(found.commune_id)
     if approved is None:
         raise NotFound(f"recording {recording_id}", key="recording.gone")
     return approved

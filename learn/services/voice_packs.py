@@ -35,6 +35,7 @@ from learn.errors import BundleRejected, InvalidInput, NotFound, VoicePackReject
 from learn.services import communes, sync, sync_rules
 from learn.services import languages as spoken
 from learn.services.accounts import require
+from learn.services.narration import forget_recordings
 from learn.text import nfc
 from learn.voice import SPEEDS
 from learn.voice.audio import decode_upload, duration
@@ -490,6 +491,7 @@ def take_in(data: bytes, key: str | sync.SyncKey | None, audio_dir: Path, only_c
         raise _rejected("no_commune", f"no commune {commune!r} here", commune=commune)
     _write_clips(audio_dir, clips)
     counts: Counts = stored.take_in(commune_id, packed)
+    forget_recordings(commune_id)
     return Taken(commune, counts.added, counts.replaced, counts.unchanged)
 
 
