@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, ModelSelect
 
 from progress_db.db import database
 from progress_db.models import Account, Learner, Recording, Village, utcnow
@@ -103,6 +104,7 @@ def commune_of(*, account_id: int | None = None, learner_id: int | None = None,
                village_id: int | None = None) -> int | None:
     """The commune of whoever listens: the signed-in account's, else the resident's (or her village's); None when
     none is known or found. One query."""
+    query: ModelSelect[Any]
     if account_id is not None:
         query = Account.select(Account.commune).where(Account.id == account_id)
     elif learner_id is not None:

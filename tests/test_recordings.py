@@ -17,8 +17,7 @@ import pytest
 from learn import services
 from learn.errors import Forbidden, InvalidInput, RecordingRefused
 from learn.lessons.catalog import Catalog
-from learn.services import accounts, recordings
-from learn.services import narration
+from learn.services import accounts, narration, recordings
 from learn.services.narration import Listener
 from learn.strings_vi import t
 from learn.voice import studio

@@ -25,6 +25,8 @@ from pathlib import Path
 
 #: set in the server's environment when /audio/… is served (what `learn serve` runs)
 AUDIO_URLS = "HOCSO_SERVE_AUDIO_URLS"  # internal: not a setting (those are LEARN_*)
+#: set when the served page carries the app's styles (``learn.app.styles``): no run sends them then
+STYLES_IN_PAGE = "HOCSO_STYLES_IN_PAGE"  # internal, like AUDIO_URLS
 
 
 def _nodelay(bind):  # type: ignore[no-untyped-def]
@@ -47,7 +49,8 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
     from learn.app.webapp import Shell, patch_page
 
     missing = guard.install()
-    if patch_page((STATIC / "index.html").read_text(encoding="utf-8")) is None:
+    shell = patch_page((STATIC / "index.html").read_text(encoding="utf-8")) is not None
+    if not shell:
         missing.append("the Vietnamese page shell")
     if hasattr(starlette_server, "_bind_socket"):
         starlette_server._bind_socket = _nodelay(starlette_server._bind_socket)
@@ -65,6 +68,8 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
             return stack
 
         starlette_app.create_streamlit_middleware = with_compressed_static
+        if shell:
+            os.environ[STYLES_IN_PAGE] = "1"  # the pages then send none of learn.app.styles
         if audio_dir is not None:
             os.environ[AUDIO_URLS] = "1"  # the pages may then point players at /audio/…
         # make the first screen's best copies now, while nobody is waiting

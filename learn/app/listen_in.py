@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from learn.app import styles
 from learn.app.ui import (
     ICONS,
     STORAGE_ERRORS,
     heard_language,
     message,
+    page_style,
     plain,
     remember_language,
     say,
@@ -23,11 +25,6 @@ from learn.errors import InvalidInput
 from learn.services import languages
 from learn.strings_vi import t
 from progress_db.records import AccountInfo, LearnerInfo
-
-# Our own constant CSS (never user text): the tile's title clear of its first button.
-_STYLE = """<style>
-.st-key-tile-language [data-testid="stMarkdownContainer"] p { line-height: 1.7; margin: 0 0 .6rem 0; }
-</style>"""
 
 
 def language_tile(learner: LearnerInfo) -> None:
@@ -45,7 +42,7 @@ def language_tile(learner: LearnerInfo) -> None:
         remember_language(learner.id, code)
         say(t("language.chosen", name=name))
 
-    st.html(_STYLE)
+    page_style(styles.LANGUAGE_TILE)
     with st.container(key="tile-language", gap="small"):
         st.markdown(f"**:material/translate: {t('language.tile')}**")
         for code, name in [(languages.VIETNAMESE, t("language.vietnamese"))] + [(x.code, x.name) for x in choices]:

@@ -15,70 +15,17 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
-from learn.app.ui import ICONS, plain, speaker
+from learn.app import styles
+from learn.app.ui import ICONS, page_style, plain, speaker
 from learn.services import picture_passwords as pictures
 from learn.strings_vi import t
 
 #: the button keys tiles are tapped by (each followed by an id)
-TAPS = ("village-", "learner-", "pick-", "pw-", "npw-", "rpw-")
-
-
-def _each(tail: str = "") -> str:
-    """A selector for the tap button's container of every kind of tile, followed by ``tail``."""
-    return ", ".join(f'[class*="st-key-face-"] [class*="st-key-{tap}"]{tail}' for tap in TAPS)
-
-
-# Our own constant CSS (never user text).
-STYLE = f"""<style>
-[class*="st-key-faces-"] {{ flex-direction: row; flex-wrap: wrap; gap: .5rem; }}
-[class*="st-key-faces-"] > div {{ flex: 1 1 calc(50% - .5rem); max-width: calc(50% - .25rem); min-width: 0; }}
-[class*="st-key-faces-3-"] > div {{ flex: 1 1 calc(33% - .5rem); max-width: calc(33.4% - .35rem); }}
-[class*="st-key-faces-"] > div > [class*="st-key-face-"] {{ height: 100%; }}
-[class*="st-key-face-"] > div {{ flex-shrink: 0; }}
-[class*="st-key-face-"] {{ position: relative; border: 3px solid #c9d6e3; border-radius: 1rem; background: #fff;
-  padding: .4rem .4rem .5rem; gap: .1rem; align-items: center; }}
-[class*="st-key-face-"]:has(button:hover) {{ border-color: #0b5cad; }}
-[class*="st-key-face-on-"] {{ border: 5px solid #0b5cad; background: #e3effb; }}
-{_each()} {{ position: absolute; inset: 0; z-index: 1; margin: 0; width: 100% !important; height: 100%; }}
-{_each(" > div")} {{ height: 100%; }}
-{_each(" button")} {{ width: 100%; height: 100%; min-height: 0; background: transparent; border: none;
-  color: transparent; }}
-{_each(" button p")} {{ color: transparent !important; }}
-[class*="st-key-face-"] [class*="st-key-say-"] {{ position: absolute; top: .2rem; right: .2rem; z-index: 2;
-  width: auto !important; }}
-[class*="st-key-face-"] [class*="st-key-say-"] button {{ min-height: 2.8rem; min-width: 2.8rem; }}
-[class*="st-key-face-"] [data-testid="stMarkdownContainer"], .st-key-who [data-testid="stMarkdownContainer"] {{
-  margin-bottom: 0 !important; }}
-[class*="st-key-face-"] [data-testid="stMarkdownContainer"] p {{ margin: 0; line-height: 1.25; text-align: center;
-  font-size: 1.15rem; overflow-wrap: anywhere; }}
-[class*="st-key-face-"] [data-testid="stCaptionContainer"] p {{ font-size: .95rem; text-align: center; margin: 0; }}
-[class*="st-key-face-"] img {{ object-fit: contain; pointer-events: none; }}
-[class*="st-key-face-"] [data-testid="stElementToolbar"], .st-key-who [data-testid="stElementToolbar"],
-[class*="st-key-slot-"] [data-testid="stElementToolbar"] {{ display: none; }}
-[class*="st-key-face-"] > [data-testid="stElementContainer"]:has(img) {{ display: flex; justify-content: center;
-  width: 100% !important; }}
-[class*="st-key-face-"]:not(:has([class*="st-key-say-"])) [data-testid="stFullScreenFrame"] {{ display: flex;
-  justify-content: center; }}
-[class*="st-key-icon-"] p {{ font-size: 4rem !important; line-height: 1 !important; color: #0b5cad; }}
-[class*="st-key-icon-"] span {{ font-size: 4rem; }}
-[class*="st-key-slots-"] {{ gap: .4rem; justify-content: center; flex-wrap: nowrap; }}
-[class*="st-key-slot-"] {{ border: 3px dashed #8aa4bf; border-radius: .8rem; width: 4.4rem !important;
-  height: 4.4rem; min-width: 4.4rem; align-items: center; justify-content: center; background: #f7fafc;
-  padding: 0; flex: 0 0 auto; }}
-[class*="st-key-slot-on-"] {{ border-style: solid; border-color: #0b5cad; background: #fff; }}
-[class*="st-key-slot-"] [data-testid="stMarkdownContainer"] p {{ font-size: 1.6rem; color: #8aa4bf; margin: 0;
-  text-align: center; }}
-[class*="st-key-slot-"] > div {{ width: 100%; }}
-[class*="st-key-undo-"] button {{ min-height: 3.6rem; min-width: 3.6rem; }}
-.st-key-who {{ gap: .8rem; flex-wrap: nowrap; }}
-.st-key-who > div:nth-child(2) {{ flex: 1 1 auto; min-width: 0; }}
-.st-key-who [data-testid="stMarkdownContainer"] p {{ font-size: 1.5rem; font-weight: 700; }}
-</style>"""
 
 
 def apply() -> None:
     """The tiles' style on this screen."""
-    st.html(STYLE)
+    page_style(styles.TILES)
 
 
 def picture(drawing: Path | None, *, width: int, key: str, where: DeltaGenerator | None = None) -> None:

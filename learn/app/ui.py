@@ -19,8 +19,8 @@ import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
 from learn import services
-from learn.app import resources
-from learn.app.launch import AUDIO_URLS
+from learn.app import resources, styles
+from learn.app.launch import AUDIO_URLS, STYLES_IN_PAGE
 from learn.app.navigation import go
 from learn.errors import LearnError
 from learn.lessons import links
@@ -53,36 +53,6 @@ ICONS = {
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
 
 # Big touch targets and large type for a 5-inch phone and for eyes that need glasses.
-STYLE = """
-<style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 19px; }
-.block-container { max-width: 720px; padding-top: 1.2rem; padding-bottom: 4rem; }
-.stButton > button, .stFormSubmitButton > button {
-  min-height: 3.6rem; font-size: 1.25rem; border-radius: 0.9rem; padding: 0.5rem 1rem; }
-.stButton > button p, .stFormSubmitButton > button p { font-size: 1.25rem; }
-[data-testid="stMarkdownContainer"] p { font-size: 1.3rem; line-height: 1.6; }
-input { font-size: 1.3rem !important; }
-/* After an answer the options stay readable: the right one green, the others plain (not greyed out). */
-[class*="st-key-option-"] button:disabled { opacity: 1; color: inherit; cursor: default; }
-[class*="st-key-option-"] button[kind="primary"]:disabled {
-  background: #1b7f3b; border-color: #1b7f3b; color: #fff; }
-/* The bar fixed to the bottom of the screen (issue 16): Listen, always first and in the same place, then the
-   screen's own Back and Next, within the thumb's reach without scrolling, whatever the step's picture. */
-.st-key-bottom-bar { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990; background: #fff;
-  box-shadow: 0 -2px 10px rgba(0, 0, 0, .18); max-width: 720px; margin: 0 auto;
-  padding: .5rem .75rem calc(.5rem + env(safe-area-inset-bottom)); }
-.st-key-bottom-bar .stButton > button { min-height: 3.4rem; }
-.st-key-bottom-bar [data-testid="stAudio"] { display: none; }
-/* one row on a 412 px phone: Listen and Back as wide as their words, the page's stretched button (Next) takes
-   the rest and is the largest; the hidden player takes no room */
-.st-key-bottom-bar { flex-wrap: nowrap; gap: .5rem; }
-.st-key-bottom-bar > div:has([data-testid="stAudio"]) { display: none; }
-.st-key-bottom-bar .stButton > button { padding: .4rem .7rem; }
-.st-key-listen button { background: #0b5cad; border-color: #0b5cad; color: #fff; }
-.block-container { padding-bottom: 8rem; }
-[class*="st-key-say-"] button { min-height: 3.6rem; min-width: 3.6rem; padding: 0.4rem; }
-</style>
-"""
 
 
 def plain(text: str) -> str:
@@ -147,19 +117,16 @@ def show_tap_error() -> None:
         st.error(problem)
 
 
-def _minified(css: str) -> str:
-    """Our constant CSS without its comments and spare white space: it goes out with every run of every page."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    css = re.sub(r"\s+", " ", css)
-    return re.sub(r"\s*([{};,>])\s*", r"\1", css).replace(";}", "}").replace(": ", ":").strip()
-
-
-_SENT_STYLE = _minified(STYLE)
+def page_style(css: str) -> None:
+    """Send one of ``learn.app.styles`` with this run, unless the served page already carries them all (`learn
+    serve`: then no run sends any)."""
+    if not os.environ.get(STYLES_IN_PAGE):
+        st.html(styles.element(css))
 
 
 def apply_style() -> None:
-    """Inject the app's large-print style (our own constant CSS, never user text)."""
-    st.markdown(_SENT_STYLE, unsafe_allow_html=True)
+    """The app's large print, on every page."""
+    page_style(styles.LARGE_PRINT)
 
 
 def narration(text: str, *, key: str, autoplay: bool = True, replay_button: bool = True) -> None:

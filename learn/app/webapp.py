@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 
 from learn import pictures
+from learn.app import styles
 from learn.strings_vi import t
 
 THEME_COLOUR = "#0b5cad"  # the app's primary colour (learn.app.serving)
@@ -196,7 +197,10 @@ def patch_page(page: str) -> str | None:
     page = _HTML_TAG.sub('<html lang="vi">', page, count=1)
     page = _TITLE.sub(f"<title>{html.escape(t('app.title'))}</title>", page, count=1)
     page = _NOSCRIPT.sub(f"<noscript><p>{html.escape(t('shell.no_script'))}</p></noscript>", page, count=1)
-    return page.replace("</head>", head() + "\n</head>", 1)
+    page = page.replace("</head>", head() + "\n</head>", 1)
+    # the app's own styles, once, after everything in <head> (where Streamlit adds its own as it draws): a rule of
+    # ours still wins over one of Streamlit's of the same weight, as when a run sent it
+    return page.replace("</body>", styles.in_page() + "\n</body>", 1) if "</body>" in page else None
 
 
 def offline_page() -> str:

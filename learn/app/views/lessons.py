@@ -14,54 +14,19 @@ from pathlib import Path
 import streamlit as st
 
 from learn import services
-from learn.app import resources
+from learn.app import resources, styles
 from learn.app.auth import sign_out_resident, signed_in_learner
 from learn.app.listen_in import language_tile
 from learn.app.navigation import go
-from learn.app.ui import ICONS, plain, screen_voice, speaker
+from learn.app.ui import ICONS, page_style, plain, screen_voice, speaker
 from learn.services import home as lesson_home
 from learn.services import review
 from learn.strings_vi import t
 
-# Our own constant CSS (never user text). ``tile-…`` containers hold a picture and words; their one button is
-# stretched over the whole tile, see-through, with its label kept for screen readers and tests. A speaker
-# button inside a tile stays above it.
-STYLE = """<style>
-[class*="st-key-tile-"] { position: relative; border: 2px solid #c9d6e3; border-radius: 1rem; background: #f7fafc;
-  padding: .6rem; gap: .25rem; }
-[class*="st-key-tile-"]:has(button:hover) { border-color: #0b5cad; }
-[class*="st-key-tile-"] [class*="st-key-open-"], [class*="st-key-tile-"] [class*="st-key-topic-"] {
-  position: absolute; inset: 0; z-index: 1; margin: 0; }
-[class*="st-key-tile-"] [class*="st-key-open-"] button, [class*="st-key-tile-"] [class*="st-key-topic-"] button {
-  width: 100%; height: 100%; background: transparent; border: none; color: transparent; }
-[class*="st-key-tile-"] [class*="st-key-open-"] button p,
-[class*="st-key-tile-"] [class*="st-key-topic-"] button p { color: transparent; }
-[class*="st-key-tile-"] [class*="st-key-say-"] { position: relative; z-index: 2; }
-[class*="st-key-tile-topic-"] [class*="st-key-say-"] { position: absolute; top: .5rem; right: .5rem; width: auto; }
-[class*="st-key-tile-"] [data-testid="stMarkdownContainer"] p { margin: 0; line-height: 1.45; }
-[class*="st-key-tile-"] img { object-fit: contain; }
-.st-key-tile-go-on { background: #e8f1fb; border-color: #0b5cad; border-width: 3px; }
-.st-key-tile-go-on [data-testid="stMarkdownContainer"] p { font-size: 1.2rem; }
-.st-key-tile-go-on h3 { font-size: 1.45rem; padding: 0 0 .2rem 0; }
-.st-key-tile-review { background: #fff7e6; border-color: #d97706; border-width: 3px; }
-.st-key-tile-review [data-testid="stMarkdownContainer"] p { font-size: 1.2rem; }
-.st-key-tile-review h3 { font-size: 1.45rem; padding: 0 0 .2rem 0; }
-.st-key-home-topics { flex-wrap: wrap; gap: .6rem; align-items: stretch; }
-/* two tiles a row on a phone (each tile sits in a wrapper of Streamlit's layout) */
-.st-key-home-topics > div { flex: 1 1 calc(50% - .3rem); min-width: 8rem; max-width: calc(50% - .3rem); }
-.st-key-home-topics > div > [class*="st-key-tile-topic-"] { height: 100%; }
-[class*="st-key-tile-topic-"] [data-testid="stMarkdownContainer"] p { font-size: 1.05rem; }
-[class*="st-key-pic-"] [data-testid="stMarkdownContainer"] p { font-size: 4rem; line-height: 1; color: #0b5cad;
-  text-align: center; }
-[class*="st-key-pic-"] [data-testid="stMarkdownContainer"] span { font-size: 4rem; }
-.st-key-home-head h3, .st-key-home-who h3 { padding: 0; }
-.st-key-home-who h3 { font-size: 1.5rem; }
-</style>"""
-
 learner = signed_in_learner()
 catalog = resources.catalog()
 home = lesson_home.home(catalog, learner.id)
-st.html(STYLE)
+page_style(styles.HOME_TILES)
 
 
 def ticks(cards: tuple[lesson_home.LessonCard, ...]) -> str:
