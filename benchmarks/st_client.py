@@ -201,6 +201,8 @@ class Session:
             run.inputs[_user_key(box.id) or box.label] = box.id
         elif kind == "markdown":
             run.texts.append(element.markdown.body)
+        elif kind == "html":
+            run.texts.append(element.html.body)
         elif kind == "audio" and element.audio.url:
             run.media.append(element.audio.url)
         elif kind == "exception":

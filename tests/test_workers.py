@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from learn.app import nginx
+from learn.app import nginx, styles
 from learn.app.workers import auto_count
+from learn.strings_vi import t
 from learn.tls import ensure_certificate, local_addresses
 from tests.support.server import CONTENT, Server, process_tree, run_server
 
@@ -295,6 +296,27 @@ def test_the_load_benchmarks_residents_each_keep_their_routing_cookie(served: Se
     pairs = [asyncio.run(asyncio.wait_for(resident(), timeout=60)) for _ in range(4)]
     assert {cookie for cookie, _ in pairs} == {"w0", "w1"}
     assert all(cookie == worker for cookie, worker in pairs), pairs
+
+
+def test_the_page_carries_the_apps_styles_once_and_no_run_sends_them(served: Server) -> None:
+    """Large print, tiles: placed at the end of the page nginx hands out, after Streamlit's <head>; the first
+    screen (the village tiles) then draws without sending any style of its own."""
+    from benchmarks.st_client import Session
+
+    with urllib.request.urlopen(f"{served.url}/", timeout=30) as response:
+        page = response.read().decode()
+    assert page.count(styles.in_page()) == 1 and page.index(styles.in_page()) > page.index("</head>")
+
+    async def first_screen() -> list[str]:
+        session = Session(served.url)
+        try:
+            return (await session.open()).texts
+        finally:
+            await session.close()
+
+    texts = asyncio.run(asyncio.wait_for(first_screen(), timeout=60))
+    assert t("village.hint") in "\n".join(texts)
+    assert not [text for text in texts if "<style" in text]
 
 
 def test_a_killed_process_is_restarted_and_sigterm_stops_everything(served: Server) -> None:
