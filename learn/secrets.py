@@ -1,29 +1,75 @@
-"""Hashing secrets (learners' PINs, trainers' passwords) with scrypt, a memory-hard function in the stdlib."""
+"""Hashing secrets (learners' PINs, trainers' passwords) with scrypt, a memory-hard function in the stdlib.
+
+A hash names its cost (``scrypt$ln=14,r=8,p=1$salt$digest``), so that the cost can be raised later without
+locking anyone out; a hash without one (``scrypt$salt$digest``, before 2026-12) was made at the default cost."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
-# n=2**14, r=8: 16 MB and about 50 ms per hash; a stolen database does not give secrets away cheaply.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
+
+@dataclass(frozen=True)
+class Cost:
+    """scrypt's work factor: N = 2**ln, block size r, parallelism p."""
+
+    ln: int = 14
+    r: int = 8
+    p: int = 1
+
+    def __str__(self) -> str:
+        return f"ln={self.ln},r={self.r},p={self.p}"
+
+    @property
+    def memory(self) -> int:
+        """The bytes one hash takes (128 * r * N)."""
+        return 128 * self.r * 2**self.ln
+
+
+#: 16 MB and about 50 ms per hash: a stolen database does not give secrets away cheaply
+DEFAULT_COST = Cost()
+#: what new hashes are made at (the test suite lowers it for its own accounts: see tests/conftest.py)
+COST = DEFAULT_COST
+_MAX_MEMORY = 64 * 1024 * 1024  # a hash naming more (from a damaged or hostile row) never matches
 
 
 def hash_secret(secret: str) -> str:
-    """A salted scrypt hash, as ``scrypt$salt$hash`` in hex."""
+    """A salted scrypt hash, as ``scrypt$<cost>$salt$hash`` in hex."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=2**COST.ln, r=COST.r, p=COST.p, maxmem=_MAX_MEMORY)
+    return f"scrypt${COST}${salt.hex()}${digest.hex()}"
+
+
+def _cost(text: str) -> Cost | None:
+    try:
+        values = dict(part.split("=", 1) for part in text.split(","))
+        cost = Cost(int(values.pop("ln")), int(values.pop("r")), int(values.pop("p")))
+    except (KeyError, ValueError):
+        return None
+    if values or not (1 <= cost.ln <= 20 and 1 <= cost.r <= 32 and 1 <= cost.p <= 4) \
+            or cost.memory * cost.p > _MAX_MEMORY:
+        return None
+    return cost
 
 
 def secret_matches(secret: str, stored: str) -> bool:
     """Whether ``secret`` is the one behind ``stored`` (compared in constant time)."""
+    parts = stored.split("$")
+    if len(parts) == 3:
+        scheme, salt, digest = parts
+        cost: Cost | None = DEFAULT_COST
+    elif len(parts) == 4:
+        scheme, named, salt, digest = parts
+        cost = _cost(named)
+    else:
+        return False
+    if scheme != "scrypt" or cost is None:
+        return False
     try:
-        scheme, salt, digest = stored.split("$")
+        candidate = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=2**cost.ln, r=cost.r, p=cost.p,
+                                   maxmem=_MAX_MEMORY)
     except ValueError:
         return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
     return hmac.compare_digest(candidate.hex(), digest)

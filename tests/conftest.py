@@ -15,6 +15,7 @@ import pytest
 from peewee import sort_models
 from streamlit.testing.v1 import AppTest
 
+from learn import secrets
 from learn.lessons.catalog import Catalog
 from learn.services import narration
 from progress_db import community
@@ -32,12 +33,27 @@ pytest_plugins = [
 
 _NUMBERS = itertools.count()
 
+# The suite's own accounts, PINs and picture passwords are hashed at scrypt's cheapest cost (each hash names its
+# cost, so servers and commands started by the tests still check them): at the default cost, the ~1,100 hashes of
+# `make test-fast` were a quarter of its time. tests/test_services.py checks the default cost itself.
+secrets.COST = secrets.Cost(ln=4, r=8, p=1)
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests marked ``both_engines`` (most modules do it with a module-level ``pytestmark``) that use the
-    database run on SQLite and again on PostgreSQL (issue 8: the same database suite)."""
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
-        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+    database run on SQLite and again on PostgreSQL (issue 8: the same database suite).
+
+    Two kinds of them run on SQLite only: page flows (tests of the ``app`` fixture: their storage is the services'
+    and queries' own, which their tests run on both engines), unless marked ``pages_on_both`` (group sessions:
+    many sessions writing at once); and tests marked ``one_engine`` (what they check is decided before anything
+    is stored: a refused pack)."""
+    definition = metafunc.definition
+    if "backend" not in metafunc.fixturenames or not definition.get_closest_marker("both_engines"):
+        return
+    if definition.get_closest_marker("one_engine") or (
+            "app" in metafunc.fixturenames and not definition.get_closest_marker("pages_on_both")):
+        return
+    metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture

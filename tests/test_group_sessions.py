@@ -158,6 +158,7 @@ def test_an_attendee_answers_by_voice_at_the_laptop(app, trainer, residents, vil
     assert learning.latest_answers(two.id, lesson.id)["q1"].mode == "voice"
 
 
+@pytest.mark.pages_on_both  # the group session's lost answers (issue 1)
 def test_saving_the_grid_again_never_loses_answers_saved_before(app, trainer, residents, village: int,
                                                                 catalog) -> None:
     """The run-through's data loss (issue 13): a group answer, then one attendee's own answer, then Next and
@@ -191,6 +192,7 @@ def test_saving_the_grid_again_never_loses_answers_saved_before(app, trainer, re
                                                            three.id: (0, True)}
 
 
+@pytest.mark.pages_on_both  # the group session's lost answers (issue 1)
 def test_attendance_saved_on_another_laptop_is_kept(app, trainer, residents, village: int, catalog) -> None:
     """Attendance is a grid too: a tick saved elsewhere after this page was drawn shows and stays."""
     session = group_sessions.start(trainer, catalog, village, "test-unlock")

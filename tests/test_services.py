@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
 
+from learn import secrets as hashing
 from learn import services
 from learn.errors import InvalidInput, NotFound, WrongPin
 from learn.lessons.catalog import Catalog
@@ -58,6 +60,22 @@ def test_pins_are_hashed_with_a_salt() -> None:
     assert one != two and "1234" not in one and one.startswith("scrypt$")
     assert services.pin_matches("1234", one) and not services.pin_matches("1235", one)
     assert not services.pin_matches("1234", "garbage")
+
+
+def test_a_hash_names_its_cost_and_the_default_one_is_hard(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what a real server hashes at: 16 MB and tens of ms a guess (the suite hashes its own at a lower cost)
+    assert hashing.DEFAULT_COST == hashing.Cost(ln=14, r=8, p=1) and hashing.DEFAULT_COST.memory == 16 * 2**20
+    monkeypatch.setattr(hashing, "COST", hashing.DEFAULT_COST)
+    strong = services.hash_pin("2468")
+    assert strong.split("$")[1] == "ln=14,r=8,p=1" and services.pin_matches("2468", strong)
+    # a hash made before costs were named (the default cost) still lets her in after the upgrade
+    salt = bytes(range(16))
+    old = f"scrypt${salt.hex()}${hashlib.scrypt(b'2468', salt=salt, n=2**14, r=8, p=1).hex()}"
+    assert services.pin_matches("2468", old) and not services.pin_matches("2469", old)
+    # a damaged or hostile row naming a huge or odd cost never matches, and allocates nothing
+    _, _, salt_hex, digest = strong.split("$")
+    for cost in ("ln=30,r=8,p=1", "ln=14,r=8,p=9", "ln=14,r=8", "ln=14,r=8,p=1,x=2", "n=16384,r=8,p=1", "ln=a,r=8,p=1"):
+        assert not services.pin_matches("2468", f"scrypt${cost}${salt_hex}${digest}"), cost
 
 
 def test_add_learner_refuses_a_duplicate_but_not_a_namesake_of_another_year(village: int) -> None:

@@ -232,6 +232,7 @@ def lying_sizes(archive: bytes, name: str, size: int) -> bytes:
     return bytes(patched)
 
 
+@pytest.mark.one_engine  # refused before anything is stored
 def test_a_damaged_or_tampered_pack_is_refused_whole(homes, catalog, tmp_path) -> None:
     laptop, server = homes
     record_lesson(laptop, catalog)
@@ -268,6 +269,7 @@ def test_a_damaged_or_tampered_pack_is_refused_whole(homes, catalog, tmp_path) -
         assert voice_packs.take_in(good, KEY, server.audio).added == 2  # the good pack still goes in
 
 
+@pytest.mark.one_engine  # refused before anything is stored
 def test_hostile_packs_are_refused_whole_and_write_nothing(homes, catalog, tmp_path) -> None:
     laptop, server = homes
     record_lesson(laptop, catalog)
@@ -328,6 +330,7 @@ def test_hostile_packs_are_refused_whole_and_write_nothing(homes, catalog, tmp_p
         assert voice_packs.take_in(good, KEY, server.audio).added == 2
 
 
+@pytest.mark.one_engine  # refused before anything is stored
 def test_another_communes_pack_is_refused(homes, catalog, tmp_path) -> None:
     laptop, server = homes
     record_lesson(laptop, catalog)
@@ -484,6 +487,7 @@ def test_a_pack_of_many_short_lines_goes_in_whole_and_again_changes_nothing(home
         assert peak < 4 * len(big) + 50 * 2**20, (peak, len(big))  # the pack, its clips, the rows: no more
 
 
+@pytest.mark.one_engine  # refused before anything is stored
 def test_a_clip_far_longer_than_a_take_is_refused_without_decoding_it_all(homes, catalog, tmp_path) -> None:
     laptop, server = homes
     record_lesson(laptop, catalog)
@@ -539,6 +543,7 @@ def test_the_same_pack_taken_in_by_two_processes_at_once(homes, catalog, tmp_pat
         assert len(library()) == 300 and len(files(server.audio)) == 300
 
 
+@pytest.mark.one_engine  # refused before anything is stored
 def test_a_full_disk_while_the_clips_are_written_leaves_no_row_without_its_clip(homes, catalog, tmp_path,
                                                                                monkeypatch) -> None:
     laptop, server = homes

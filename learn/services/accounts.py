@@ -11,6 +11,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from learn import secrets as hashing
 from learn.errors import Forbidden, InvalidInput, LoginFailed, NotFound
 from learn.secrets import hash_secret, secret_matches
 from learn.services import lockout
@@ -22,8 +23,6 @@ from progress_db.records import ROLES, AccountInfo, Role, as_role
 MIN_PASSWORD = 8
 MAX_LOGIN_TRIES = lockout.PASSWORDS.per_client  # from one client address, for one username
 LOGIN_LOCK = lockout.PASSWORDS.period
-# Checked against an unknown username, so that it costs the same one scrypt as a real one (it matches nothing).
-_NO_ACCOUNT = "scrypt$" + "00" * 16 + "$" + "00" * 64
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
@@ -101,7 +100,9 @@ def login(username: str, password: str, now: datetime | None = None, *, client: 
     if not turn.allowed:  # over the limit: the password is not checked at all
         raise LoginFailed("locked", key="account.locked", minutes=turn.minutes)
     found = logins.credentials(name)
-    right = secret_matches(password, found.password_hash if found is not None else _NO_ACCOUNT)
+    # an unknown username costs the same one scrypt as a real one (against a hash that matches nothing)
+    right = secret_matches(password, found.password_hash if found is not None
+                           else f"scrypt${hashing.COST}${'00' * 16}${'00' * 64}")
     if found is None or not right:
         if turn.last:
             raise LoginFailed("locked", key="account.locked", minutes=turn.minutes)

@@ -35,7 +35,7 @@ MAX_FIELDS = 20
 FUTURE = timedelta(minutes=5)
 MAX_TEXT = 500  # a transcript of a spoken answer
 _UID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # (used with fullmatch: no newline after)
-_PIN_HASH = re.compile(r"scrypt\$[0-9a-f]{32}\$[0-9a-f]{128}")
+_PIN_HASH = re.compile(r"scrypt\$(?:ln=\d{1,2},r=\d{1,2},p=\d\$)?[0-9a-f]{32}\$[0-9a-f]{128}")
 # The shape check works on a skeleton of the JSON: escapes dropped, then every byte but quotes, brackets, colons
 # and commas (numbers, true, null, text, spaces are gone). What is left of a bundle's records must read
 # {"kind":[{"field":"value","field":,...},...],...}. Possessive quantifiers: one pass, no backtracking.
