@@ -28,6 +28,7 @@ class Run:
     """What one rerun sent back: its buttons by key, its texts, the time it took and the bytes."""
 
     buttons: dict[str, str] = field(default_factory=dict)  # widget key -> widget id
+    fragments: dict[str, str] = field(default_factory=dict)  # widget or element id -> its fragment's id
     disabled: set[str] = field(default_factory=set)  # keys of the buttons shown but not tappable
     inputs: dict[str, str] = field(default_factory=dict)  # text boxes: widget key -> widget id
     components: dict[str, str] = field(default_factory=dict)  # st.components.v2: key -> element id
@@ -119,7 +120,7 @@ class Session:
         widget = run.buttons.get(key)
         if widget is None:
             raise KeyError(f"no button {key!r} on this screen: {sorted(run.buttons)[:20]}")
-        return await self._rerun([WidgetState(id=widget, trigger_value=True)])
+        return await self._rerun([WidgetState(id=widget, trigger_value=True)], run.fragments.get(widget, ""))
 
     async def trigger(self, run: Run, key: str, event: str, value: object) -> Run:
         """What a component's ``setTriggerValue(event, value)`` sends (a tap on the pretend phone)."""
@@ -129,16 +130,20 @@ class Session:
         if element is None:
             raise KeyError(f"no component {key!r} on this screen: {sorted(run.components)}")
         payload = json.dumps([{"event": event, "value": value}])
-        return await self._rerun([WidgetState(id=_make_trigger_id(element, "events"), json_trigger_value=payload)])
+        return await self._rerun([WidgetState(id=_make_trigger_id(element, "events"), json_trigger_value=payload)],
+                                 run.fragments.get(element, ""))
 
     async def submit(self, run: Run, button: str, texts: dict[str, str]) -> Run:
         """Type ``texts`` (by text box key) into a form and press its submit button (by key or label)."""
         states = [WidgetState(id=run.inputs[key], string_value=value) for key, value in texts.items()]
         return await self._rerun([*states, WidgetState(id=run.buttons[button], trigger_value=True)])
 
-    async def _rerun(self, states: list[WidgetState]) -> Run:
+    async def _rerun(self, states: list[WidgetState], fragment: str = "") -> Run:
+        """A rerun with these widget states: of the whole page, or, for a widget of a fragment (``fragment``:
+        its id, as the browser sends it), of that fragment alone."""
         assert self.ws is not None
         msg = BackMsg()
+        msg.rerun_script.fragment_id = fragment
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_script_hash = self.page_hash
         msg.rerun_script.widget_states.widgets.extend(states)
@@ -170,13 +175,15 @@ class Session:
                 self._read_delta(fwd, run)
             elif kind == "script_finished":
                 # a page switch ends the run early and starts another: wait for the one that finishes
-                if fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                if fwd.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                           ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     run.seconds = time.perf_counter() - start
                     run.page_hash = self.page_hash
                     return run
                 if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("the page failed to compile")
                 run.buttons.clear()
+                run.fragments.clear()
                 run.disabled.clear()
                 run.texts.clear()
                 run.media.clear()
@@ -187,6 +194,10 @@ class Session:
             return
         element = fwd.delta.new_element
         kind = element.WhichOneof("type")
+        if fwd.delta.fragment_id:
+            widget = getattr(getattr(element, kind), "id", "") if kind else ""
+            if widget:
+                run.fragments[widget] = fwd.delta.fragment_id
         if kind in ("button", "download_button"):
             button = getattr(element, kind)
             key = _user_key(button.id) or button.label
