@@ -45,8 +45,7 @@ def set_pin(learner_id: int, pin_hash: str | None, account_id: int | None,
     she next taps her name); the other one and the lock from wrong guesses are gone. Logged (who, when)."""
     now = utcnow()
     with database.connection_context(), database.atomic():
-        Learner.update(pin_hash=pin_hash, picture_password_hash=picture_password_hash, pin_failures=0,
-                       pin_locked_until=None, updated_at=now,
+        Learner.update(pin_hash=pin_hash, picture_password_hash=picture_password_hash, updated_at=now,
                        secret_reset_at=None if pin_hash or picture_password_hash else now).where(
             Learner.id == learner_id).execute()
         _logged(account_id, "pin_reset", learner_id)
@@ -70,7 +69,7 @@ def remove_learner(learner_id: int, account_id: int | None) -> None:
     with database.connection_context(), database.atomic():
         Learner.update(display_name="", name_key="", birth_year=None, household=None, pin_hash=None,
                        picture_password_hash=None, secret_reset_at=None, picture=None,
-                       pin_failures=0, pin_locked_until=None, left_at=now, left_reason="removed",
+                       left_at=now, left_reason="removed",
                        updated_at=now).where(Learner.id == learner_id).execute()
         Attempt.update(transcript=None).where(Attempt.learner == learner_id).execute()
         Utterance.update(transcript="").where(Utterance.learner == learner_id).execute()

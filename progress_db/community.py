@@ -181,15 +181,15 @@ def get_learner(learner_id: int) -> LearnerInfo | None:
 def pin_state(learner_id: int) -> PinState | None:
     """The PIN state of a learner, or None when there is no such learner."""
     with database.connection_context():
-        row = (Learner.select(Learner.pin_hash, Learner.pin_locked_until, Learner.picture_password_hash)
+        row = (Learner.select(Learner.pin_hash, Learner.picture_password_hash)
                .where(Learner.id == learner_id).first())
-        return PinState(row.pin_hash, row.pin_locked_until, row.picture_password_hash) if row else None
+        return PinState(row.pin_hash, row.picture_password_hash) if row else None
 
 
 def join_state(village_id: int) -> JoinState | None:
     with database.connection_context():
         row = Village.get_or_none(Village.id == village_id)
-        return JoinState(row.join_code, row.join_locked_until) if row else None
+        return JoinState(row.join_code) if row else None
 
 
 def renew_join_code(village_id: int) -> str:
@@ -199,8 +199,7 @@ def renew_join_code(village_id: int) -> str:
         code = new_join_code()
         while code == old:
             code = new_join_code()
-        Village.update(join_code=code, join_failures=0, join_locked_until=None, join_window_start=None).where(
-            Village.id == village_id).execute()
+        Village.update(join_code=code).where(Village.id == village_id).execute()
     return code
 
 

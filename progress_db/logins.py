@@ -58,7 +58,7 @@ def close_account_session(token_hash: str) -> None:
 def set_password(account_id: int, password_hash: str) -> None:
     """A new password for an account; a lock from wrong tries is lifted."""
     with database.connection_context():
-        Account.update(password_hash=password_hash, failed_logins=0, locked_until=None).where(
+        Account.update(password_hash=password_hash).where(
             Account.id == account_id).execute()
         # a new password signs out every browser signed in with the old one
         AccountSession.delete().where(AccountSession.account == account_id).execute()
@@ -90,7 +90,7 @@ def credentials(username: str) -> Credentials | None:
     """The account and its password hash, for signing in."""
     with database.connection_context():
         row = Account.get_or_none(Account.username == username)
-        return Credentials(_account_info(row), row.password_hash, row.locked_until) if row else None
+        return Credentials(_account_info(row), row.password_hash) if row else None
 
 
 def get_account(account_id: int) -> AccountInfo | None:

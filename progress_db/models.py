@@ -47,11 +47,8 @@ class Village(BaseModel):
     commune = ForeignKeyField(Commune, backref="villages", on_delete="CASCADE")
     name = CharField()
     created_at = DateTimeField(default=utcnow)
-    #: opens the roster when the server requires join codes; wrong codes are counted and then refused a while
+    #: opens the roster when the server requires join codes (wrong ones: ``learn.services.lockout``)
     join_code = CharField(default=new_join_code)
-    join_failures = IntegerField(default=0)  # wrong codes since join_window_start
-    join_locked_until = DateTimeField(null=True)
-    join_window_start = DateTimeField(null=True)
     #: the drawing on the village's button (one of ``learn.pictures.PEOPLE``), different within its commune
     picture = CharField(null=True)
 
@@ -73,9 +70,6 @@ class Learner(BaseModel):
     created_at = DateTimeField(default=utcnow)
     #: the last change to the fields above (what sync compares)
     updated_at = DateTimeField(default=utcnow)
-    #: wrong PINs in a row, and until when the PIN is refused after too many
-    pin_failures = IntegerField(default=0)
-    pin_locked_until = DateTimeField(null=True)
     #: when the resident stopped being one: moved away ("moved"; history kept, can come back) or deleted on
     #: request ("removed"; name and details wiped, anonymous counts kept). Kept out of lists and indicators.
     left_at = DateTimeField(null=True)
@@ -143,8 +137,6 @@ class Account(BaseModel):
     password_hash = CharField()
     role = CharField()  # "trainer", "staff" or "admin"
     commune = ForeignKeyField(Commune, null=True, backref="accounts", on_delete="CASCADE")
-    failed_logins = IntegerField(default=0)
-    locked_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     #: set when commune staff switch the account off (it can no longer sign in); None while it is in use
     deactivated_at = DateTimeField(null=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from peewee import JOIN, ModelSelect
 

@@ -81,20 +81,18 @@ class AnswerInfo:
 
 @dataclass(frozen=True)
 class PinState:
-    """A learner's PIN hash (None: no PIN) and until when wrong guesses lock it."""
+    """A learner's PIN hash (None: no PIN)."""
 
     pin_hash: str | None
-    locked_until: datetime | None
     #: a picture password's hash instead of a PIN (None: none)
     picture_password_hash: str | None = None
 
 
 @dataclass(frozen=True)
 class JoinState:
-    """A village's join code and until when wrong codes lock it."""
+    """A village's join code."""
 
     code: str
-    locked_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,6 @@ class Credentials:
 
     account: AccountInfo
     password_hash: str
-    locked_until: datetime | None
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def seed(catalog: Catalog, names_file: Path, villages: int, learners: int, *, co
             house = f"{names.household} {household}" if rng.random() < 0.85 else None
             people.append((uid(), village_id, name, fold(name), year, house, joined))
         bulk.insert_rows("learner", ("uid", "village_id", "display_name", "name_key", "birth_year", "household",
-                                     "created_at", "pin_failures", "updated_at"), (p + (0, p[-1]) for p in people))
+                                     "created_at", "updated_at"), (p + (p[-1],) for p in people))
         ids = bulk.ids_by_uid("learner", [p[0] for p in people])
 
         progress: list[tuple[object, ...]] = []
