@@ -48,6 +48,7 @@ APP = HERE.parent / "learn" / "app" / "main.py"
 LESSONS = ("phone-unlock", "phone-home-and-calls", "phone-apps-and-internet", "phone-power-bill-notices")
 THINK_S = (2.0, 6.0)  # as bench_web: a resident reads, listens, then taps (heavier than a real lesson)
 ARRIVAL_S = 10.0  # arrivals spread over ten seconds
+SETTLE_S = 10.0  # then the queue of their first screens is left to drain before the "settled" figures
 #: what a dropped or refused websocket raises (the browser then reconnects)
 DROPPED = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError)
 GIVE_UP_S = 120.0  # a resident not answered again this long after a drop counts as failed
@@ -237,6 +238,9 @@ def _serve_one(port: int) -> int:
 class Tally:
     taps: list[float] = field(default_factory=list)  # seconds per acknowledged tap
     taps_after_kill: list[float] = field(default_factory=list)
+    #: the taps made once every resident has arrived and settled (ARRIVAL_S + SETTLE_S after the start), without a kill
+    settled: list[float] = field(default_factory=list)
+    settled_from: float = float("inf")
     ws_bytes: list[int] = field(default_factory=list)  # websocket bytes the server sent for each tap
     reruns: int = 0  # every page run acknowledged (taps, page opens, reruns after a reconnect)
     acked: set[tuple[int, str, str]] = field(default_factory=set)  # (learner, lesson, question) answered
@@ -297,6 +301,8 @@ async def _resident(url: str, who: Resident, questions: dict[str, dict[int, tupl
         if sample:
             after = tally.killed_at is not None and time.monotonic() > tally.killed_at
             (tally.taps_after_kill if after else tally.taps).append(new.seconds)
+            if tally.killed_at is None and time.monotonic() - new.seconds >= tally.settled_from:
+                tally.settled.append(new.seconds)
             tally.ws_bytes.append(new.bytes)
         return new
 
@@ -375,6 +381,7 @@ def load(home: Path, people: list[Resident], workers: int, duration_s: float, ki
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(64))
             start = time.monotonic()
             until = start + duration_s
+            tally.settled_from = start + ARRIVAL_S + SETTLE_S
 
             async def one(i: int, who: Resident) -> None:
                 await asyncio.sleep(i * ARRIVAL_S / max(1, len(people)))
@@ -406,6 +413,8 @@ def load(home: Path, people: list[Resident], workers: int, duration_s: float, ki
     cpu = meter.cpu()
     out: dict[str, object] = {
         f"{label}_p50_ms": _ms(taps, 0.5), f"{label}_p95_ms": _ms(taps, 0.95),
+        # the same once everyone has arrived: how much of the tail is the crowd's first screens
+        f"{label}_settled_p95_ms": _ms(sorted(tally.settled), 0.95) if kill_at_s is None else None,
         f"{label}_taps_per_s": round(len(taps) / wall, 1),
         f"{label}_answers_acknowledged": len(tally.acked), f"{label}_answers_lost": len(lost),
         f"{label}_reconnects": tally.reconnects,
