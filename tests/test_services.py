@@ -67,14 +67,17 @@ def test_a_hash_names_its_cost_and_the_default_one_is_hard(monkeypatch: pytest.M
     assert hashing.DEFAULT_COST == hashing.Cost(ln=14, r=8, p=1) and hashing.DEFAULT_COST.memory == 16 * 2**20
     monkeypatch.setattr(hashing, "COST", hashing.DEFAULT_COST)
     strong = services.hash_pin("2468")
-    assert strong.split("$")[1] == "ln=14,r=8,p=1" and services.pin_matches("2468", strong)
-    # a hash made before costs were named (the default cost) still lets her in after the upgrade
-    salt = bytes(range(16))
-    old = f"scrypt${salt.hex()}${hashlib.scrypt(b'2468', salt=salt, n=2**14, r=8, p=1).hex()}"
-    assert services.pin_matches("2468", old) and not services.pin_matches("2469", old)
-    # a damaged or hostile row naming a huge or odd cost never matches, and allocates nothing
-    _, _, salt_hex, digest = strong.split("$")
-    for cost in ("ln=30,r=8,p=1", "ln=14,r=8,p=9", "ln=14,r=8", "ln=14,r=8,p=1,x=2", "n=16384,r=8,p=1", "ln=a,r=8,p=1"):
+    # at the default cost, the shape every release wrote (a laptop not yet updated reads and syncs it)
+    _, salt_hex, digest = strong.split("$")
+    assert digest == hashlib.scrypt(b"2468", salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1).hex()
+    assert services.pin_matches("2468", strong) and not services.pin_matches("2469", strong)
+    # at another cost, the hash names it and is checked at it
+    harder = hashlib.scrypt(b"2468", salt=bytes.fromhex(salt_hex), n=2**15, r=8, p=1, maxmem=2**26).hex()
+    named = f"scrypt$ln=15,r=8,p=1${salt_hex}${harder}"
+    assert services.pin_matches("2468", named) and not services.pin_matches("2468", named.replace("ln=15", "ln=14"))
+    # a damaged or hostile row naming a huge, costly or odd cost never matches, and computes nothing
+    for cost in ("ln=30,r=8,p=1", "ln=14,r=8,p=9", "ln=13,r=32,p=4", "ln=15,r=8,p=4", "ln=14,r=8",
+                 "ln=14,r=8,p=1,x=2", "n=16384,r=8,p=1", "ln=a,r=8,p=1"):
         assert not services.pin_matches("2468", f"scrypt${cost}${salt_hex}${digest}"), cost
 
 

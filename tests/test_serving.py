@@ -14,8 +14,10 @@ import brotli
 import pytest
 from fontTools.ttLib import TTFont
 
+from learn import pictures
 from learn.app import fonts, launch
 from learn.app.static import STATIC, first_screen_assets
+from learn.app.webapp import Shell, picture_address
 from tests.support.server import run_server
 
 OURS = Path(__file__).resolve().parent.parent / "learn"
@@ -76,9 +78,12 @@ def test_the_cut_text_font_has_every_vietnamese_letter() -> None:
     assert {ord(c) for c in vietnamese + vietnamese.upper()} <= letters
 
 
-def test_the_server_socket_does_not_delay_small_messages() -> None:
+def test_the_server_socket_does_not_delay_small_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.web.server.starlette import starlette_app, starlette_server
 
+    # what install() tells the pages of this process (as learn serve's): undone after the test
+    monkeypatch.delenv(launch.AUDIO_URLS, raising=False)
+    monkeypatch.delenv(launch.STYLES_IN_PAGE, raising=False)
     before, middleware = starlette_server._bind_socket, starlette_app.create_streamlit_middleware
     try:
         assert launch.install(None, warm=False) == []  # this Streamlit release still has both hooks
@@ -152,3 +157,19 @@ def test_narration_clips_are_served_to_keep(tmp_path: Path) -> None:
     assert headers["content-range"] == "bytes 1000-1023/1024"
     assert _call(app, f"/audio/{'d' * 64}.mp3")[0] == 404
     assert _call(app, f"/audio/{key}.mp3", {"Range": "bytes=5000-"})[0] == 416
+
+
+def test_the_apps_drawings_are_served_to_keep_by_their_address_and_nothing_else_is() -> None:
+    """A village's, a resident's or a topic's picture goes to the phone once and is kept (it went out inside every
+    run's messages before); the address names the file's version, so a new drawing is fetched anew."""
+    dog = pictures.person_picture("dog")
+    address = picture_address(dog)
+    assert address is not None and address.startswith("/pictures/people/dog.svg?v=")
+    assert picture_address(Path(fonts.__file__)) is None  # not one of its drawings
+    shell = Shell(None)
+    status, headers, body = _call(shell, address.split("?")[0])
+    assert status == 200 and body == dog.read_bytes() and headers["content-type"] == "image/svg+xml"
+    assert "immutable" in headers["cache-control"]
+    for other in ("/pictures/__init__.py", "/pictures/people/../../secrets.py", "/pictures/people/nobody.svg",
+                  "/pictures/People/Dog.svg", "/pictures/"):
+        assert _call(shell, other)[0] == 404, other

@@ -16,7 +16,7 @@ import streamlit.components.v1 as components
 from streamlit.delta_generator import DeltaGenerator
 
 from learn.app import styles
-from learn.app.ui import ICONS, page_style, plain, speaker
+from learn.app.ui import ICONS, image_source, page_style, plain, speaker
 from learn.services import picture_passwords as pictures
 from learn.strings_vi import t
 
@@ -32,7 +32,7 @@ def picture(drawing: Path | None, *, width: int, key: str, where: DeltaGenerator
     """A drawing, or, until the drawing is there, a big neutral icon of the same size."""
     spot = where or st
     if drawing is not None:
-        spot.image(str(drawing), width=width)
+        spot.image(image_source(drawing), width=width)
     else:
         spot.container(key=f"icon-{key}", width=width, horizontal_alignment="center").markdown(ICONS["learner"])
 

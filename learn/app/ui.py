@@ -22,6 +22,7 @@ from learn import services
 from learn.app import resources, styles
 from learn.app.launch import AUDIO_URLS, STYLES_IN_PAGE
 from learn.app.navigation import go
+from learn.app.webapp import picture_address
 from learn.errors import LearnError
 from learn.lessons import links
 from learn.lessons.model import Lesson, Question
@@ -267,6 +268,13 @@ def served_address(path: str) -> str | None:
         seen = urlsplit(url)
         return f"{seen.scheme}://{seen.netloc}{path}"
     return None
+
+
+def image_source(file: Path) -> str:
+    """What ``st.image`` is given for ``file``: one of the app's drawings by its address on `learn serve`'s server
+    (the browser keeps it; given as a file, a drawing goes out inside every run), else the file itself."""
+    address = picture_address(file)
+    return (served_address(address) if address else None) or str(file)
 
 
 def replay(key: str) -> None:

@@ -46,8 +46,13 @@ ICONS: dict[str, tuple[Path, str]] = {
 }
 #: the picture (no words) of how to put the icon on the home screen: the first screen and the QR card show it
 ADD_TO_HOME = pictures.HERE / "add-to-home.svg"
+#: the app's own drawings (villages', residents' and topics' pictures), by address: a browser keeps them, where a
+#: drawing given to Streamlit as a file goes out inside every run's messages (the first screen's were 25 KiB)
+PICTURES_PATH = "/pictures/"
+_PICTURE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+_PICTURE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*\.(svg|png)")
 # Addresses Streamlit answers with something other than its page: passed on untouched.
-_NOT_PAGES = ("/static/", "/_stcore/", "/media/", "/component/", "/app/static/", "/audio/", "/icons/")
+_NOT_PAGES = ("/static/", "/_stcore/", "/media/", "/component/", "/app/static/", "/audio/", "/icons/", PICTURES_PATH)
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE = re.compile(r"<title>.*?</title>", re.I | re.S)
 _NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.I | re.S)
@@ -200,7 +205,9 @@ def patch_page(page: str) -> str | None:
     page = page.replace("</head>", head() + "\n</head>", 1)
     # the app's own styles, once, after everything in <head> (where Streamlit adds its own as it draws): a rule of
     # ours still wins over one of Streamlit's of the same weight, as when a run sent it
-    return page.replace("</body>", styles.in_page() + "\n</body>", 1) if "</body>" in page else None
+    if "</body>" not in page:
+        return page + styles.in_page()
+    return page.replace("</body>", styles.in_page() + "\n</body>", 1)
 
 
 def offline_page() -> str:
@@ -276,6 +283,17 @@ class Shell:
                 return
             await _answer(scope, send, body, kind, "public, max-age=86400")
             return
+        if path.startswith(PICTURES_PATH):
+            drawing = _picture_file(path[len(PICTURES_PATH):])
+            try:
+                data = drawing.read_bytes() if drawing is not None else None
+            except OSError:
+                data = None
+            if data is None or drawing is None:
+                await _answer(scope, send, b"", "text/plain", "no-cache", status=404)
+            else:  # the address carries the file's version (picture_address): kept as long as it is the same
+                await _answer(scope, send, data, _PICTURE_TYPES[drawing.suffix], "public, max-age=31536000, immutable")
+            return
         if path.startswith(_NOT_PAGES):
             await self.app(scope, receive, send)
             return
@@ -318,6 +336,25 @@ class Shell:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(asked, receive, capture)
+
+
+def _picture_file(name: str) -> Path | None:
+    """The drawing of the app at ``name`` (below learn/pictures), or None for anything else."""
+    if not _PICTURE_NAME.fullmatch(name):
+        return None
+    file = (pictures.HERE / name).resolve()
+    return file if file.is_relative_to(pictures.HERE.resolve()) and file.is_file() else None
+
+
+def picture_address(file: Path) -> str | None:
+    """The address ``file`` is served at (with its version, so a browser may keep it), if it is one of the app's
+    drawings; else None."""
+    try:
+        name = file.resolve().relative_to(pictures.HERE.resolve()).as_posix()
+        version = file.stat().st_mtime_ns
+    except (ValueError, OSError):
+        return None
+    return f"{PICTURES_PATH}{name}?v={version:x}" if _PICTURE_NAME.fullmatch(name) else None
 
 
 async def _answer(scope, send, body: bytes, kind: str, cache: str, status: int = 200) -> None:  # type: ignore[no-untyped-def]

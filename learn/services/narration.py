@@ -129,6 +129,8 @@ class _Recorded:
         self._lock = threading.Lock()
         self._indexes: dict[int, tuple[float, recordings.Index]] = {}
         self._communes: dict[tuple[int | None, int | None, int | None], tuple[float, int | None]] = {}
+        #: counts the forgets: an index read while one happened is not kept (it may predate the change)
+        self._generation = 0
 
     def commune(self, listener: Listener) -> int | None:
         who = (listener.account_id, listener.learner_id, listener.village_id)
@@ -147,15 +149,17 @@ class _Recorded:
     def found(self, commune: int, said: str, speed: str, language: str) -> tuple[RecordingInfo, ...]:
         now = time.monotonic()
         with self._lock:
-            kept = self._indexes.get(commune)
+            kept, generation = self._indexes.get(commune), self._generation
         if kept is None or now - kept[0] >= RECORDINGS_FRESH:
             kept = (now, recordings.index_of(commune))
             with self._lock:
-                self._indexes[commune] = kept
+                if self._generation == generation:
+                    self._indexes[commune] = kept
         return kept[1].get((recordings.text_hash(said), speed, language), ())
 
     def forget(self, commune: int | None) -> None:
         with self._lock:
+            self._generation += 1
             if commune is None:
                 self._indexes.clear()
                 self._communes.clear()
@@ -174,7 +178,7 @@ def forget_recordings(commune_id: int | None = None) -> None:
 
 def _candidates(said: str, speed: str, language: str, listener: Listener) -> tuple[RecordingInfo, ...]:
     commune = _recorded.commune(listener)
-    if commune is None:  # nobody known (or a resident since removed): any commune's, as a plain query
+    if commune is None:  # nobody known: any commune's, as a plain query (an account of no commune: none)
         return tuple(recordings.candidates(said, speed, language, account_id=listener.account_id,
                                            learner_id=listener.learner_id, village_id=listener.village_id))
     return _recorded.found(commune, said, speed, language)

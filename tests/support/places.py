@@ -9,6 +9,7 @@ from pathlib import Path
 
 from peewee import Database
 
+from learn.services import narration
 from learn.voice.narrator import AudioCache, Narrator
 from learn.voice.tts import EspeakEngine
 from progress_db.db import database, open_db
@@ -29,10 +30,12 @@ class Place:
         if self.handle is None:
             self.handle = open_db(self.url)
         database.initialize(self.handle)
+        narration.forget_recordings()  # what this process read of the other home's recordings
         try:
             yield
         finally:
             database.initialize(before)
+            narration.forget_recordings()
 
     def narrator(self) -> Narrator:
         """espeak-ng narration into this home's audio cache."""

@@ -18,7 +18,7 @@ from learn.app import resources, styles
 from learn.app.auth import sign_out_resident, signed_in_learner
 from learn.app.listen_in import language_tile
 from learn.app.navigation import go
-from learn.app.ui import ICONS, page_style, plain, screen_voice, speaker
+from learn.app.ui import ICONS, image_source, page_style, plain, screen_voice, speaker
 from learn.services import home as lesson_home
 from learn.services import review
 from learn.strings_vi import t
@@ -39,7 +39,7 @@ def ticks(cards: tuple[lesson_home.LessonCard, ...]) -> str:
 def picture(path: Path | None, icon: str, *, key: str, width: int) -> None:
     """A drawing, or (until there is one) the topic's big icon."""
     if path is not None:
-        st.image(str(path), width=width)
+        st.image(image_source(path), width=width)
     else:
         st.container(key=f"pic-{key}", width=width).markdown(icon)
 
@@ -107,7 +107,7 @@ if chosen:
 with st.container(key="home-who", horizontal=True, vertical_alignment="center", gap="small"):
     face = services.learner_picture(learner)
     if face is not None:
-        st.image(str(face), width=56)
+        st.image(image_source(face), width=56)
     st.container().subheader(t("lessons.heading", name=plain(learner.name)))
 go_on = home.go_on
 with st.container(key="tile-go-on", horizontal=True, vertical_alignment="center"):
@@ -130,7 +130,7 @@ with st.container(key="tile-go-on", horizontal=True, vertical_alignment="center"
 # spaced review (issue 18): a big picture card with a count, only when questions are due
 if home.review:
     with st.container(key="tile-review", horizontal=True, vertical_alignment="center"):
-        st.image(str(lesson_home.REVIEW_PICTURE), width=96)
+        st.image(image_source(lesson_home.REVIEW_PICTURE), width=96)
         st.container().markdown(f"### :orange[{ICONS['restart']} {t('review.card')}]\n\n"
                                 f"**{t('review.card_count', count=home.review)}**")
         speaker(t("review.say_card", count=home.review), key="review")
