@@ -30,7 +30,8 @@ test: install lint
 	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n auto
 
 # the tests that need no browser and no running server, for a quick check while working: one worker more than
-# the 2 cores (they wait on ffmpeg, espeak-ng and PostgreSQL much of the time: 3:42 against 3:58 with 2, 3:53 with 4)
+# the 2 cores (they wait on ffmpeg, espeak-ng and PostgreSQL much of the time: 3:42 against 3:58 with 2, 3:53 with 4,
+# measured on 2026-12-01; 3:10-3:19 with 3 on 2026-12-02)
 test-fast: install lint
 	LEARN_TEST_REQUIRE_POSTGRES=1 $(PY) -m pytest -n 3 -m "not browser and not server"
 

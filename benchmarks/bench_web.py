@@ -108,7 +108,7 @@ def _media_bytes(url: str, run: Run) -> int:
 
 async def _walk(url: str, village: int, learner: int, answer: dict[int, int], think: tuple[float, float] | None,
                 samples: list[float], step_bytes: list[int] | None = None,
-                step_ws_bytes: list[int] | None = None) -> int:
+                step_ws_bytes: list[int] | None = None, not_saved: list[int] | None = None) -> int:
     """One resident: village, name, the lesson, every screen to the end, answering each question. Returns the
     number of answers given."""
     session = Session(url)
@@ -124,12 +124,19 @@ async def _walk(url: str, village: int, learner: int, answer: dict[int, int], th
             if think:
                 await asyncio.sleep(rng.uniform(*think))
             option = f"option-{position}-{answer.get(position, 0)}"
-            if position in answer and option in run.buttons:
+            for _ in range(4):  # as she would: a tap the server could not save says so, and she taps again
+                if position not in answer or option not in run.buttons:
+                    break
                 run = await session.tap(run, option)
-                answers += 1
                 samples.append(run.seconds)
-                if think:
-                    await asyncio.sleep(rng.uniform(*think) / 2)
+                if f"next-{position}" not in run.disabled:
+                    answers += 1
+                    break
+                if not_saved is not None:
+                    not_saved.append(learner)
+                await asyncio.sleep(1.0)
+            if think:
+                await asyncio.sleep(rng.uniform(*think) / 2)
             run = await session.tap(run, f"next-{position}")
             samples.append(run.seconds)
             if step_bytes is not None:
@@ -267,6 +274,7 @@ def load(home: Path, residents: int) -> dict[str, object]:
     people = _prepare(home, residents)
     answer = _answers()
     samples: list[float] = []
+    not_saved: list[int] = []  # answer taps the page said it could not save (she tapped again)
     with server(home) as (url, pid):
         cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
         peak = [_rss_mb(pid)]
@@ -274,7 +282,7 @@ def load(home: Path, residents: int) -> dict[str, object]:
         async def everyone() -> list[int]:
             async def one(i: int, village: int, learner: int) -> int:
                 await asyncio.sleep(i * 10 / residents)  # arrivals spread over ten seconds
-                return await _walk(url, village, learner, answer, THINK_S, samples)
+                return await _walk(url, village, learner, answer, THINK_S, samples, not_saved=not_saved)
 
             async def watch() -> None:
                 while True:
@@ -298,6 +306,7 @@ def load(home: Path, residents: int) -> dict[str, object]:
     return {f"load_{residents}_p50_ms": round(1000 * samples[len(samples) // 2], 1),
             f"load_{residents}_p95_ms": round(1000 * samples[int(len(samples) * 0.95)], 1),
             f"load_{residents}_answers_lost": sum(given) - stored,
+            f"load_{residents}_answer_taps_not_saved": len(not_saved),
             f"load_{residents}_server_cpu_cores": round(cpu, 2),
             f"load_{residents}_server_peak_rss_mb": round(max(peak), 1)}
 
