@@ -8,8 +8,8 @@ import html
 
 import streamlit as st
 
-from learn.app.ui import served_address, speaker
-from learn.app.webapp import ADD_TO_HOME, ICONS, picture_address
+from learn.app.ui import served_picture, speaker
+from learn.app.webapp import ADD_TO_HOME, ICONS
 from learn.strings_vi import t
 
 
@@ -27,8 +27,7 @@ def add_to_home_picture() -> str:
 def install_hint() -> None:
     """A small help for the bottom of the first screen: how to put Học Số on the phone's home screen, in words,
     a picture and the voice (hidden when the app was opened from that icon)."""
-    address = picture_address(ADD_TO_HOME)  # kept by the browser, not sent with every run of the first screen
-    source = (served_address(address) if address else None) or add_to_home_picture()
+    source = served_picture(ADD_TO_HOME) or add_to_home_picture()  # kept by the browser where it is served
     with st.container(key="install-hint"), \
             st.expander(t("shell.install_title"), icon=":material/mobile_arrow_down:"):
         st.markdown(f'<img src="{html.escape(source)}" alt="{html.escape(t("shell.install_picture"))}" '

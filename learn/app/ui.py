@@ -270,11 +270,16 @@ def served_address(path: str) -> str | None:
     return None
 
 
-def image_source(file: Path) -> str:
-    """What ``st.image`` is given for ``file``: one of the app's drawings by its address on `learn serve`'s server
-    (the browser keeps it; given as a file, a drawing goes out inside every run), else the file itself."""
+def served_picture(file: Path) -> str | None:
+    """The full address of one of the app's drawings on `learn serve`'s server (the browser keeps it; given as a
+    file, a drawing goes out inside every run); None when it is not one or the page is not served that way."""
     address = picture_address(file)
-    return (served_address(address) if address else None) or str(file)
+    return served_address(address) if address else None
+
+
+def image_source(file: Path) -> str:
+    """What ``st.image`` is given for ``file``: its served address (``served_picture``), else the file itself."""
+    return served_picture(file) or str(file)
 
 
 def replay(key: str) -> None:

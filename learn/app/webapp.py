@@ -22,6 +22,7 @@ release changes that page so that the lines cannot be placed, the page is served
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import html
@@ -346,9 +347,10 @@ def _picture_file(name: str) -> Path | None:
     return file if file.is_relative_to(pictures.HERE.resolve()) and file.is_file() else None
 
 
+@functools.lru_cache(maxsize=512)
 def picture_address(file: Path) -> str | None:
     """The address ``file`` is served at (with its version, so a browser may keep it), if it is one of the app's
-    drawings; else None."""
+    drawings; else None. Worked out once per process (a new release's drawings come with a restart)."""
     try:
         name = file.resolve().relative_to(pictures.HERE.resolve()).as_posix()
         version = file.stat().st_mtime_ns
