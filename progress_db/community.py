@@ -33,7 +33,8 @@ def _claim_open(reset_at: datetime | None) -> bool:
     return reset_at is not None and reset_at > utcnow() - RESET_CLAIM
 
 
-def _learner_info(row: Learner) -> LearnerInfo:
+def learner_info(row: Learner) -> LearnerInfo:
+    """The record of one learner's row."""
     return LearnerInfo(row.id, row.village_id, row.display_name, row.birth_year, bool(row.pin_hash), row.uid,
                        row.household, row.left_reason if row.left_at is not None else None, row.picture,
                        bool(row.picture_password_hash), _claim_open(row.secret_reset_at))
@@ -84,7 +85,7 @@ def list_learners(village_id: int, *, moved: bool = False) -> list[LearnerInfo]:
         left = (Learner.left_reason == "moved") if moved else Learner.left_at.is_null()
         rows = (Learner.select().where((Learner.village == village_id) & left)
                 .order_by(Learner.name_key, Learner.id))
-        return [_learner_info(r) for r in rows]
+        return [learner_info(r) for r in rows]
 
 
 def find_learner(village_id: int, name_key: str, birth_year: int | None) -> LearnerInfo | None:
@@ -94,7 +95,7 @@ def find_learner(village_id: int, name_key: str, birth_year: int | None) -> Lear
                .where((Learner.village == village_id) & (Learner.name_key == name_key)
                       & (Learner.birth_year.is_null() if birth_year is None else Learner.birth_year == birth_year))
                .first())
-        return _learner_info(row) if row else None
+        return learner_info(row) if row else None
 
 
 def add_learner(village_id: int, name: str, name_key: str, birth_year: int | None, pin_hash: str | None,
@@ -105,7 +106,7 @@ def add_learner(village_id: int, name: str, name_key: str, birth_year: int | Non
         row = Learner.create(village=village_id, display_name=name, name_key=name_key,
                              birth_year=birth_year, pin_hash=pin_hash, household=household, picture=picture,
                              picture_password_hash=picture_password_hash)
-        return _learner_info(row)
+        return learner_info(row)
 
 
 def pictures_taken(village_id: int) -> set[str]:
@@ -175,7 +176,7 @@ def get_learner(learner_id: int) -> LearnerInfo | None:
     """One learner, or None."""
     with database.connection_context():
         row = Learner.get_or_none(Learner.id == learner_id)
-        return _learner_info(row) if row else None
+        return learner_info(row) if row else None
 
 
 def pin_state(learner_id: int) -> PinState | None:

@@ -17,8 +17,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from learn.errors import NotFound
-from learn.services import people
 from learn.tls import local_addresses
 from progress_db import devices
 from progress_db.records import LearnerInfo
@@ -78,14 +76,11 @@ def resident(token: str | None, now: datetime | None = None, *, touch: bool = Tr
     if not well_formed(token):
         return None
     assert token is not None
-    learner_id = devices.device_learner(_hash(token), DEVICE_LIFETIME, now, touch=touch)
-    if learner_id is None:
-        return None
-    try:
-        return people.learner(learner_id)
-    except NotFound:  # removed on request, or moved away
+    found = devices.device_learner(_hash(token), DEVICE_LIFETIME, now, touch=touch)
+    if found is not None and found.left is not None:  # removed on request, or moved away
         devices.close_device(_hash(token))
         return None
+    return found
 
 
 def forget(token: str | None) -> None:
