@@ -34,6 +34,7 @@ class Run:
     components: dict[str, str] = field(default_factory=dict)  # st.components.v2: key -> element id
     texts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)  # audio the browser then fetches
+    images: list[str] = field(default_factory=list)  # the pictures' addresses (or data: URLs, sent inside the run)
     seconds: float = 0.0
     script_ms: float = 0.0  # the server's own count of the script's run (page profile)
     messages: int = 0
@@ -187,6 +188,7 @@ class Session:
                 run.disabled.clear()
                 run.texts.clear()
                 run.media.clear()
+                run.images.clear()
 
     @staticmethod
     def _read_delta(fwd: ForwardMsg, run: Run) -> None:
@@ -216,6 +218,8 @@ class Session:
             run.texts.append(element.html.body)
         elif kind == "audio" and element.audio.url:
             run.media.append(element.audio.url)
+        elif kind == "imgs":
+            run.images.extend(image.url for image in element.imgs.imgs)
         elif kind == "exception":
             raise RuntimeError(f"the page raised: {element.exception.message}")
         elif kind == "alert":

@@ -173,3 +173,29 @@ def test_the_apps_drawings_are_served_to_keep_by_their_address_and_nothing_else_
     for other in ("/pictures/__init__.py", "/pictures/people/../../secrets.py", "/pictures/people/nobody.svg",
                   "/pictures/People/Dog.svg", "/pictures/"):
         assert _call(shell, other)[0] == 404, other
+
+
+def test_a_lessons_pictures_are_served_to_keep_from_the_content_folder_and_nothing_else_is(tmp_path: Path) -> None:
+    """A lesson's own pictures (its steps', and the one its tile shows) go to the phone once and are kept, as the
+    app's drawings are; only pictures below the content folder, never its lesson texts or files outside it, and a
+    picture opened by itself runs no script (a team drew it, or anyone who sent them a lesson)."""
+    content = tmp_path / "content"
+    (content / "smartphone" / "pictures").mkdir(parents=True)
+    power = content / "smartphone" / "pictures" / "power-button.svg"
+    power.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', encoding="utf-8")
+    (content / "smartphone" / "phone-unlock.md").write_text("# Bật máy\n", encoding="utf-8")
+    (tmp_path / "elsewhere.svg").write_text("<svg/>", encoding="utf-8")
+    address = picture_address(power, content)
+    assert address is not None and address.startswith("/lesson-pictures/smartphone/pictures/power-button.svg?v=")
+    assert picture_address(power) is None  # without the content folder it is not served
+    assert picture_address(tmp_path / "elsewhere.svg", content) is None
+    shell = Shell(None, content_dir=content)
+    status, headers, body = _call(shell, address.split("?")[0])
+    assert status == 200 and body == power.read_bytes() and headers["content-type"] == "image/svg+xml"
+    assert "immutable" in headers["cache-control"]
+    assert "default-src 'none'" in headers["content-security-policy"] and headers["x-content-type-options"] == "nosniff"
+    for other in ("/lesson-pictures/smartphone/phone-unlock.md", "/lesson-pictures/../elsewhere.svg",
+                  "/lesson-pictures/smartphone/pictures/../../../elsewhere.svg", "/lesson-pictures/.hidden.svg",
+                  "/lesson-pictures/smartphone/pictures/missing.svg", "/lesson-pictures/"):
+        assert _call(shell, other)[0] == 404, other
+    assert _call(Shell(None), address.split("?")[0])[0] == 404  # a server given no content folder serves none

@@ -303,23 +303,27 @@ def test_the_load_benchmarks_residents_each_keep_their_routing_cookie(served: Se
 
 def test_the_page_carries_the_apps_styles_once_and_no_run_sends_them(served: Server) -> None:
     """Large print, tiles: placed at the end of the page nginx hands out, after Streamlit's <head>; the first
-    screen (the village tiles) then draws without sending any style of its own."""
-    from benchmarks.st_client import Session
+    screen (the village tiles) then draws without sending any style of its own, or any picture."""
+    from benchmarks.st_client import Run, Session
 
     with urllib.request.urlopen(f"{served.url}/", timeout=30) as response:
         page = response.read().decode()
     assert page.count(styles.in_page()) == 1 and page.index(styles.in_page()) > page.index("</head>")
 
-    async def first_screen() -> list[str]:
+    async def first_screen() -> Run:
         session = Session(served.url)
         try:
-            return (await session.open()).texts
+            return await session.open()
         finally:
             await session.close()
 
-    texts = asyncio.run(asyncio.wait_for(first_screen(), timeout=60))
-    assert t("village.hint") in "\n".join(texts)
-    assert not [text for text in texts if "<style" in text]
+    run = asyncio.run(asyncio.wait_for(first_screen(), timeout=60))
+    assert t("village.hint") in "\n".join(run.texts)
+    assert not [text for text in run.texts if "<style" in text]
+    # nor any picture inside it: the villages' drawings are addresses, which the phone fetches once and keeps
+    assert run.images and all(url.startswith(f"{served.url}/pictures/") for url in run.images), run.images[:3]
+    status, headers, _ = _get(run.images[0])
+    assert status == 200 and headers["content-type"] == "image/svg+xml" and "immutable" in headers["cache-control"]
 
 
 def test_a_killed_process_is_restarted_and_sigterm_stops_everything(served: Server) -> None:

@@ -32,6 +32,8 @@ from pathlib import Path
 AUDIO_URLS = "HOCSO_SERVE_AUDIO_URLS"  # internal: not a setting (those are LEARN_*)
 #: set when the served page carries the app's styles (``learn.app.styles``): no run sends them then
 STYLES_IN_PAGE = "HOCSO_STYLES_IN_PAGE"  # internal, like AUDIO_URLS
+#: the content folder whose pictures the server hands out by address (``learn.app.webapp``), when it does
+LESSON_PICTURES = "HOCSO_LESSON_PICTURES"  # internal, like AUDIO_URLS
 
 
 #: young collections every 50,000 allocations instead of 700: a page run's objects are mostly freed before one
@@ -55,7 +57,8 @@ def _nodelay(bind):  # type: ignore[no-untyped-def]
     return bind_without_delay
 
 
-def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None = None) -> list[str]:
+def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None = None,
+            content_dir: Path | None = None) -> list[str]:
     """Hook Streamlit's server (and, with ``warm``, make the compressed copies in the background); returns
     what could not be hooked."""
     from starlette.middleware import Middleware
@@ -81,7 +84,7 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
             stack.insert(min(1, len(stack)), Middleware(PrecompressedStatic, cache_dir=cache_dir,
                                                         audio_dir=audio_dir))
             # in front of that: the manifest, icons and offline page, and our <head> lines (learn.app.webapp)
-            stack.insert(min(1, len(stack)), Middleware(Shell))
+            stack.insert(min(1, len(stack)), Middleware(Shell, content_dir=content_dir))
             return stack
 
         starlette_app.create_streamlit_middleware = with_compressed_static
@@ -89,6 +92,8 @@ def install(cache_dir: Path | None, *, warm: bool = True, audio_dir: Path | None
             os.environ[STYLES_IN_PAGE] = "1"  # the pages then send none of learn.app.styles
         if audio_dir is not None:
             os.environ[AUDIO_URLS] = "1"  # the pages may then point players at /audio/…
+        if content_dir is not None:
+            os.environ[LESSON_PICTURES] = str(content_dir)  # and pictures at /lesson-pictures/…
         # make the first screen's best copies now, while nobody is waiting
         warmer = PrecompressedStatic(None, cache_dir)
 
@@ -132,7 +137,8 @@ def main() -> None:
 
         inuse.hold(settings.home)
     missing = install(settings.home / "static-cache" if settings else None,
-                      audio_dir=settings.audio_cache_dir if settings else None)
+                      audio_dir=settings.audio_cache_dir if settings else None,
+                      content_dir=settings.content_dir if settings else None)
     if missing:
         import logging
 

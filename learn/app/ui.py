@@ -20,7 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from learn import services
 from learn.app import resources, styles
-from learn.app.launch import AUDIO_URLS, STYLES_IN_PAGE
+from learn.app.launch import AUDIO_URLS, LESSON_PICTURES, STYLES_IN_PAGE
 from learn.app.navigation import go
 from learn.app.webapp import picture_address
 from learn.errors import LearnError
@@ -271,9 +271,11 @@ def served_address(path: str) -> str | None:
 
 
 def served_picture(file: Path) -> str | None:
-    """The full address of one of the app's drawings on `learn serve`'s server (the browser keeps it; given as a
-    file, a drawing goes out inside every run); None when it is not one or the page is not served that way."""
-    address = picture_address(file)
+    """The full address of one of the app's drawings or of a lesson's picture on `learn serve`'s server (the
+    browser keeps it; given as a file, a picture goes out inside every run); None when it is neither or the page is
+    not served that way."""
+    content = os.environ.get(LESSON_PICTURES)
+    address = picture_address(file, Path(content) if content else None)
     return served_address(address) if address else None
 
 

@@ -50,10 +50,19 @@ ADD_TO_HOME = pictures.HERE / "add-to-home.svg"
 #: the app's own drawings (villages', residents' and topics' pictures), by address: a browser keeps them, where a
 #: drawing given to Streamlit as a file goes out inside every run's messages (the first screen's were 25 KiB)
 PICTURES_PATH = "/pictures/"
-_PICTURE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+#: the lessons' own pictures (below the content folder), the same way
+LESSON_PICTURES_PATH = "/lesson-pictures/"
+_PICTURE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                  ".webp": "image/webp"}
 _PICTURE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*\.(svg|png)")
+#: a lesson picture's path below the content folder: plain names only (no dot files, no "..")
+_LESSON_PICTURE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*)*\.(svg|png|jpg|jpeg|webp)",
+                                  re.I)
+#: a picture opened by itself (not in the page) runs no script and loads nothing: a lesson's SVG came from a team
+_PICTURE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 # Addresses Streamlit answers with something other than its page: passed on untouched.
-_NOT_PAGES = ("/static/", "/_stcore/", "/media/", "/component/", "/app/static/", "/audio/", "/icons/", PICTURES_PATH)
+_NOT_PAGES = ("/static/", "/_stcore/", "/media/", "/component/", "/app/static/", "/audio/", "/icons/", PICTURES_PATH,
+              LESSON_PICTURES_PATH)
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE = re.compile(r"<title>.*?</title>", re.I | re.S)
 _NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.I | re.S)
@@ -256,10 +265,11 @@ self.addEventListener("fetch", (event) => {{
 
 class Shell:
     """ASGI middleware in front of Streamlit: the manifest, icons, service worker and offline page, and our
-    <head> lines in Streamlit's HTML page."""
+    <head> lines in Streamlit's HTML page; the app's drawings and (with ``content_dir``) the lessons' pictures."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, content_dir: Path | None = None) -> None:  # type: ignore[no-untyped-def]
         self.app = app
+        self.content_dir = content_dir
         self._fixed: dict[str, tuple[bytes, str, str]] = {
             MANIFEST_PATH: (json.dumps(manifest(), ensure_ascii=False, indent=1).encode(),
                             "application/manifest+json", "no-cache"),
@@ -284,16 +294,20 @@ class Shell:
                 return
             await _answer(scope, send, body, kind, "public, max-age=86400")
             return
-        if path.startswith(PICTURES_PATH):
-            drawing = _picture_file(path[len(PICTURES_PATH):])
+        if path.startswith((PICTURES_PATH, LESSON_PICTURES_PATH)):
+            if path.startswith(PICTURES_PATH):
+                found = _picture_file(path[len(PICTURES_PATH):])
+            else:
+                found = _lesson_picture_file(path[len(LESSON_PICTURES_PATH):], self.content_dir)
             try:
-                data = drawing.read_bytes() if drawing is not None else None
+                data = found.read_bytes() if found is not None else None
             except OSError:
                 data = None
-            if data is None or drawing is None:
+            if data is None or found is None:
                 await _answer(scope, send, b"", "text/plain", "no-cache", status=404)
             else:  # the address carries the file's version (picture_address): kept as long as it is the same
-                await _answer(scope, send, data, _PICTURE_TYPES[drawing.suffix], "public, max-age=31536000, immutable")
+                await _answer(scope, send, data, _PICTURE_TYPES[found.suffix.lower()],
+                              "public, max-age=31536000, immutable", policy=_PICTURE_POLICY)
             return
         if path.startswith(_NOT_PAGES):
             await self.app(scope, receive, send)
@@ -347,20 +361,39 @@ def _picture_file(name: str) -> Path | None:
     return file if file.is_relative_to(pictures.HERE.resolve()) and file.is_file() else None
 
 
-@functools.lru_cache(maxsize=512)
-def picture_address(file: Path) -> str | None:
-    """The address ``file`` is served at (with its version, so a browser may keep it), if it is one of the app's
-    drawings; else None. Worked out once per process (a new release's drawings come with a restart)."""
-    try:
-        name = file.resolve().relative_to(pictures.HERE.resolve()).as_posix()
-        version = file.stat().st_mtime_ns
-    except (ValueError, OSError):
+def _lesson_picture_file(name: str, content_dir: Path | None) -> Path | None:
+    """The lesson picture at ``name`` below ``content_dir``, or None for anything else."""
+    if content_dir is None or not _LESSON_PICTURE_NAME.fullmatch(name):
         return None
-    return f"{PICTURES_PATH}{name}?v={version:x}" if _PICTURE_NAME.fullmatch(name) else None
+    root = content_dir.resolve()
+    file = (root / name).resolve()
+    return file if file.is_relative_to(root) and file.is_file() else None
 
 
-async def _answer(scope, send, body: bytes, kind: str, cache: str, status: int = 200) -> None:  # type: ignore[no-untyped-def]
+@functools.lru_cache(maxsize=1024)
+def picture_address(file: Path, content_dir: Path | None = None) -> str | None:
+    """The address ``file`` is served at (with its version, so a browser may keep it), if it is one of the app's
+    drawings or a picture below ``content_dir``; else None. Worked out once per process (a new release's drawings
+    come with a restart; a lesson picture changed in place keeps its old address until then)."""
+    try:
+        resolved = file.resolve()
+        version = file.stat().st_mtime_ns
+    except OSError:
+        return None
+    if resolved.is_relative_to(pictures.HERE.resolve()):
+        name = resolved.relative_to(pictures.HERE.resolve()).as_posix()
+        return f"{PICTURES_PATH}{name}?v={version:x}" if _PICTURE_NAME.fullmatch(name) else None
+    if content_dir is not None and resolved.is_relative_to(content_dir.resolve()):
+        name = resolved.relative_to(content_dir.resolve()).as_posix()
+        return f"{LESSON_PICTURES_PATH}{name}?v={version:x}" if _LESSON_PICTURE_NAME.fullmatch(name) else None
+    return None
+
+
+async def _answer(scope, send, body: bytes, kind: str, cache: str, status: int = 200,  # type: ignore[no-untyped-def]
+                  policy: str | None = None) -> None:
     headers = [(b"content-type", kind.encode()), (b"cache-control", cache.encode()),
                (b"content-length", str(len(body)).encode())]
+    if policy is not None:
+        headers += [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

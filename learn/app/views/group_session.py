@@ -13,6 +13,7 @@ from learn.app.ui import (
     ICONS,
     flash,
     group_session_on_screen,
+    image_source,
     narration,
     plain,
     show_saved,
@@ -103,7 +104,7 @@ with st.container(key="projector", border=True):
         if screen.step.picture is not None:
             path = resources.catalog().picture_path(lesson, screen.step.picture.path)
             if path is not None:
-                st.image(str(path), caption=plain(screen.step.picture.alt), width=420)
+                st.image(image_source(path), caption=plain(screen.step.picture.alt), width=420)
         narration(screen.step.spoken, key=f"session-{session.id}-{session.position}", autoplay=False)
     else:
         question = screen.question

@@ -15,6 +15,7 @@ from learn.app.pretend_phone import Tap, pretend_phone
 from learn.app.ui import (
     ICONS,
     flash,
+    image_source,
     message,
     option_buttons,
     plain,
@@ -169,7 +170,7 @@ elif question is None:
     if picture is not None:
         path = resources.catalog().picture_path(lesson, picture.path)
         if path is not None:
-            st.image(str(path), caption=plain(picture.alt), width="stretch")
+            st.image(image_source(path), caption=plain(picture.alt), width="stretch")
         else:
             st.caption(t("lesson.picture", alt=plain(picture.alt)))
     spoken = screen.step.spoken

@@ -11,7 +11,15 @@ import streamlit as st
 from learn.app import resources
 from learn.app.auth import account_or_sign_in, still_signed_in
 from learn.app.pretend_phone import Tap, pretend_phone
-from learn.app.ui import STORAGE_ERRORS, group_session_on_screen, message, plain, tap_handler, without_links
+from learn.app.ui import (
+    STORAGE_ERRORS,
+    group_session_on_screen,
+    image_source,
+    message,
+    plain,
+    tap_handler,
+    without_links,
+)
 from learn.errors import LearnError
 from learn.lessons.model import Lesson
 from learn.services import group_sessions
@@ -123,7 +131,7 @@ def _draw(lesson: Lesson, position: int) -> None:
             else:
                 text, image = st.columns([3, 2], gap="large", vertical_alignment="top")
                 text.markdown(without_links(step.body))
-                image.image(str(picture), width="stretch")
+                image.image(image_source(picture), width="stretch")
         else:
             question = screen.question
             # the prompt in bold as large as its options, each option in a box (about 6 vh of border and gap)
