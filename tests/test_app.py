@@ -12,7 +12,7 @@ from learn import services
 from learn.app.ui import plain
 from learn.strings_vi import t
 from progress_db import community, learning
-from tests.support.apptest import MAIN, button, clear_caches, texts
+from tests.support.apptest import MAIN, button, clear_caches, headings, texts
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ def test_a_lesson_link_opened_before_signing_in_opens_after_it(app, village: int
     at.switch_page("views/village.py").run().button(key=f"village-{village}").click().run()
     assert t("learner.heading") in texts(at)
     at.switch_page("views/learner.py").run().button(key=f"learner-{person.id}").click().run()
-    assert "Tin nhắn có đường link" in [h.value for h in at.header]
+    assert "Tin nhắn có đường link" in headings(at)
 
 
 def test_unknown_lesson_id_in_the_url_is_explained(app, village: int) -> None:
@@ -213,7 +213,7 @@ def test_taking_a_whole_lesson(app, village: int, catalog) -> None:
     lesson = catalog.get("test-unlock")
     at = app("lesson", query={"lesson": "test-unlock"}, village_id=village, learner_id=person.id)
     assert not at.exception
-    assert "Nút nguồn" in [h.value for h in at.header]
+    assert "Nút nguồn" in headings(at)
     assert any("Giữ nút nguồn ba giây." in m.value for m in at.markdown)
     assert at.button(key="back-0").disabled
     at.button(key="next-0").click().run()

@@ -14,7 +14,7 @@ from learn.services import accounts, group_sessions, reports, sync
 from learn.strings_vi import t
 from progress_db import learning
 from progress_db.db import database, open_db
-from tests.support.apptest import PASSWORD, texts
+from tests.support.apptest import PASSWORD, headings, texts
 from tests.support.lessons import finish_lesson
 
 pytestmark = pytest.mark.both_engines
@@ -88,7 +88,7 @@ def test_the_retry_counts_in_progress_and_the_completion_screen_offers_the_next_
     assert at.button(key="next-lesson").label == t("lesson.next_lesson")
     at.button(key="next-lesson").click().run()
     assert not at.exception
-    assert at.query_params["lesson"] == "test-sms" and "Tin nhắn có đường link" in [h.value for h in at.header]
+    assert at.query_params["lesson"] == "test-sms" and "Tin nhắn có đường link" in headings(at)
 
 
 def test_a_reload_in_the_retry_part_comes_back_to_the_same_question(app, village: int, catalog) -> None:

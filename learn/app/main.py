@@ -20,6 +20,7 @@ pause_narration_while_recording()
 write_account_cookie()
 
 page = st.navigation(navigation.pages(), position="hidden")
+navigation.follow()  # a tap that leaves the screen: straight to the next one, the old one not drawn again
 show_tap_error()
 try:
     resources.database()

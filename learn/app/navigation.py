@@ -50,6 +50,24 @@ def pages() -> list[Any]:
     return made
 
 
+#: where a tap's callback sends her (page, query): followed before any page is drawn
+_AFTER_TAP = "_go_after_tap"
+
+
 def go(page: str, **query: str) -> NoReturn:
     """Switch to one of the app's pages."""
     st.switch_page(PAGES[page], query_params=query or None)
+
+
+def go_after_tap(page: str, **query: str) -> None:
+    """From a button's callback: go to ``page`` before this run draws the screen she tapped on. A button that
+    switches pages in the page's own code draws that screen up to the button first: a tap that leaves a screen
+    then costs two screens' runs instead of one (the lesson's end, then the lessons, for "Học bài khác")."""
+    st.session_state[_AFTER_TAP] = (page, query)
+
+
+def follow() -> None:
+    """In the entry script, before the page runs: the switch a tap's callback asked for, if any."""
+    pending = st.session_state.pop(_AFTER_TAP, None)
+    if pending is not None:
+        go(pending[0], **pending[1])

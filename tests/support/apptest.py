@@ -7,6 +7,7 @@ test in tests/test_browser_https.py.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +42,17 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [h.value for h in at.header] + [h.value for h in at.subheader]
     parts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
     parts += [i.value for i in at.info] + [c.value for c in at.caption] + [x.value for x in at.title]
+    parts += [p.proto.text for p in at.get("progress")]  # a lesson's place, over its progress bar
     return "\n".join(str(p) for p in parts)
+
+
+def headings(at: AppTest) -> list[str]:
+    """Every heading the page shows: its header elements, and the headings inside its Markdown (a lesson step's
+    title is one element with its text)."""
+    found = [h.value for h in at.header] + [h.value for h in at.subheader]
+    for block in at.markdown:
+        found += [line.lstrip("#").strip() for line in str(block.value).splitlines() if re.match(r"#{1,6} ", line)]
+    return found
 
 
 def button(at: AppTest, label: str) -> Any:

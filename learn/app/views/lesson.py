@@ -10,7 +10,7 @@ import streamlit as st
 from learn import services
 from learn.app import resources
 from learn.app.auth import resident_signed_in, signed_in_learner
-from learn.app.navigation import go
+from learn.app.navigation import go, go_after_tap
 from learn.app.pretend_phone import Tap, pretend_phone
 from learn.app.ui import (
     ICONS,
@@ -84,12 +84,12 @@ if view.finished:
         st.markdown(f"### {ICONS['next']} {t('lesson.next_lesson_is', title=plain(following.title))}")
         speech.append(t("lesson.next_lesson_speech"))
     bar = screen_voice(speech, key=f"{lesson.id}-done")
-    if following is not None and bar.button(t("lesson.next_lesson"), key="next-lesson", type="primary",
-                                            icon=ICONS["next"], icon_position="right", width="stretch"):
-        go("lesson", lesson=following.id)
-    if st.button(t("lesson.done_more"), type="secondary" if following else "primary", icon=ICONS["lesson"],
-                 width="stretch", key="done-more"):
-        go("lessons")
+    if following is not None:
+        bar.button(t("lesson.next_lesson"), key="next-lesson", type="primary", icon=ICONS["next"],
+                   icon_position="right", width="stretch", on_click=go_after_tap, args=("lesson",),
+                   kwargs={"lesson": following.id})
+    st.button(t("lesson.done_more"), type="secondary" if following else "primary", icon=ICONS["lesson"],
+              width="stretch", key="done-more", on_click=go_after_tap, args=("lessons",))
     if st.button(t("lesson.restart"), icon=ICONS["restart"], width="stretch", key="restart"):
         services.restart(learner_id, lesson)
         st.rerun()
@@ -106,24 +106,25 @@ if view.retry is None:
     where = t("lesson.progress", current=view.position + 1, total=view.total)
 else:
     where = t("lesson.retry_progress", current=view.retry + 1, total=len(view.retries))
-top.caption(f"{plain(lesson.title)} · {where}")
-if top.button(t("nav.lessons"), key="to-lessons", icon=ICONS["lesson"], type="tertiary"):
-    go("lessons")
+top.button(t("nav.lessons"), key="to-lessons", icon=ICONS["lesson"], type="tertiary", on_click=go_after_tap,
+           args=("lessons",))
 # kept outside the widget's own key, which Streamlit forgets on pages without the toggle
 st.session_state["slow_voice"] = top.toggle(t("voice.slow"), value=st.session_state.get("slow_voice", False))
-st.progress(min(1.0, (view.position + 1) / view.end))
+# where she is, over the bar that shows it (one element)
+st.progress(min(1.0, (view.position + 1) / view.end), text=f"{plain(lesson.title)} · {where}")
 
 
 def ask(question: Question) -> str | list[str]:
     """Draw the question, its options and (once answered) the feedback; return what the screen reads aloud."""
     given = view.answer
-    if view.retry is None:
-        st.subheader(f"{ICONS['question']} {t('lesson.question')}")
+    prompt = f"### {plain(question.prompt)}"
+    if view.retry is None:  # one element, the heading and the question: a step costs a server run per element
+        st.markdown(f"### {ICONS['question']} {t('lesson.question')}\n\n{prompt}")
     else:
         st.subheader(f"{ICONS['restart']} {t('lesson.retry_heading')}")
         if given is None:
             st.info(t("lesson.retry_hint"))
-    st.markdown(f"### {plain(question.prompt)}")
+        st.markdown(prompt)
     option_buttons(question, given.option_index if given is not None else None, key=str(view.position),
                    choose=choose)
     if given is None:
@@ -164,8 +165,7 @@ if screen.practice is not None:
     voice_key = f"{screen_key}-{task.key}"
     practice_done = task.done
 elif question is None:
-    st.header(plain(screen.step.title))
-    st.markdown(without_links(screen.step.body))
+    st.markdown(f"## {plain(screen.step.title)}\n\n{without_links(screen.step.body)}")  # one element, as the question
     picture = screen.step.picture
     if picture is not None:
         path = resources.catalog().picture_path(lesson, picture.path)

@@ -17,8 +17,8 @@ from learn import services
 from learn.app import resources, styles
 from learn.app.auth import sign_out_resident, signed_in_learner
 from learn.app.listen_in import language_tile
-from learn.app.navigation import go
-from learn.app.ui import ICONS, image_source, page_style, plain, screen_voice, speaker
+from learn.app.navigation import go, go_after_tap
+from learn.app.ui import ICONS, image_source, page_style, plain, screen_voice, speaker, tap_handler
 from learn.services import home as lesson_home
 from learn.services import review
 from learn.strings_vi import t
@@ -44,17 +44,17 @@ def picture(path: Path | None, icon: str, *, key: str, width: int) -> None:
         st.container(key=f"pic-{key}", width=width).markdown(icon)
 
 
-def open_lesson(card: lesson_home.LessonCard) -> None:
+@tap_handler
+def open_lesson(card: lesson_home.LessonCard, learner_id: int) -> None:
     """Open the lesson where she stopped; a finished lesson starts again from its first screen."""
     if card.status == "done":
-        services.restart(learner.id, card.lesson)
-    go("lesson", lesson=card.lesson.id)
+        services.restart(learner_id, card.lesson)
+    go_after_tap("lesson", lesson=card.lesson.id)
 
 
 def lesson_button(card: lesson_home.LessonCard, label: str) -> None:
     """The lesson's tap target, stretched over its tile: ``open-<lesson id>``."""
-    if st.button(label, key=f"open-{card.lesson.id}"):
-        open_lesson(card)
+    st.button(label, key=f"open-{card.lesson.id}", on_click=open_lesson, args=(card, learner.id))
 
 
 def show_topic(topic_id: str) -> None:
