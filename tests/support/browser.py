@@ -123,8 +123,8 @@ def _topic_of(lesson_id: str) -> str:
 
 def expect_screen(page: Page, lesson: Lesson, index: int, narrated: bool = True) -> None:
     """Wait until the player shows screen ``index`` (0-based) of ``lesson``."""
-    caption = t("lesson.progress", current=index + 1, total=len(lesson.screens))
-    expect(page.get_by_test_id("stCaptionContainer").filter(has_text=caption)).to_be_visible()
+    place = t("lesson.progress", current=index + 1, total=len(lesson.screens))
+    expect(page.get_by_test_id("stProgress").filter(has_text=place)).to_be_visible()  # the label over the bar
     if narrated:
         expect_playing(page)
 
