@@ -249,6 +249,22 @@ def test_a_finished_lesson_opens_from_the_start_without_asking(open_home: Callab
     assert services.player_view(resident, unlock).position == 0
 
 
+def test_a_tile_drawn_before_she_went_on_elsewhere_opens_where_she_is_now(open_home: Callable[..., AppTest],
+                                                                           resident: int, catalog: Catalog) -> None:
+    """The home on one phone still shows a lesson as finished; meanwhile she took it again on another phone and got
+    to its third screen. A tap on the old tile opens it there: it does not start it over and lose her place."""
+    unlock = catalog.get("test-unlock")
+    assert unlock is not None
+    finish(resident, unlock)
+    at = open_home({"topic": "smartphone"})
+    assert f":green[{TICK}] {t('home.lesson.done')}" in card_text(at)
+    services.restart(resident, unlock)  # the other phone
+    services.step_to(resident, unlock, 2)
+    at.button(key="open-test-unlock").click().run()
+    assert services.player_view(resident, unlock).position == 2
+    assert t("lesson.progress", current=3, total=len(unlock.screens)) in texts(at)
+
+
 def test_when_everything_is_done_the_card_praises_her(open_home: Callable[..., AppTest], resident: int,
                                                       catalog: Catalog) -> None:
     for lesson in catalog.lessons.values():

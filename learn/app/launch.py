@@ -36,7 +36,7 @@ STYLES_IN_PAGE = "HOCSO_STYLES_IN_PAGE"  # internal, like AUDIO_URLS
 LESSON_PICTURES = "HOCSO_LESSON_PICTURES"  # internal, like AUDIO_URLS
 
 
-#: young collections every 50,000 allocations instead of 700: a page run's objects are mostly freed before one
+#: young collections every 10,000 allocations instead of 700: most of a page run's objects are freed before one
 GC_THRESHOLDS = (10_000, 20, 10)
 
 

@@ -295,10 +295,7 @@ class Shell:
             await _answer(scope, send, body, kind, "public, max-age=86400")
             return
         if path.startswith((PICTURES_PATH, LESSON_PICTURES_PATH)):
-            if path.startswith(PICTURES_PATH):
-                found = _picture_file(path[len(PICTURES_PATH):])
-            else:
-                found = _lesson_picture_file(path[len(LESSON_PICTURES_PATH):], self.content_dir)
+            found = _picture_file(path, self.content_dir)
             try:
                 data = found.read_bytes() if found is not None else None
             except OSError:
@@ -353,21 +350,25 @@ class Shell:
         await self.app(asked, receive, capture)
 
 
-def _picture_file(name: str) -> Path | None:
-    """The drawing of the app at ``name`` (below learn/pictures), or None for anything else."""
-    if not _PICTURE_NAME.fullmatch(name):
-        return None
-    file = (pictures.HERE / name).resolve()
-    return file if file.is_relative_to(pictures.HERE.resolve()) and file.is_file() else None
+def _picture_folders(content_dir: Path | None) -> list[tuple[str, Path, re.Pattern[str]]]:
+    """Where pictures are served from: the address each folder is under, the folder, the names served in it."""
+    folders = [(PICTURES_PATH, pictures.HERE, _PICTURE_NAME)]
+    if content_dir is not None:
+        folders.append((LESSON_PICTURES_PATH, content_dir, _LESSON_PICTURE_NAME))
+    return folders
 
 
-def _lesson_picture_file(name: str, content_dir: Path | None) -> Path | None:
-    """The lesson picture at ``name`` below ``content_dir``, or None for anything else."""
-    if content_dir is None or not _LESSON_PICTURE_NAME.fullmatch(name):
-        return None
-    root = content_dir.resolve()
-    file = (root / name).resolve()
-    return file if file.is_relative_to(root) and file.is_file() else None
+def _picture_file(path: str, content_dir: Path | None) -> Path | None:
+    """The picture served at the address ``path``: a file inside its folder, or None for anything else."""
+    for prefix, folder, names in _picture_folders(content_dir):
+        if path.startswith(prefix):
+            name = path[len(prefix):]
+            if not names.fullmatch(name):
+                return None
+            root = folder.resolve()
+            file = (root / name).resolve()
+            return file if file.is_relative_to(root) and file.is_file() else None
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -380,12 +381,10 @@ def picture_address(file: Path, content_dir: Path | None = None) -> str | None:
         version = file.stat().st_mtime_ns
     except OSError:
         return None
-    if resolved.is_relative_to(pictures.HERE.resolve()):
-        name = resolved.relative_to(pictures.HERE.resolve()).as_posix()
-        return f"{PICTURES_PATH}{name}?v={version:x}" if _PICTURE_NAME.fullmatch(name) else None
-    if content_dir is not None and resolved.is_relative_to(content_dir.resolve()):
-        name = resolved.relative_to(content_dir.resolve()).as_posix()
-        return f"{LESSON_PICTURES_PATH}{name}?v={version:x}" if _LESSON_PICTURE_NAME.fullmatch(name) else None
+    for prefix, folder, names in _picture_folders(content_dir):
+        if resolved.is_relative_to(folder.resolve()):
+            name = resolved.relative_to(folder.resolve()).as_posix()
+            return f"{prefix}{name}?v={version:x}" if names.fullmatch(name) else None
     return None
 
 

@@ -94,6 +94,11 @@ def _card(lesson: Lesson, progress: ProgressInfo | None) -> LessonCard:
                       progress.completed, progress.updated_at)
 
 
+def lesson_card(learner_id: int, lesson: Lesson) -> LessonCard:
+    """One lesson's card as her progress stands now (a tap on a tile drawn earlier decides by this)."""
+    return _card(lesson, learning.progress_for(learner_id).get(lesson.id))
+
+
 def lesson_cards(catalog: Catalog, learner_id: int) -> list[tuple[str, list[LessonCard]]]:
     """The catalog grouped by topic, each lesson with the learner's progress."""
     progress = learning.progress_for(learner_id)

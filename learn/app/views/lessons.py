@@ -19,6 +19,7 @@ from learn.app.auth import sign_out_resident, signed_in_learner
 from learn.app.listen_in import language_tile
 from learn.app.navigation import go, go_after_tap
 from learn.app.ui import ICONS, image_source, page_style, plain, screen_voice, speaker, tap_handler
+from learn.lessons.model import Lesson
 from learn.services import home as lesson_home
 from learn.services import review
 from learn.strings_vi import t
@@ -45,16 +46,17 @@ def picture(path: Path | None, icon: str, *, key: str, width: int) -> None:
 
 
 @tap_handler
-def open_lesson(card: lesson_home.LessonCard, learner_id: int) -> None:
-    """Open the lesson where she stopped; a finished lesson starts again from its first screen."""
-    if card.status == "done":
-        services.restart(learner_id, card.lesson)
-    go_after_tap("lesson", lesson=card.lesson.id)
+def open_lesson(lesson: Lesson, learner_id: int) -> None:
+    """Open the lesson where she stopped; a finished lesson starts again from its first screen. Decided by her
+    progress at the tap, not as the tile showed it: she may have gone on in it on another phone since."""
+    if lesson_home.lesson_card(learner_id, lesson).status == "done":
+        services.restart(learner_id, lesson)
+    go_after_tap("lesson", lesson=lesson.id)
 
 
 def lesson_button(card: lesson_home.LessonCard, label: str) -> None:
     """The lesson's tap target, stretched over its tile: ``open-<lesson id>``."""
-    st.button(label, key=f"open-{card.lesson.id}", on_click=open_lesson, args=(card, learner.id))
+    st.button(label, key=f"open-{card.lesson.id}", on_click=open_lesson, args=(card.lesson, learner.id))
 
 
 def show_topic(topic_id: str) -> None:
