@@ -69,7 +69,18 @@ def lesson_speech(lesson: Lesson) -> list[str]:
     if lesson.questions:
         texts.append(t("lesson.retry_speech"))
     texts += [done_speech(lesson), t("lesson.next_lesson_speech")]
+    texts += score_speech(len(lesson.questions))
     return list(dict.fromkeys(texts))
+
+
+def score_speech(asked: int) -> list[str]:
+    """Every score the completion screen may say for a lesson of ``asked`` questions (right the first time, and
+    after the retry): made ahead with the lesson, so her score is said in the voice that read the lesson, at
+    once, on a laptop with no internet."""
+    if not asked:
+        return []
+    return [t(line, score=score, asked=asked) for line in ("lesson.done_first", "lesson.done_retried")
+            for score in range(asked + 1)]
 
 
 @dataclass(frozen=True)
@@ -216,33 +227,31 @@ def speak(narrator: Narrator | None, text: str | Sequence[str], speed: str = "no
     else the engines; without audio the lesson simply goes on as text.
 
     ``text`` may be a screen's parts (the completion line, then her score; the retry's "once more", then the
-    question): where the team recorded one of them, the clip is the parts one after the other, each in her
-    team's voice where recorded and the engine's elsewhere; where none is recorded, the engine says them as one
-    text, as it would the joined sentence."""
+    question): the clip is then the parts' clips one after the other, each in her team's voice where recorded
+    and the engine's elsewhere. Each part is a line ``learn narrate`` made ahead (see ``lesson_speech``), so a
+    screen of parts is said in the lesson's voice with no engine running, only the joining, once."""
     if narrator is None:
         return Spoken(None, "voice.unavailable")
     parts = [text] if isinstance(text, str) else [p for p in text if p.strip()]
     try:
-        if listener is not None:
-            found = [recorded(narrator, part, speed, listener) for part in parts]
-            if len(parts) == 1 and found[0] is not None:
-                return Spoken(found[0])
-            if len(parts) > 1 and any(found):
-                return Spoken(_joined(narrator, parts, found, speed))
-        return Spoken(narrator.clip(" ".join(parts), speed))
+        found = [recorded(narrator, part, speed, listener) if listener is not None else None for part in parts]
+        if len(parts) > 1:
+            return Spoken(_joined(narrator, parts, found, speed))
+        return Spoken(found[0] if found and found[0] else narrator.clip(" ".join(parts), speed))
     except VoiceUnavailable as exc:
         return Spoken(None, exc.key)
 
 
 def _joined(narrator: Narrator, parts: list[str], found: list[Clip | None], speed: str) -> Clip:
     clips = [clip or narrator.clip(part, speed) for part, clip in zip(parts, found, strict=True)]
-    voice = next(c.voice for c in clips if c.engine == "recorded")
+    # named by her team's voice where one part is theirs, else by the engine that said the first part
+    named = next((c for c in clips if c.engine == "recorded"), clips[0])
     try:
         path = studio.joined([c.path for c in clips], narrator.cache.root)
     except OSError as exc:
         raise VoiceUnavailable(f"cannot join narration clips: {exc}", key="voice.cache_write") from exc
     seconds = sum(c.seconds for c in clips) + studio.JOIN_PAUSE * (len(clips) - 1)
-    return Clip(path, "recorded", voice, speed, round(seconds, 3), path.stat().st_size, made=False)
+    return Clip(path, named.engine, named.voice, speed, round(seconds, 3), path.stat().st_size, made=False)
 
 
 @dataclass
