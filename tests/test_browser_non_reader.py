@@ -157,6 +157,7 @@ def test_a_resident_who_cannot_read_gets_to_her_lesson_and_back_after_a_restart(
                 expect_screen(page, lesson, 1, narrated=False)
                 expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()  # her answer is kept
 
+                page.evaluate("window.hocsoBeforeTheCut = true")
                 os.killpg(server.pid, signal.SIGKILL)  # a power cut at the hall
                 offline = page.locator("#hocso-offline")
                 expect(offline).to_be_visible()
@@ -167,9 +168,23 @@ def test_a_resident_who_cannot_read_gets_to_her_lesson_and_back_after_a_restart(
 
             with run_server(tmp_path, PHONE_ENV, port=port):
                 expect(page.locator("#hocso-offline")).not_to_be_visible(timeout=60_000)
+                # a new server process: the page loads itself again, for a session that knows her screen
+                page.wait_for_function("() => !window.hocsoBeforeTheCut", timeout=TIMEOUT_MS)
                 expect_screen(page, lesson, 1, narrated=False)  # her screen again, still signed in
                 expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
                 expect(page.get_by_text(t("lesson.sign_in_first"))).to_have_count(0)
                 screenshot(page, "non-reader-back-412x915.png")
+
+                # so her first tap after the restart is not lost (on the old page it only started a session):
+                # the step before, with its tall picture, all of it above the bar beside its words, unscrolled
+                assert lesson.screens[0].step.picture is not None
+                page.locator(".st-key-back-1 button").click()
+                expect_screen(page, lesson, 0)
+                page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                                       ".some(i => i.complete && i.naturalHeight > 0)")
+                shown = page.get_by_test_id("stImage").locator("img").bounding_box()
+                bar = page.locator(".st-key-bottom-bar").bounding_box()
+                assert shown is not None and bar is not None
+                assert shown["y"] + shown["height"] <= bar["y"], f"the picture runs under the bar: {shown}, {bar}"
         finally:
             browser.close()

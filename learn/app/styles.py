@@ -37,6 +37,9 @@ input { font-size: 1.3rem !important; }
 .st-key-listen button { background: #0b5cad; border-color: #0b5cad; color: #fff; }
 .block-container { padding-bottom: 8rem; }
 [class*="st-key-say-"] button { min-height: 3.6rem; min-width: 3.6rem; padding: 0.4rem; }
+/* a step's picture stays above the bar with its words: on a 915 px phone a tall one ran under it, its caption
+   and lower half out of sight unless she knew to scroll */
+[data-testid="stMain"]:has(.st-key-bottom-bar) [data-testid="stImage"] img { max-height: 32vh; object-fit: contain; }
 """
 
 TAPS = ("village-", "learner-", "pick-", "pw-", "npw-", "rpw-")

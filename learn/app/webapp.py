@@ -28,6 +28,7 @@ import hashlib
 import html
 import json
 import re
+import secrets
 from pathlib import Path
 
 from learn import pictures
@@ -39,6 +40,9 @@ BACKGROUND_COLOUR = "#ffffff"
 MANIFEST_PATH = "/manifest.webmanifest"
 WORKER_PATH = "/sw.js"
 OFFLINE_PATH = "/offline.html"
+#: this server process's mark, new at each start: a page that finds another one after the server came back lost
+#: its session with the old process (a restart, a worker killed), and loads itself again (see _SCRIPT)
+BOOT_PATH = "/boot"
 #: the icons drawn for the app: the address each is served at, the file and its media type
 ICONS: dict[str, tuple[Path, str]] = {
     "/icons/app-icon-192.png": (pictures.HERE / "app-icon-192.png", "image/png"),
@@ -114,7 +118,12 @@ _SCRIPT = """<script>
   const PICTURE = %(picture)s;
   const UP = ["CONNECTED", "STATIC_CONNECTED"];
   const root = document.documentElement;
-  let connectedOnce = false, pending = 0, waiting = 0;
+  let connectedOnce = false, pending = 0, waiting = 0, boot = null, lost = false;
+  // Which server process holds this page's session. Streamlit reconnects a page to a restarted server without a
+  // run: the page shown is the dead process's, and her first tap on it would only start a new session (the tap
+  // itself lost, or "choose your name" where her phone would have brought her back). So a page that comes back
+  // to another process loads itself again: her phone's cookie brings her to the screen she was on.
+  const mark = () => fetch("%(boot)s", {cache: "no-store"}).then((r) => r.ok ? r.text() : null, () => null);
   root.lang = "vi";
   const overlay = () => {
     let box = document.getElementById("hocso-offline");
@@ -152,7 +161,10 @@ _SCRIPT = """<script>
     const state = app && app.getAttribute("data-test-connection-state");
     if (!state) return;
     if (UP.includes(state)) {
+      if (!connectedOnce) mark().then((m) => { boot = m; });
+      else if (lost) mark().then((m) => { if (boot && m && m !== boot) location.reload(); });
       connectedOnce = true;
+      lost = false;
       clearTimeout(pending);
       pending = 0;
       up();
@@ -160,6 +172,7 @@ _SCRIPT = """<script>
     }
     // The first connection of a visit is not a lost one; a short blink (a restart of the socket) is not shown.
     if (!(connectedOnce || state === "DISCONNECTED_FOREVER")) return;
+    lost = true;
     if (state === "DISCONNECTED_FOREVER" && !waiting) {
       // Streamlit has given up: wait for the server ourselves, then load the same address again.
       waiting = setInterval(() => {
@@ -187,7 +200,7 @@ def _script() -> str:
     text = {"offline": t("shell.offline"), "hint": t("shell.offline_hint")}
     # JSON inside <script>: no "</" can close the element early
     encode = lambda value: json.dumps(value, ensure_ascii=False).replace("</", "<\\/")  # noqa: E731
-    return _SCRIPT % {"text": encode(text), "picture": encode(_PICTURE), "worker": WORKER_PATH}
+    return _SCRIPT % {"text": encode(text), "picture": encode(_PICTURE), "worker": WORKER_PATH, "boot": BOOT_PATH}
 
 
 def head() -> str:
@@ -275,6 +288,7 @@ class Shell:
                             "application/manifest+json", "no-cache"),
             WORKER_PATH: (worker_script().encode(), "text/javascript; charset=utf-8", "no-cache"),
             OFFLINE_PATH: (offline_page().encode(), "text/html; charset=utf-8", "no-cache"),
+            BOOT_PATH: (secrets.token_hex(8).encode(), "text/plain", "no-store"),
         }
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
