@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont
 from learn import pictures
 from learn.app import fonts, launch
 from learn.app.static import STATIC, first_screen_assets
-from learn.app.webapp import Shell, picture_address
+from learn.app.webapp import BOOT_PATH, Shell, head, picture_address
 from tests.support.server import run_server
 
 OURS = Path(__file__).resolve().parent.parent / "learn"
@@ -199,3 +199,14 @@ def test_a_lessons_pictures_are_served_to_keep_from_the_content_folder_and_nothi
                   "/lesson-pictures/smartphone/pictures/missing.svg", "/lesson-pictures/"):
         assert _call(shell, other)[0] == 404, other
     assert _call(Shell(None), address.split("?")[0])[0] == 404  # a server given no content folder serves none
+
+
+def test_each_server_process_has_its_own_mark_for_pages_to_find_a_restart() -> None:
+    """A page asks /boot when it connects and when it comes back: the same process answers the same, never
+    cached; a restarted one (a new Shell) answers otherwise, and the page then loads itself again."""
+    first = Shell(None)
+    status, headers, mark = _call(first, BOOT_PATH)
+    assert status == 200 and len(mark) >= 16 and headers["cache-control"] == "no-store"
+    assert _call(first, BOOT_PATH)[2] == mark
+    assert _call(Shell(None), BOOT_PATH)[2] != mark
+    assert BOOT_PATH in head()  # the page's script asks it
