@@ -219,7 +219,7 @@ def narrate(settings: Settings, engine: EngineChoice | None, lesson_ids: tuple[s
         lesson for _, group in catalog.by_topic() for lesson in group]
     speeds = ("normal", "slow") if speed == "all" else (speed,)
     narrator = _narrator(settings, engine)
-    total = sum(len(services.lesson_speech(lesson)) for lesson in lessons) * len(speeds)
+    total = sum(len(services.narrated_texts(lesson)) for lesson in lessons) * len(speeds)
     bar: Any
     with click.progressbar(length=total, label="Narrating", file=sys.stderr) as bar:
         summary = services.prerender(narrator, lessons, speeds, progress=lambda _: bar.update(1))

@@ -144,7 +144,7 @@ def clips_needed(lesson_id: str) -> int:
     from learn import services
     from learn.lessons.catalog import Catalog
 
-    return len(services.lesson_speech(Catalog.load(CONTENT).lessons[lesson_id]))
+    return len(services.narrated_texts(Catalog.load(CONTENT).lessons[lesson_id]))
 
 
 def test_narrate_prerenders_once_then_reuses(env: dict[str, str]) -> None:

@@ -211,14 +211,17 @@ def test_a_screen_of_several_lines_plays_the_recorded_one_in_her_teams_voice(tea
                                                                              village: int) -> None:
     """The completion screen reads the completion line, then her score (which nobody can record for every
     score): with the line recorded, she hears it in her team's voice, then the score in espeak-ng's, as one
-    clip; without, espeak-ng says it all as before."""
+    clip; without, espeak-ng's clip of each line, joined the same way (each line one `learn narrate` made)."""
     hung, mai = team
     lesson = catalog.get("test-unlock")
     done, score = services.done_speech(lesson), "Bác đúng 2 câu trên 3 câu ngay lần đầu."
     assert done in recordings.lesson_texts(lesson)
     resident = Listener(learner_id=services.add_learner(village, "Bà Một").id)
     alone = services.speak(narrator, [done, score], listener=resident).clip
-    assert alone.engine == "espeak" and alone.path == services.speak(narrator, f"{done} {score}").clip.path
+    each = [narrator.cached(done), narrator.cached(score)]
+    assert alone.engine == "espeak" and all(each) and narrator.cached(f"{done} {score}") is None
+    assert duration(decode_pcm(alone.path)) == pytest.approx(
+        sum(duration(decode_pcm(c.path)) for c in each if c) + 0.3, abs=0.15)
     kept = recordings.keep(hung, narrator.cache.root, lesson, done, CLIP.read_bytes())
     recordings.approve(mai, kept.id)
     line = decode_pcm(narrator.cache.root / kept.audio[:2] / f"{kept.audio}.mp3")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import re
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from fontTools.ttLib import TTFont
 from learn import pictures
 from learn.app import fonts, launch
 from learn.app.static import STATIC, first_screen_assets
-from learn.app.webapp import BOOT_PATH, Shell, head, picture_address
+from learn.app.webapp import BOOT_MARK, BOOT_PATH, Shell, head, picture_address
 from tests.support.server import run_server
 
 OURS = Path(__file__).resolve().parent.parent / "learn"
@@ -202,11 +205,12 @@ def test_a_lessons_pictures_are_served_to_keep_from_the_content_folder_and_nothi
 
 
 def test_each_server_process_has_its_own_mark_for_pages_to_find_a_restart() -> None:
-    """A page asks /boot when it connects and when it comes back: the same process answers the same, never
-    cached; a restarted one (a new Shell) answers otherwise, and the page then loads itself again."""
-    first = Shell(None)
-    status, headers, mark = _call(first, BOOT_PATH)
-    assert status == 200 and len(mark) >= 16 and headers["cache-control"] == "no-store"
-    assert _call(first, BOOT_PATH)[2] == mark
-    assert _call(Shell(None), BOOT_PATH)[2] != mark
-    assert BOOT_PATH in head()  # the page's script asks it
+    """A page carries the mark of the process that served it and asks /boot when it comes back from a lost
+    connection: the same process answers the same, never cached; another process (a restart) answers otherwise,
+    and the page then loads itself again."""
+    status, headers, mark = _call(Shell(None), BOOT_PATH)
+    assert status == 200 and mark.decode() == BOOT_MARK and headers["cache-control"] == "no-store"
+    assert len(BOOT_MARK) >= 16 and json.dumps(BOOT_MARK) in head() and BOOT_PATH in head()
+    other = subprocess.run([sys.executable, "-c", "from learn.app.webapp import BOOT_MARK; print(BOOT_MARK)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert other and other != BOOT_MARK

@@ -187,7 +187,7 @@ def test_a_second_prerender_synthesises_nothing(espeak, catalog) -> None:
     first = services.prerender(narrator, lessons, ("normal",))
     calls = engine.calls
     second = services.prerender(narrator, lessons, ("normal",))
-    assert first.made == len({t for x in lessons for t in services.lesson_speech(x)})  # a shared sentence once
+    assert first.made == len({t for x in lessons for t in services.narrated_texts(x)})  # a shared sentence once
     assert second.reused == first.made + first.reused
     assert (second.made, second.failed, engine.calls) == (0, 0, calls)
 

@@ -39,7 +39,9 @@ input { font-size: 1.3rem !important; }
 [class*="st-key-say-"] button { min-height: 3.6rem; min-width: 3.6rem; padding: 0.4rem; }
 /* a step's picture stays above the bar with its words: on a 915 px phone a tall one ran under it, its caption
    and lower half out of sight unless she knew to scroll */
-[data-testid="stMain"]:has(.st-key-bottom-bar) [data-testid="stImage"] img { max-height: 32vh; object-fit: contain; }
+/* (at least 13rem: on a phone held sideways 32vh would leave a picture with words in it too small to read) */
+[data-testid="stMain"]:has(.st-key-bottom-bar) [data-testid="stImage"] img {
+  max-height: max(32vh, 13rem); object-fit: contain; }
 """
 
 TAPS = ("village-", "learner-", "pick-", "pw-", "npw-", "rpw-")

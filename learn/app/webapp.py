@@ -43,6 +43,7 @@ OFFLINE_PATH = "/offline.html"
 #: this server process's mark, new at each start: a page that finds another one after the server came back lost
 #: its session with the old process (a restart, a worker killed), and loads itself again (see _SCRIPT)
 BOOT_PATH = "/boot"
+BOOT_MARK = secrets.token_hex(8)
 #: the icons drawn for the app: the address each is served at, the file and its media type
 ICONS: dict[str, tuple[Path, str]] = {
     "/icons/app-icon-192.png": (pictures.HERE / "app-icon-192.png", "image/png"),
@@ -118,12 +119,15 @@ _SCRIPT = """<script>
   const PICTURE = %(picture)s;
   const UP = ["CONNECTED", "STATIC_CONNECTED"];
   const root = document.documentElement;
-  let connectedOnce = false, pending = 0, waiting = 0, boot = null, lost = false;
+  const BOOT = %(mark)s;  // the process that served this page, which holds its session
+  let connectedOnce = false, pending = 0, waiting = 0, lost = false;
   // Which server process holds this page's session. Streamlit reconnects a page to a restarted server without a
   // run: the page shown is the dead process's, and her first tap on it would only start a new session (the tap
   // itself lost, or "choose your name" where her phone would have brought her back). So a page that comes back
   // to another process loads itself again: her phone's cookie brings her to the screen she was on.
-  const mark = () => fetch("%(boot)s", {cache: "no-store"}).then((r) => r.ok ? r.text() : null, () => null);
+  const sameServer = (tries) => fetch("%(boot)s", {cache: "no-store"}).then((r) => r.ok ? r.text() : null)
+    .then((m) => { if (m !== null && m !== BOOT) location.reload(); else if (m === null) throw 0; })
+    .catch(() => { if (tries > 1) setTimeout(() => sameServer(tries - 1), 2000); });
   root.lang = "vi";
   const overlay = () => {
     let box = document.getElementById("hocso-offline");
@@ -161,8 +165,7 @@ _SCRIPT = """<script>
     const state = app && app.getAttribute("data-test-connection-state");
     if (!state) return;
     if (UP.includes(state)) {
-      if (!connectedOnce) mark().then((m) => { boot = m; });
-      else if (lost) mark().then((m) => { if (boot && m && m !== boot) location.reload(); });
+      if (lost) sameServer(3);
       connectedOnce = true;
       lost = false;
       clearTimeout(pending);
@@ -200,7 +203,8 @@ def _script() -> str:
     text = {"offline": t("shell.offline"), "hint": t("shell.offline_hint")}
     # JSON inside <script>: no "</" can close the element early
     encode = lambda value: json.dumps(value, ensure_ascii=False).replace("</", "<\\/")  # noqa: E731
-    return _SCRIPT % {"text": encode(text), "picture": encode(_PICTURE), "worker": WORKER_PATH, "boot": BOOT_PATH}
+    return _SCRIPT % {"text": encode(text), "picture": encode(_PICTURE), "worker": WORKER_PATH, "boot": BOOT_PATH,
+                      "mark": encode(BOOT_MARK)}
 
 
 def head() -> str:
@@ -288,7 +292,7 @@ class Shell:
                             "application/manifest+json", "no-cache"),
             WORKER_PATH: (worker_script().encode(), "text/javascript; charset=utf-8", "no-cache"),
             OFFLINE_PATH: (offline_page().encode(), "text/html; charset=utf-8", "no-cache"),
-            BOOT_PATH: (secrets.token_hex(8).encode(), "text/plain", "no-store"),
+            BOOT_PATH: (BOOT_MARK.encode(), "text/plain", "no-store"),
         }
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]

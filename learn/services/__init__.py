@@ -12,6 +12,7 @@ from learn.services.narration import (
     done_speech,
     feedback_speech,
     lesson_speech,
+    narrated_texts,
     picture_speech,
     prerender,
     question_speech,
@@ -56,7 +57,7 @@ __all__ = [
     "clean_birth_year", "clean_name", "clean_pin", "done_speech", "feedback_speech", "retry_speech", "go_to",
     "hash_pin", "learner",
     "learners", "lesson", "lesson_cards", "lesson_speech", "pin_matches", "picture_speech", "player_view", "prerender",
-    "question_speech",
+    "narrated_texts", "question_speech",
     "handout", "join", "open_village", "residents", "restart", "seed_demo", "sign_in_resident", "speak", "village",
     "villages", "VoiceOutcome", "VoiceTurn", "act_on", "hear", "remember", "step_to", "learner_picture",
 ]

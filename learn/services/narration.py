@@ -69,8 +69,13 @@ def lesson_speech(lesson: Lesson) -> list[str]:
     if lesson.questions:
         texts.append(t("lesson.retry_speech"))
     texts += [done_speech(lesson), t("lesson.next_lesson_speech")]
-    texts += score_speech(len(lesson.questions))
     return list(dict.fromkeys(texts))
+
+
+def narrated_texts(lesson: Lesson) -> list[str]:
+    """What ``learn narrate`` makes for a lesson: every line it reads (``lesson_speech``, the lines a team can
+    record), and every score its completion screen can say, which only the engine says."""
+    return list(dict.fromkeys(lesson_speech(lesson) + score_speech(len(lesson.questions))))
 
 
 def score_speech(asked: int) -> list[str]:
@@ -271,7 +276,7 @@ def prerender(narrator: Narrator, lessons: list[Lesson], speeds: tuple[str, ...]
     """Make every clip the lessons need at each speed, reusing what exists; report made, reused, failed."""
     summary = NarrationSummary(errors=[])
     for lesson in lessons:
-        for text in lesson_speech(lesson):
+        for text in narrated_texts(lesson):
             for speed in speeds:
                 try:
                     clip = narrator.clip(text, speed)

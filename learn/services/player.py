@@ -175,7 +175,8 @@ def answer(learner_id: int, lesson: Lesson, position: int, option_index: int, mo
 
 def completion_speech(view: PlayerView) -> list[str]:
     """What the completion screen reads, as its lines: praise (a line the team can record), and how many were
-    right the first time and after the retry (said by the engine: no recording can hold every score)."""
+    right the first time and after the retry (said by the engine, made ahead by ``learn narrate``: no recording
+    can hold every score)."""
     parts = [t("speech.done")]
     if view.asked:
         parts.append(t("lesson.done_first", score=view.first_score, asked=view.asked))
