@@ -53,7 +53,9 @@ def screenshot(page: Page, name: str) -> Path:
 def choose_village(page: Page, base: str, village: str = VILLAGE) -> None:
     """Open the app and tap the village."""
     page.goto(f"{base}/")
-    expect(page.get_by_text(t("village.heading"))).to_be_visible()
+    # a server's first page may load its speech model too (553 MB for the registry's): on a busy 2-core CI
+    # machine running the suite that took over 30 s once
+    expect(page.get_by_text(t("village.heading"))).to_be_visible(timeout=3 * TIMEOUT_MS)
     page.get_by_role("button", name=village).click()
     expect(page.get_by_text(t("learner.heading"))).to_be_visible()
 
