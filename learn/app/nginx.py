@@ -34,6 +34,11 @@ from learn.app.guard import MAX_UPLOAD_MB
 ROUTE_COOKIE = "hocso_worker"
 #: a process that refused a connection is left alone this long before nginx tries it again
 FAIL_TIMEOUT_S = 3
+#: nginx lets go of an idle connection to an app process after this long, before the process would (uvicorn, under
+#: Streamlit, closes one after 5 s): else nginx may send a request on a connection the process is closing, which is
+#: reset, counted as the process failing (left out for FAIL_TIMEOUT_S) and sent to another process instead, moving
+#: her session there, or answered 502 if it was a recorded answer's upload (never sent twice)
+IDLE_TIMEOUT_S = 4
 
 
 @dataclass(frozen=True)
@@ -79,12 +84,13 @@ def render(front: Front) -> str:
     servers = [f"127.0.0.1:{port}" for port in front.worker_ports]
     peer = f"max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s"
     secure = "; Secure" if front.tls else ""
+    keep = f"        keepalive 16;\n        keepalive_timeout {IDLE_TIMEOUT_S}s;\n    }}"
     groups = ["    upstream hocso_any {\n" + "".join(f"        server {s} {peer};\n" for s in servers)
-              + "        keepalive 16;\n    }"]
+              + keep]
     for k, own in enumerate(servers):
         lines = [f"        server {own} {peer};\n"]
         lines += [f"        server {s} {peer} backup;\n" for s in servers if s != own]
-        groups.append(f"    upstream hocso_{name(k)} {{\n" + "".join(lines) + "        keepalive 16;\n    }")
+        groups.append(f"    upstream hocso_{name(k)} {{\n" + "".join(lines) + keep)
     pools = "".join(f"        {name(k)} hocso_{name(k)};\n" for k in range(len(servers)))
     served = "".join(f'        "~(^|\\s){s.replace(".", chr(92) + ".")}$" {name(k)};\n'
                      for k, s in enumerate(servers))
