@@ -4,12 +4,13 @@ going to one: ``navigation``.)"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -97,17 +98,31 @@ def shown_saved(key: str) -> object:
 _NEVER = object()
 
 
+def _plainly(error: Exception) -> str:
+    """What she is told of a domain error or a storage failure (locked, a full disk, a lost server)."""
+    return message(error) if isinstance(error, LearnError) else t("error.database")
+
+
+@contextlib.contextmanager
+def problems_said_plainly() -> Iterator[None]:
+    """Around a page (main.py), and around a part of one that Streamlit runs alone (a fragment, for which it would
+    draw its own English traceback): a domain error or a storage failure becomes a message in her language; what
+    was saved before stays saved."""
+    try:
+        yield
+    except (LearnError, *STORAGE_ERRORS) as exc:
+        st.error(_plainly(exc))
+
+
 def tap_handler(handle: Callable[..., object]) -> Callable[..., None]:
     """A button callback whose domain or storage error becomes a message on the page it leads to (callbacks run
-    before the page, outside the error mapping in main.py); nothing half-done is shown as done."""
+    before the page, outside ``problems_said_plainly``); nothing half-done is shown as done."""
     @functools.wraps(handle)
     def run(*args: object, **kwargs: object) -> None:
         try:
             handle(*args, **kwargs)
-        except LearnError as exc:
-            st.session_state["tap_error"] = message(exc)
-        except (DatabaseError, MaxConnectionsExceeded):
-            st.session_state["tap_error"] = t("error.database")
+        except (LearnError, *STORAGE_ERRORS) as exc:
+            st.session_state["tap_error"] = _plainly(exc)
     return run
 
 

@@ -19,6 +19,7 @@ from learn.app.ui import (
     message,
     option_buttons,
     plain,
+    problems_said_plainly,
     replay,
     screen_voice,
     show_tap_error,
@@ -54,17 +55,25 @@ except NotFound as exc:
 @st.fragment
 def lesson_screen() -> None:
     """The screen (step, question, practice or the lesson's end) and its bar. A tap on it reruns this alone, not
-    the page around it: the sign-in check, the lesson's lookup and the page's own parts stay as the last whole
-    run made them (a step cost 15% less: 25 ms against 21 on this machine). So this does what the entry script
-    does before a page: follows a tap that leaves the screen, and says why a tap could not be done."""
-    navigation.follow()
-    show_tap_error()
+    the page around it: the lesson's lookup and the page's own parts stay as the last whole run made them (a step
+    cost 15% less: 25 ms against 21 on this machine). So this does what a whole run does first: checks she is
+    still signed in (after a long pause on a shared laptop, or her phone signed out since, she is sent to choose
+    her name), follows a tap that leaves the screen, says why a tap could not be done, and says a problem in her
+    language (Streamlit would show its own traceback for an error in a fragment)."""
+    with problems_said_plainly():
+        if signed_in_learner().id != learner_id:  # (another resident in this session: not without a page run)
+            st.rerun()
+        navigation.follow()
+        show_tap_error()
+        _screen()
+
+
+def _screen() -> None:
     just = st.session_state.pop(_JUST, None)  # at once: never left over for a later run
     # The screen a tap of this very run led to (its callback, run just before the page, knows it: read once, not
     # twice); else the screen as saved.
     view = (just[3] if just and just[:2] == (learner_id, lesson.id) and time.monotonic() - just[2] < 2
             and just[3].lesson is lesson else services.player_view(learner_id, lesson))
-
 
     # Taps are handled in callbacks, which Streamlit runs before the page: a tap costs one run of the page, not two.
     @tap_handler
