@@ -94,12 +94,7 @@ def restart_lesson(learner_id: int, lesson_id: str, screens: int) -> None:
 
 def latest_answers(learner_id: int, lesson_id: str) -> dict[str, AnswerInfo]:
     """The latest answer to each question in the learner's current run of a lesson, by question id."""
-    with database.connection_context():
-        rows = (Attempt.select()
-                .where((Attempt.learner == learner_id) & (Attempt.lesson_id == lesson_id)
-                       & (Attempt.run == fn.COALESCE(_run(learner_id, lesson_id), 0)))
-                .order_by(Attempt.answered_at, Attempt.id))
-        return {r.question_id: _answer(r) for r in rows}
+    return {a.question_id: a for a in run_answers(learner_id, lesson_id)}
 
 
 def run_answers(learner_id: int, lesson_id: str) -> list[AnswerInfo]:

@@ -41,7 +41,6 @@ if not resident_signed_in():  # her own phone brings her back after a reload
     if st.button(t("lesson.sign_in"), icon=ICONS["learner"], width="stretch", type="primary"):
         go("learner" if "village_id" in st.session_state else "village")
     st.stop()
-learner_id = signed_in_learner().id
 
 try:
     lesson = services.lesson(resources.catalog(), lesson_id)
@@ -61,14 +60,13 @@ def lesson_screen() -> None:
     choose her name), follows a tap that leaves the screen, says why a tap could not be done, and says a problem
     in her language (Streamlit would show its own traceback for an error in a fragment)."""
     with problems_said_plainly():
-        if signed_in_learner().id != learner_id:  # (another resident in this session: not without a page run)
-            st.rerun()
+        learner_id = signed_in_learner().id
         navigation.follow()
         show_tap_error()
-        _screen()
+        _screen(learner_id)
 
 
-def _screen() -> None:
+def _screen(learner_id: int) -> None:
     just = st.session_state.pop(_JUST, None)  # at once: never left over for a later run
     # The screen a tap of this very run led to (its callback, run just before the page, knows it: read once, not
     # twice); else the screen as saved.
